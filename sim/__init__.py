@@ -1,0 +1,7 @@
+"""Critical Mass: how collective leadership spreads through a school system and where it tips outcomes."""
+
+from sim.model import SchoolSystemModel
+from sim.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = ["SchoolSystemModel", "Scenario", "ScenarioError", "load_scenario"]
+__version__ = "0.1.0"
