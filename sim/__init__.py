@@ -3,5 +3,5 @@
 from sim.model import SchoolSystemModel
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
-__all__ = ["SchoolSystemModel", "Scenario", "ScenarioError", "load_scenario"]
+__all__ = ["Scenario", "ScenarioError", "SchoolSystemModel", "load_scenario"]
 __version__ = "0.1.0"

@@ -18,7 +18,7 @@ class _RowView(mesa.Agent):
         self.row = row
 
     @property
-    def state(self):  # noqa: ANN201 - the model's SystemState
+    def state(self):
         return self.model.state
 
 

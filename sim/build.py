@@ -74,7 +74,8 @@ def build_system(scenario: Scenario, rng: np.random.Generator) -> SystemState:
         scenario.network.within_school_ties, scenario.network.across_school_ties,
     )
     state = SystemState(
-        posts=posts, schools=schools, districts=districts, members=members, partners=_partner_rows(scenario, members.size),
+        posts=posts, schools=schools, districts=districts, members=members,
+        partners=_partner_rows(scenario, members.size),
         static_ties=ties, host_schools=np.empty(0, dtype=np.int64),
         ministry_alignment=inst.ministry.initial, next_person=n_posts,
     )
@@ -151,17 +152,14 @@ def host_schools(scenario: Scenario, state: SystemState, rng: np.random.Generato
     )
     # take schools from each eligible district in turn, so clustering concentrates fellows in a few
     # schools of every chosen district rather than filling one district first
-    if rule.school_priority == "most_disadvantaged":
-        key = -schools.disadvantage[eligible]
-    else:
-        key = rng.random(eligible.size)
+    key = -schools.disadvantage[eligible] if rule.school_priority == "most_disadvantaged" else rng.random(eligible.size)
     district = schools.district[eligible]
     by_district = np.lexsort((key, district))
     rank = np.empty(eligible.size, dtype=np.int64)
     first = np.searchsorted(district[by_district], district[by_district])
     rank[by_district] = np.arange(eligible.size) - first
     order = eligible[np.lexsort((-state.districts.disadvantage[district], rank))]
-    wanted = int(round(order.size ** (1.0 - rule.clustering)))
+    wanted = round(order.size ** (1.0 - rule.clustering))
     capacity = np.floor(rule.max_fellow_share * schools.teachers[order]).astype(np.int64)
     sizes = scenario.programme.sizes()
     in_post = max(

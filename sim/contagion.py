@@ -86,7 +86,10 @@ def threshold_cascade(
         exactly (see the module docstring).  Values ``<= 0`` adopt in the
         first round, even on isolated nodes; values ``> 1`` (including
         ``inf``) never adopt unless seeded.  Isolated nodes (no neighbours)
-        adopt only if their threshold is ``<= 0``.
+        adopt only if their threshold is ``<= 0``.  Thresholds are used as
+        float64; pass them as float64 (or Python floats), because a float32
+        such as ``np.float32(0.2)`` is slightly above 0.2 and so would not
+        be reached by 1 adopter out of 5.
     seeds
         The initially adopted nodes: a boolean mask of length ``n`` (it must
         have boolean dtype) or a 1-D sequence of integer node indices in
@@ -141,9 +144,7 @@ def threshold_cascade(
         # division below is what makes ties with decimal thresholds exact.
         counts = ties @ adopted.astype(np.int64)
         # Isolated nodes get share 0, so only thresholds <= 0 trigger them.
-        share = np.divide(
-            counts, degree, out=np.zeros(n, dtype=np.float64), where=has_neighbours
-        )
+        share = np.divide(counts, degree, out=np.zeros(n, dtype=np.float64), where=has_neighbours)
         updated = adopted | (share >= theta)
         if np.array_equal(updated, adopted):
             break
@@ -162,21 +163,16 @@ def _unweighted_ties(adjacency: Any) -> sp.csr_array:
             # is still a valid (trivial) input.
             return sp.csr_array((0, 0), dtype=np.int64)
         # weight=None: an edge is a tie even if its weight attribute is 0.
-        matrix = nx.to_scipy_sparse_array(
-            adjacency, nodelist=list(adjacency.nodes), weight=None, format="coo"
-        )
+        matrix = nx.to_scipy_sparse_array(adjacency, nodelist=list(adjacency.nodes), weight=None, format="coo")
     elif sp.issparse(adjacency):
         matrix = adjacency
     else:
         raise TypeError(
-            "adjacency must be a scipy.sparse matrix/array or a networkx graph, "
-            f"got {type(adjacency).__name__}"
+            f"adjacency must be a scipy.sparse matrix/array or a networkx graph, got {type(adjacency).__name__}"
         )
 
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        raise ValueError(
-            f"adjacency must be a square (n, n) matrix, got shape {matrix.shape}"
-        )
+        raise ValueError(f"adjacency must be a square (n, n) matrix, got shape {matrix.shape}")
     n = matrix.shape[0]
     # copy=True: canonicalising below must never mutate the caller's matrix.
     csr = sp.csr_array(matrix, copy=True)
@@ -188,9 +184,7 @@ def _unweighted_ties(adjacency: Any) -> sp.csr_array:
     indptr = np.zeros(n + 1, dtype=csr.indptr.dtype)
     np.cumsum(np.bincount(row_of_entry[keep], minlength=n), out=indptr[1:])
     indices = csr.indices[keep]
-    return sp.csr_array(
-        (np.ones(indices.size, dtype=np.int64), indices, indptr), shape=(n, n)
-    )
+    return sp.csr_array((np.ones(indices.size, dtype=np.int64), indices, indptr), shape=(n, n))
 
 
 def _validate_thresholds(thresholds: npt.ArrayLike, n: int) -> np.ndarray:
@@ -199,15 +193,11 @@ def _validate_thresholds(thresholds: npt.ArrayLike, n: int) -> np.ndarray:
     except (TypeError, ValueError) as exc:
         raise ValueError(f"thresholds must be real numbers: {exc}") from exc
     if theta.ndim != 1 or theta.shape[0] != n:
-        raise ValueError(
-            f"thresholds must be a 1-D array with one value per node ({n}), "
-            f"got shape {theta.shape}"
-        )
+        raise ValueError(f"thresholds must be a 1-D array with one value per node ({n}), got shape {theta.shape}")
     if np.isnan(theta).any():
         bad = np.flatnonzero(np.isnan(theta))
         raise ValueError(
-            f"thresholds contain NaN at node indices {bad[:10].tolist()}"
-            + (" ..." if bad.size > 10 else "")
+            f"thresholds contain NaN at node indices {bad[:10].tolist()}" + (" ..." if bad.size > 10 else "")
         )
     return theta
 
@@ -221,10 +211,7 @@ def _seed_mask(seeds: npt.ArrayLike, n: int) -> np.ndarray:
         )
     if seeds_arr.dtype == np.bool_:
         if seeds_arr.shape[0] != n:
-            raise ValueError(
-                f"boolean seed mask has length {seeds_arr.shape[0]}, "
-                f"expected one entry per node ({n})"
-            )
+            raise ValueError(f"boolean seed mask has length {seeds_arr.shape[0]}, expected one entry per node ({n})")
         return seeds_arr.copy()
 
     mask = np.zeros(n, dtype=bool)
@@ -232,10 +219,7 @@ def _seed_mask(seeds: npt.ArrayLike, n: int) -> np.ndarray:
         # np.asarray([]) is float64; an empty list simply means "no seeds".
         return mask
     if not np.issubdtype(seeds_arr.dtype, np.integer):
-        raise ValueError(
-            "seeds must be a boolean mask or integer node indices, "
-            f"got dtype {seeds_arr.dtype}"
-        )
+        raise ValueError(f"seeds must be a boolean mask or integer node indices, got dtype {seeds_arr.dtype}")
     # Negative indices are rejected rather than wrapped: seeds=[-1] is far
     # more likely a bug than a request for the last node.
     out_of_range = (seeds_arr < 0) | (seeds_arr >= n)

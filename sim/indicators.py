@@ -29,14 +29,20 @@ def group_indicators(
     achievement = np.bincount(school_group, weights=s.enrolment * school_achievement(state), minlength=n_groups)
     d_teachers = np.diff(d.first_post).astype(np.float64)
     support = np.bincount(group_of_district, weights=d.support * d_teachers, minlength=n_groups)
-    out = {
+    # a group with no teachers (no district outside the programme, say) reports NaN, not a warning
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = _ratios(teachers, practising, achievement, enrolment, support)
+    out.update(leadership(state, scenario, group_of_district, n_groups, national, teachers))
+    return out
+
+
+def _ratios(teachers, practising, achievement, enrolment, support) -> dict[str, np.ndarray]:
+    return {
         "teachers": teachers,
         "practising_share": practising / teachers,
         "mean_achievement": achievement / enrolment,
         "district_support": support / teachers,
     }
-    out.update(leadership(state, scenario, group_of_district, n_groups, national, teachers))
-    return out
 
 
 def leadership(

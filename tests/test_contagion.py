@@ -38,9 +38,7 @@ def star_matrix(n_leaves: int) -> sp.csr_array:
     return sp.csr_array((data, (rows, cols)), shape=(n_leaves + 1, n_leaves + 1))
 
 
-def reference_cascade(
-    matrix: sp.sparray, thresholds, seed_mask, max_rounds: int | None = None
-) -> np.ndarray:
+def reference_cascade(matrix: sp.sparray, thresholds, seed_mask, max_rounds: int | None = None) -> np.ndarray:
     """Slow pure-Python model of the documented semantics, node by node.
 
     Uses Python int / int division (also correctly rounded) so it shares no
@@ -48,9 +46,7 @@ def reference_cascade(
     """
     dense = np.asarray(matrix.toarray())
     n = dense.shape[0]
-    neighbours = [
-        [j for j in range(n) if j != i and dense[i, j] != 0] for i in range(n)
-    ]
+    neighbours = [[j for j in range(n) if j != i and dense[i, j] != 0] for i in range(n)]
     adopted = [bool(x) for x in seed_mask]
     rounds = 0
     while max_rounds is None or rounds < max_rounds:
@@ -87,9 +83,7 @@ def networks(draw, max_nodes: int = 25, directed: bool | None = None):
             matrix[i, j] = 1
             if not is_directed:
                 matrix[j, i] = 1
-    ratio = st.builds(lambda k, d: k / d, st.integers(0, 6), st.integers(1, 6)).filter(
-        lambda x: x <= 1
-    )
+    ratio = st.builds(lambda k, d: k / d, st.integers(0, 6), st.integers(1, 6)).filter(lambda x: x <= 1)
     threshold = st.one_of(ratio, st.floats(0.0, 1.0))
     thresholds = np.array(draw(st.lists(threshold, min_size=n, max_size=n)))
     seeds = np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
@@ -111,11 +105,7 @@ def granovetter_thresholds() -> np.ndarray:
 
 @pytest.mark.parametrize("as_graph", [False, True], ids=["scipy", "networkx"])
 def test_granovetter_uniform_thresholds_everyone_riots(as_graph: bool) -> None:
-    adjacency = (
-        nx.complete_graph(GRANOVETTER_N)
-        if as_graph
-        else complete_graph_matrix(GRANOVETTER_N)
-    )
+    adjacency = nx.complete_graph(GRANOVETTER_N) if as_graph else complete_graph_matrix(GRANOVETTER_N)
     result = threshold_cascade(adjacency, granovetter_thresholds(), [])
     assert result.dtype == np.bool_
     assert result.all()
@@ -123,11 +113,7 @@ def test_granovetter_uniform_thresholds_everyone_riots(as_graph: bool) -> None:
 
 @pytest.mark.parametrize("as_graph", [False, True], ids=["scipy", "networkx"])
 def test_granovetter_one_changed_threshold_stops_the_riot(as_graph: bool) -> None:
-    adjacency = (
-        nx.complete_graph(GRANOVETTER_N)
-        if as_graph
-        else complete_graph_matrix(GRANOVETTER_N)
-    )
+    adjacency = nx.complete_graph(GRANOVETTER_N) if as_graph else complete_graph_matrix(GRANOVETTER_N)
     thresholds = granovetter_thresholds()
     thresholds[1] = 2 / 99
     result = threshold_cascade(adjacency, thresholds, np.zeros(GRANOVETTER_N, bool))
@@ -223,9 +209,7 @@ def hub_adopts(n_leaves: int, k_adopted: int, hub_threshold: float) -> bool:
         (100, 7, 0.07),
     ],
 )
-def test_exact_tie_with_decimal_threshold_adopts(
-    n: int, k: int, threshold: float
-) -> None:
+def test_exact_tie_with_decimal_threshold_adopts(n: int, k: int, threshold: float) -> None:
     assert hub_adopts(n, k, threshold)
     assert not hub_adopts(n, k, float(np.nextafter(threshold, 2)))
 
@@ -248,9 +232,7 @@ def test_exact_ties_exhaustive() -> None:
     pairs = [(n, k) for n in range(1, 61) for k in range(n + 1)]
     stars = sp.block_diag([star_matrix(n) for n, _ in pairs], format="csr")
     hubs = np.cumsum([0] + [n + 1 for n, _ in pairs[:-1]])
-    seeds = np.concatenate(
-        [hub + 1 + np.arange(k) for hub, (_, k) in zip(hubs, pairs)]
-    ).astype(np.int64)
+    seeds = np.concatenate([hub + 1 + np.arange(k) for hub, (_, k) in zip(hubs, pairs, strict=True)]).astype(np.int64)
     thresholds = np.full(stars.shape[0], NEVER)
     ties = np.array([float(Fraction(k, n)) for n, k in pairs])
     thresholds[hubs] = ties
@@ -347,9 +329,7 @@ def test_monotone_in_seeds(net, data: st.DataObject) -> None:
 def test_antimonotone_in_thresholds(net, data: st.DataObject) -> None:
     matrix, thresholds, seeds = net
     n = seeds.size
-    bump = np.array(
-        data.draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)), dtype=float
-    )
+    bump = np.array(data.draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)), dtype=float)
     base = threshold_cascade(matrix, thresholds, seeds)
     raised = threshold_cascade(matrix, thresholds + bump, seeds)
     assert not (raised & ~base).any()
@@ -364,9 +344,7 @@ def test_monotone_in_rounds(net, rounds: int) -> None:
     final = threshold_cascade(matrix, thresholds, seeds)
     assert not (fewer & ~more).any()
     assert not (more & ~final).any()
-    np.testing.assert_array_equal(
-        threshold_cascade(matrix, thresholds, seeds, max_rounds=seeds.size + 1), final
-    )
+    np.testing.assert_array_equal(threshold_cascade(matrix, thresholds, seeds, max_rounds=seeds.size + 1), final)
 
 
 @settings(max_examples=60, deadline=None)
@@ -375,15 +353,11 @@ def test_scipy_and_networkx_inputs_agree(net) -> None:
     matrix, thresholds, seeds = net
     dense = matrix.toarray()
     directed = not np.array_equal(dense, dense.T)
-    graph = nx.from_numpy_array(
-        dense, create_using=nx.DiGraph if directed else nx.Graph
-    )
+    graph = nx.from_numpy_array(dense, create_using=nx.DiGraph if directed else nx.Graph)
     expected = threshold_cascade(matrix, thresholds, seeds)
     np.testing.assert_array_equal(threshold_cascade(graph, thresholds, seeds), expected)
     indices = np.flatnonzero(seeds)
-    np.testing.assert_array_equal(
-        threshold_cascade(matrix, thresholds, indices), expected
-    )
+    np.testing.assert_array_equal(threshold_cascade(matrix, thresholds, indices), expected)
 
 
 @settings(max_examples=30, deadline=None)
@@ -393,13 +367,9 @@ def test_sparse_formats_agree(net) -> None:
     expected = threshold_cascade(matrix, thresholds, seeds)
     for fmt in ("csc", "coo", "lil", "dok", "bsr", "dia"):
         converted = matrix.asformat(fmt)
-        np.testing.assert_array_equal(
-            threshold_cascade(converted, thresholds, seeds), expected, err_msg=fmt
-        )
+        np.testing.assert_array_equal(threshold_cascade(converted, thresholds, seeds), expected, err_msg=fmt)
     legacy = sp.csr_matrix(matrix)
-    np.testing.assert_array_equal(
-        threshold_cascade(legacy, thresholds, seeds), expected
-    )
+    np.testing.assert_array_equal(threshold_cascade(legacy, thresholds, seeds), expected)
 
 
 @settings(max_examples=50, deadline=None)
@@ -416,12 +386,8 @@ def test_all_zero_thresholds_everyone_adopts(net) -> None:
 def test_thresholds_above_one_only_seeds(net, level: float) -> None:
     matrix, _, seeds = net
     n = seeds.size
-    np.testing.assert_array_equal(
-        threshold_cascade(matrix, np.full(n, level), seeds), seeds
-    )
-    np.testing.assert_array_equal(
-        threshold_cascade(matrix, np.full(n, np.inf), seeds), seeds
-    )
+    np.testing.assert_array_equal(threshold_cascade(matrix, np.full(n, level), seeds), seeds)
+    np.testing.assert_array_equal(threshold_cascade(matrix, np.full(n, np.inf), seeds), seeds)
 
 
 def test_isolated_nodes_adopt_only_with_nonpositive_threshold() -> None:
@@ -461,8 +427,27 @@ def test_duplicate_coo_entries_count_once_and_cancelling_entries_vanish() -> Non
     # Node 2's entries cancel to zero: it is isolated, so 0.0 share < 0.1.
     assert not threshold_cascade(matrix, [2.0, 2.0, 0.1], [0, 1])[2]
     # The caller's matrix is not canonicalised in place.
-    for original, now in zip(before, (matrix.row, matrix.col, matrix.data)):
+    for original, now in zip(before, (matrix.row, matrix.col, matrix.data), strict=True):
         np.testing.assert_array_equal(original, now)
+
+
+def test_noncanonical_csr_duplicates_and_no_mutation() -> None:
+    # Built straight from CSR arrays, so scipy never canonicalises it for us.
+    indptr = np.array([0, 3, 4, 6])
+    indices = np.array([1, 1, 2, 0, 0, 0])
+    data = np.array([1.0, 1.0, 1.0, 1.0, 1.0, -1.0])
+    matrix = sp.csr_array((data, indices, indptr), shape=(3, 3))
+    assert not matrix.has_canonical_format
+    before = (matrix.indptr.copy(), matrix.indices.copy(), matrix.data.copy())
+    # Node 0: ties to 1 (twice) and 2 -> degree 2, so 1 adopter is 1/2.
+    assert threshold_cascade(matrix, [0.5, 2.0, 2.0], [1])[0]
+    assert not threshold_cascade(matrix, [np.nextafter(0.5, 1), 2.0, 2.0], [1])[0]
+    # Node 2's two entries cancel: it has no ties at all.
+    assert not threshold_cascade(matrix, [2.0, 2.0, 0.1], [0, 1])[2]
+    assert threshold_cascade(matrix, [2.0, 2.0, 0.0], [])[2]
+    for original, now in zip(before, (matrix.indptr, matrix.indices, matrix.data), strict=True):
+        np.testing.assert_array_equal(original, now)
+    assert not matrix.has_canonical_format
 
 
 def test_directed_row_semantics() -> None:
@@ -520,9 +505,7 @@ def test_one_dimensional_sparse_array() -> None:
         threshold_cascade(sp.coo_array(np.array([1, 0, 1])), np.zeros(3), [])
 
 
-@pytest.mark.parametrize(
-    "thresholds", [np.zeros(4), np.zeros(2), np.zeros((3, 1)), 0.5, []]
-)
+@pytest.mark.parametrize("thresholds", [np.zeros(4), np.zeros(2), np.zeros((3, 1)), 0.5, []])
 def test_thresholds_wrong_shape(thresholds) -> None:
     with pytest.raises(ValueError, match=r"one value per node \(3\)"):
         threshold_cascade(sp.csr_array((3, 3)), thresholds, [])
@@ -545,9 +528,7 @@ def test_seed_index_out_of_range(seeds) -> None:
 
 
 def test_seed_mask_wrong_length() -> None:
-    with pytest.raises(
-        ValueError, match=r"length 2, expected one entry per node \(3\)"
-    ):
+    with pytest.raises(ValueError, match=r"length 2, expected one entry per node \(3\)"):
         threshold_cascade(sp.csr_array((3, 3)), np.zeros(3), [True, False])
 
 
@@ -575,5 +556,5 @@ def test_non_integer_max_rounds() -> None:
 
 @pytest.mark.parametrize("adjacency", [np.eye(3), [[0, 1], [1, 0]], None])
 def test_unsupported_adjacency_type(adjacency) -> None:
-    with pytest.raises(TypeError, match="scipy.sparse matrix/array or a networkx"):
+    with pytest.raises(TypeError, match=r"scipy\.sparse matrix/array or a networkx"):
         threshold_cascade(adjacency, np.zeros(3), [])

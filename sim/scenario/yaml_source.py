@@ -61,14 +61,14 @@ def _walk(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Problem], 
             key = key_node.value
             if key in seen:
                 problems.append(
-                    Problem(source, key_node.start_mark.line + 1, _dotted(path + (key,)), "key given twice")
+                    Problem(source, key_node.start_mark.line + 1, _dotted((*path, key)), "key given twice")
                 )
             seen.add(key)
-            _walk(value_node, path + (key,), lines, problems, source)
-            lines[path + (key,)] = key_node.start_mark.line + 1
+            _walk(value_node, (*path, key), lines, problems, source)
+            lines[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, path + (i,), lines, problems, source)
+            _walk(item, (*path, i), lines, problems, source)
 
 
 def _dotted(path: KeyPath) -> str:

@@ -1,0 +1,27 @@
+"""The `critical-mass` command line. Each command lives in its own module; this file wires them up."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from sim.cli.common import fail_cleanly
+from sim.cli.run import run_command
+from sim.cli.validate import validate_command
+
+app = typer.Typer(
+    name="critical-mass",
+    help="Simulate how collective leadership spreads through a school system and where it tips outcomes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run_command)
+app.command("validate")(validate_command)
+
+
+def main() -> None:
+    with fail_cleanly():
+        app()
+    sys.exit(0)

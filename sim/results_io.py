@@ -1,0 +1,46 @@
+"""Write results so that nothing half-written is ever left behind: temp file, fsync, rename."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        with open(tmp_path, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_text(text: str, path: Path) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_json(data: object, path: Path) -> None:
+    write_text(json.dumps(data, indent=2, default=str) + "\n", path)
+
+
+def write_frames(frames: dict[str, pd.DataFrame], directory: Path) -> list[Path]:
+    paths = []
+    for name, frame in frames.items():
+        path = directory / f"{name}.parquet"
+        write_parquet(frame, path)
+        paths.append(path)
+    return paths
