@@ -1,0 +1,100 @@
+"""Scenario files: defaults, validation with located messages, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim import Scenario, ScenarioError, load_scenario
+from sim.scenario import parse_overrides
+from tests.conftest import SCENARIOS
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_scenarios_load_and_begin_with_a_comment(path: Path) -> None:
+    scenario = load_scenario(path)
+    assert scenario.name == path.stem
+    assert path.read_text(encoding="utf-8").startswith("#"), "each scenario begins with what it represents"
+
+
+def test_empty_file_gives_every_default(tmp_path: Path) -> None:
+    scenario = load_scenario(write(tmp_path, ""))
+    assert scenario == Scenario.from_dict({"name": "s"})
+    assert scenario.placement.clustering == 0.0
+
+
+def test_every_problem_is_reported_with_its_line_and_a_suggestion(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "years: -3\nplacement:\n  clustring: 0.5\n  districts: everywhere\n"
+        "alumni:\n  stages:\n    - after_years: 0\n      roles: {classroom: 0.5, outside: 0.3}\n",
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    problems = {p.path: p for p in info.value.problems}
+    assert set(problems) == {"years", "placement.clustring", "placement.districts", "alumni.stages.0.roles"}
+    assert problems["years"].line == 1 and problems["years"].value == -3
+    assert problems["placement.clustring"].line == 3
+    assert problems["placement.clustring"].suggestion == "clustering"
+    assert problems["placement.districts"].value == "everywhere"
+    assert "sum to 1" in problems["alumni.stages.0.roles"].message
+    assert f"{path}:3: placement.clustring: unknown key; did you mean 'clustering'?" in text
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, "years: 3\nsystem: [unclosed\n"))
+    assert info.value.problems[0].line is not None
+    assert "not valid YAML" in info.value.problems[0].message
+
+
+def test_duplicate_keys_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="key given twice"):
+        load_scenario(write(tmp_path, "years: 3\nyears: 4\n"))
+
+
+def test_unsafe_yaml_tags_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="not valid YAML"):
+        load_scenario(write(tmp_path, "years: !!python/object/apply:os.system ['true']\n"))
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="mapping"):
+        load_scenario(write(tmp_path, "- 1\n- 2\n"))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="file not found"):
+        load_scenario(tmp_path / "nope.yaml")
+
+
+def test_named_districts_must_exist(tmp_path: Path) -> None:
+    text = "system: {districts: 2, district_names: [A, B]}\nplacement: {districts: named, district_names: [C]}\n"
+    with pytest.raises(ScenarioError, match="not districts of the system"):
+        load_scenario(write(tmp_path, text))
+
+
+def test_overrides_by_key_path_are_validated() -> None:
+    scenario = Scenario.from_dict({})
+    changed = scenario.with_overrides(parse_overrides(["placement.clustering=0.8", "alumni.stages.0.after_years=0"]))
+    assert changed.placement.clustering == 0.8
+    assert scenario.placement.clustering == 0.0, "scenarios are immutable"
+    with pytest.raises(ScenarioError) as info:
+        scenario.with_overrides({"placement.clustring": 0.8})
+    assert info.value.problems[0].source == "--set"
+    assert info.value.problems[0].suggestion == "clustering"
+    with pytest.raises(ScenarioError, match="less than or equal to 1"):
+        scenario.with_overrides({"placement.clustering": 2})
+
+
+def test_override_needs_an_equals_sign() -> None:
+    with pytest.raises(ScenarioError, match="KEY.PATH=VALUE"):
+        parse_overrides(["placement.clustering"])
