@@ -15,7 +15,7 @@ def _symmetric_binary(rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matr
     rows, cols = rows[keep], cols[keep]
     both_r = np.concatenate([rows, cols])
     both_c = np.concatenate([cols, rows])
-    data = np.ones(both_r.size, dtype=np.float32)
+    data = np.ones(both_r.size, dtype=np.float64)
     matrix = sp.csr_matrix((data, (both_r, both_c)), shape=(n, n))
     matrix.sum_duplicates()
     matrix.data[:] = 1.0  # a tie drawn twice is still one tie
@@ -57,7 +57,7 @@ def static_ties(
         rows.append(owner[different])
         cols.append(other[different])
     if not rows:
-        return sp.csr_matrix((n, n), dtype=np.float32)
+        return sp.csr_matrix((n, n), dtype=np.float64)
     return _symmetric_binary(np.concatenate(rows), np.concatenate(cols), n)
 
 
@@ -77,7 +77,7 @@ def classroom_alumni_ties(
 ) -> sp.csr_matrix:
     """The part of the alumni network that links teaching posts this year."""
     if tie_a.size == 0:
-        return sp.csr_matrix((n_posts, n_posts), dtype=np.float32)
+        return sp.csr_matrix((n_posts, n_posts), dtype=np.float64)
     pa, pb = member_post[tie_a], member_post[tie_b]
     both = (pa >= 0) & (pb >= 0)
     return _symmetric_binary(pa[both], pb[both], n_posts)

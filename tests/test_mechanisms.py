@@ -245,3 +245,18 @@ def test_agents_are_views_onto_rows() -> None:
     teacher = next(iter(by_type[Teacher]))
     model.state.posts.practising[teacher.row] = not teacher.practising
     assert teacher.practising == bool(model.state.posts.practising[teacher.row])
+
+
+def test_in_model_contagion_reduces_to_the_public_threshold_rule() -> None:
+    """With unit weights, certain adoption and no lapses, a year of spreading is threshold_cascade."""
+    from sim.contagion import threshold_cascade
+
+    scenario, state = built(**{"contagion.strength_weight": 0.0, "contagion.rootedness_weight": 0.0,
+                               "contagion.adoption_probability": 1.0, "contagion.lapse_rate": 0.0,
+                               "contagion.spontaneous_adoption": 0.0, "contagion.rounds_per_year": 52,
+                               "teachers.threshold_mean": 0.3})
+    seeds = state.posts.practising.copy()
+    expected = threshold_cascade(state.static_ties, practice.effective_thresholds(state, scenario), seeds)
+    practice.spread_practice(state, scenario, np.random.default_rng(15))
+    assert expected.sum() > seeds.sum(), "the comparison should involve some spreading"
+    assert np.array_equal(state.posts.practising, expected)

@@ -22,12 +22,12 @@ def effective_thresholds(state: SystemState, scenario: Scenario) -> np.ndarray:
     school_support = sup.leader * s.leader_aligned + sup.partner * (s.partner_served > 0)
     support = school_support[p.school] + sup.district * state.districts.support[p.district]
     novice = t.novice_threshold_discount * (p.experience < t.novice_years)
-    return np.clip(p.threshold - support - novice, 0.0, 1.0).astype(np.float32)
+    return np.clip(p.threshold - support - novice, 0.0, 1.0)
 
 
 def influence_weights(state: SystemState, scenario: Scenario) -> np.ndarray:
     c, p = scenario.contagion, state.posts
-    return (1.0 + c.strength_weight * p.strength + c.rootedness_weight * p.rootedness).astype(np.float32)
+    return 1.0 + c.strength_weight * p.strength.astype(np.float64) + c.rootedness_weight * p.rootedness
 
 
 def yearly_ties(state: SystemState) -> sp.csr_matrix:
