@@ -32,7 +32,7 @@ class SchoolSystemModel(mesa.Model):
         self.state = build_system(scenario, self.rng)
         self._open_initial_partners()
         institutions.update_partners(self.state, scenario)
-        institutions.update_institutions(self.state, scenario)
+        institutions.align_leaders(self.state, scenario)
         students.start_cohorts(self.state, scenario, self._expected_turnover())
 
         self._member_agents: dict[int, mesa.Agent] = {}

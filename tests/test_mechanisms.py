@@ -23,7 +23,7 @@ def built(**overrides: object):
 # --- building the system --------------------------------------------------------------------
 
 def test_posts_are_laid_out_school_by_school_with_sizes_from_the_scenario() -> None:
-    scenario, state = built(**{"system.school_size_spread": 0})
+    _, state = built(**{"system.school_size_spread": 0})
     assert state.posts.size == 3 * 6 * 10
     assert np.all(np.diff(state.posts.school) >= 0)
     assert np.array_equal(np.bincount(state.posts.school), state.schools.teachers)

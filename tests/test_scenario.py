@@ -96,5 +96,5 @@ def test_overrides_by_key_path_are_validated() -> None:
 
 
 def test_override_needs_an_equals_sign() -> None:
-    with pytest.raises(ScenarioError, match="KEY.PATH=VALUE"):
+    with pytest.raises(ScenarioError, match=r"KEY\.PATH=VALUE"):
         parse_overrides(["placement.clustering"])

@@ -57,21 +57,28 @@ def open_partners(
 
 
 def update_institutions(state: SystemState, scenario: Scenario) -> None:
-    cfg = scenario.institutions
-    s, d, m = state.schools, state.districts, state.members
-    # index -1 (a leader from outside the programme) reads the appended False
-    leader_from_programme_aligned = np.append(m.aligned, False)[s.leader_member]
-    if not cfg.enabled:
-        s.leader_aligned[:] = leader_from_programme_aligned
-        return
+    align_leaders(state, scenario)
+    if scenario.institutions.enabled:
+        update_offices(state, scenario)
 
-    # a leader from the programme acts on their orientation; another leader follows their staff
-    # and their district (Sun et al. 2013: formal leaders shift general practice)
-    from_programme = s.leader_member >= 0
+
+def align_leaders(state: SystemState, scenario: Scenario) -> None:
+    """A leader from the programme acts on their orientation; another leader follows their staff
+    and their district (Sun et al. 2013: formal leaders shift general practice)."""
+    cfg, s, d, m = scenario.institutions, state.schools, state.districts, state.members
+    # index -1 (a leader from outside the programme) reads the appended False
+    programme_leader_aligned = np.append(m.aligned, False)[s.leader_member]
+    if not cfg.enabled:
+        s.leader_aligned[:] = programme_leader_aligned
+        return
     pull = cfg.leader_district_pull * d.support[s.district]
     follows_staff = school_practising_share(state) + pull >= s.leader_threshold
-    s.leader_aligned[:] = np.where(from_programme, leader_from_programme_aligned, follows_staff)
+    s.leader_aligned[:] = np.where(s.leader_member >= 0, programme_leader_aligned, follows_staff)
 
+
+def update_offices(state: SystemState, scenario: Scenario) -> None:
+    """District support, then ministry alignment, relax toward 1 or 0 as their pressure says."""
+    cfg, s, d, m = scenario.institutions, state.schools, state.districts, state.members
     officials = _aligned_in_role(state, DISTRICT_OFFICIAL)
     staff_share = np.minimum(officials / d.office_staff, 1.0)
     leader_share = np.bincount(s.district, weights=s.leader_aligned, minlength=d.size) / np.diff(d.first_school)
