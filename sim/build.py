@@ -76,10 +76,10 @@ def build_system(scenario: Scenario, rng: np.random.Generator) -> SystemState:
     state = SystemState(
         posts=posts, schools=schools, districts=districts, members=members,
         partners=_partner_rows(scenario, members.size),
-        static_ties=ties, host_schools=np.empty(0, dtype=np.int64),
+        static_ties=ties, placement_order=np.empty(0, dtype=np.int64), host_count=0,
         ministry_alignment=inst.ministry.initial, next_person=n_posts,
     )
-    state.host_schools = host_schools(scenario, state, rng)
+    state.placement_order, state.host_count = placement_plan(scenario, state, rng)
     state.districts.programme[np.unique(schools.district[state.host_schools])] = True
     return state
 
@@ -139,8 +139,8 @@ def eligible_districts(scenario: Scenario, districts_disadvantage: np.ndarray, r
     return np.array(sorted(names.index(name) for name in rule.district_names))
 
 
-def host_schools(scenario: Scenario, state: SystemState, rng: np.random.Generator) -> np.ndarray:
-    """Schools that receive fellows, in the order cohorts fill them.
+def placement_plan(scenario: Scenario, state: SystemState, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Eligible schools in the order cohorts fill them, and how many of them host fellows.
 
     Clustering interpolates on a log scale between every eligible school (0) and one school (1),
     then adds schools until there is room for the fellows in post at the cap per school.
@@ -167,4 +167,4 @@ def host_schools(scenario: Scenario, state: SystemState, rng: np.random.Generato
         default=0,
     )
     needed = int(np.searchsorted(np.cumsum(capacity), in_post) + 1)
-    return order[: max(1, min(order.size, max(wanted, needed)))]
+    return order, max(1, min(order.size, max(wanted, needed)))

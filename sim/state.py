@@ -130,11 +130,16 @@ class SystemState:
     members: Members
     partners: Partners
     static_ties: sp.csr_matrix  # teacher network within and across schools (posts x posts)
-    host_schools: np.ndarray  # int64 schools that receive fellows, in placement order
+    placement_order: np.ndarray  # int64 eligible schools in the order the programme fills them
+    host_count: int  # the first host_count of them receive fellows; grows only when they are full
     ministry_alignment: float = 0.0
     next_person: int = 0
     year: int = 0
     unplaced_fellows: int = 0
+
+    @property
+    def host_schools(self) -> np.ndarray:
+        return self.placement_order[: self.host_count]
 
     def new_person_ids(self, n: int) -> np.ndarray:
         ids = np.arange(self.next_person, self.next_person + n, dtype=np.int64)

@@ -52,3 +52,16 @@ def test_ancash_has_about_6800_students_and_70_fellows() -> None:
     model = SchoolSystemModel(scenario, rng=3)
     assert 6_000 <= model.state.schools.enrolment.sum() <= 7_600
     assert sum(scenario.programme.sizes()) == 70
+
+
+def test_every_shipped_scenario_places_every_fellow() -> None:
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        scenario = load_scenario(path)
+        if scenario.system.districts * scenario.system.schools_per_district > 5_000:
+            continue  # the largest systems are covered by the benchmarks
+        model = SchoolSystemModel(scenario, rng=4)
+        model.run_for(scenario.years)
+        assert model.state.unplaced_fellows == 0, path.name
+        recruited = (model.state.members.status > 0).sum()
+        expected = sum(scenario.programme.sizes()[: scenario.years])
+        assert recruited == expected, path.name

@@ -29,13 +29,25 @@ def recruit_cohort(state: SystemState, scenario: Scenario, rng: np.random.Genera
 
 
 def _allocate(state: SystemState, scenario: Scenario, n: int, rng: np.random.Generator) -> np.ndarray:
-    """A host school per fellow: spread evenly over host schools, none above its cap."""
-    hosts = state.host_schools
-    teachers = state.schools.teachers[hosts]
-    members_there = np.bincount(
-        state.posts.school[state.posts.member >= 0], minlength=state.schools.size
-    )[hosts]
-    room = np.maximum(np.floor(scenario.placement.max_fellow_share * teachers).astype(np.int64) - members_there, 0)
+    """A host school per fellow: spread evenly over host schools, none above its cap.
+
+    The cap counts fellows only; alumni who stay in a host school's classrooms take posts too, so
+    when the hosts are full the programme extends to the next eligible schools rather than
+    recruiting fewer fellows (the scenario's cost is its cohort sizes).
+    """
+    order = state.placement_order
+    posts, schools = state.posts, state.schools
+    fellows_there = np.bincount(
+        posts.school[(posts.member >= 0) & (state.members.status[np.maximum(posts.member, 0)] == FELLOW)],
+        minlength=schools.size,
+    )[order]
+    free = schools.teachers[order] - np.bincount(posts.school[posts.member >= 0], minlength=schools.size)[order]
+    cap = np.floor(scenario.placement.max_fellow_share * schools.teachers[order]).astype(np.int64)
+    room = np.clip(np.minimum(cap - fellows_there, free), 0, None)
+    if room[: state.host_count].sum() < n:
+        state.host_count = int(min(order.size, np.searchsorted(np.cumsum(room), n) + 1))
+        state.districts.programme[np.unique(schools.district[state.host_schools])] = True
+    hosts, room = state.host_schools, room[: state.host_count]
     counts = np.zeros(hosts.size, dtype=np.int64)
     remaining = min(n, int(room.sum()))
     # water-filling: an even share to every school with room, repeated until all are placed

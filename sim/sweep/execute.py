@@ -1,0 +1,225 @@
+"""Run sweep tasks: in this process, on local worker processes, or on a Dask cluster.
+
+Every executor calls the same pure function, execute_run, so results cannot depend on which one
+ran them or on how many workers it had. A run that raises is a result (status "failed"); a run
+whose worker vanished is `Lost` and left for `--resume`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any, Protocol
+
+import pandas as pd
+
+from sim.runner import run_once
+from sim.scenario import Scenario
+from sim.sweep.plan import RunSpec
+
+
+@dataclass(frozen=True)
+class RunTask:
+    spec: RunSpec
+    scenario: Scenario
+    years: int
+    outcomes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    spec: RunSpec
+    status: str  # "ok" or "failed"
+    final: dict[str, float]  # each kept outcome at the last year; empty if the run failed
+    tipped: bool | None
+    tipped_year: int | None
+    series: pd.DataFrame | None  # year, kept outcomes, tipped
+    error: str | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Lost:
+    """A run whose worker died or whose executor failed: not recorded, so --resume runs it again."""
+
+    spec: RunSpec
+    reason: str
+
+
+def execute_run(task: RunTask) -> RunResult:
+    """Run one replicate of one design point; never raises for a failure of the model itself."""
+    started = time.perf_counter()
+    try:
+        yearly = run_once(task.scenario, task.spec.seed, task.years)["yearly"]
+        series = yearly[["year", *task.outcomes, "tipped"]].reset_index(drop=True)
+        last = yearly.iloc[-1]
+        tipped_year = yearly["tipped_year"].iloc[0]
+        return RunResult(
+            spec=task.spec, status="ok",
+            final={o: float(last[o]) for o in task.outcomes},
+            tipped=bool(last["tipped"]),
+            tipped_year=None if pd.isna(tipped_year) else int(tipped_year),
+            series=series, error=None, seconds=time.perf_counter() - started,
+        )
+    except Exception as exc:  # a failing run must not stop the sweep; its error is the result
+        return RunResult(
+            spec=task.spec, status="failed", final={}, tipped=None, tipped_year=None, series=None,
+            error=_describe_error(exc), seconds=time.perf_counter() - started,
+        )
+
+
+def _describe_error(exc: BaseException) -> str:
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {frame[0].filename}:{frame[0].lineno} in {frame[0].name})" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+class WorkersFailed(RuntimeError):
+    """The executor itself cannot go on (not a run's failure); what finished is saved, --resume continues."""
+
+
+class Executor(Protocol):
+    description: str
+
+    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]: ...
+
+
+class InProcess:
+    """One worker: runs in this process, which also makes monkeypatching and debugging easy."""
+
+    description = "1 local worker (this process)"
+    workers = 1
+
+    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]:
+        for task in tasks:
+            yield execute_run(task)
+
+
+def _worker_start() -> None:
+    # Ctrl-C is the parent's to handle: it saves what finished and stops the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a parent killed with SIGKILL cannot stop its pool; a worker whose parent is gone stops itself
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+class LocalProcesses:
+    """Worker processes on this machine, kept busy with a small window of queued runs."""
+
+    # a task that was running in two pools that broke is taken as the cause and left for --resume
+    MAX_BREAKS_PER_TASK = 2
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"{workers} local worker processes"
+
+    def _pool(self) -> ProcessPoolExecutor:
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["sim.model", "sim.runner", "sim.sweep.execute"])
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start)
+
+    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]:
+        pending: Iterator[RunTask] = iter(tasks)
+        breaks: dict[str, int] = {}
+        window = 4 * self.workers
+        pool = self._pool()
+        in_flight: dict[Future[RunResult], RunTask] = {}
+        fruitless_restarts = 0
+        try:
+            while True:
+                retry: list[RunTask] = []
+                while len(in_flight) < window and (task := next(pending, None)) is not None:
+                    try:
+                        in_flight[pool.submit(execute_run, task)] = task
+                    except BrokenProcessPool:
+                        retry.append(task)
+                        break
+                if not in_flight and not retry:
+                    return
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
+                for future in done:
+                    task = in_flight.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        breaks[task.spec.run_id] = breaks.get(task.spec.run_id, 0) + 1
+                        if breaks[task.spec.run_id] >= self.MAX_BREAKS_PER_TASK:
+                            yield Lost(task.spec, "its worker process died twice")
+                        else:
+                            retry.append(task)
+                        continue
+                    fruitless_restarts = 0
+                    yield result
+                if retry:
+                    fruitless_restarts += 1
+                    if fruitless_restarts > self.MAX_BREAKS_PER_TASK + 1:
+                        raise WorkersFailed("worker processes keep dying before finishing any run")
+                    # every queued task of a broken pool fails with it; start a new pool and queue them again
+                    retry.extend(in_flight.values())
+                    in_flight.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = self._pool()
+                    pending = itertools.chain(retry, pending)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+class DaskCluster:
+    """Runs on an existing Dask distributed scheduler: a LocalCluster, or SLURM/PBS via dask-jobqueue."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.workers = max(1, sum(client.nthreads().values()))
+        self.description = f"Dask at {client.scheduler.address} ({self.workers} threads)"
+
+    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]:
+        from distributed import as_completed
+
+        pending = iter(tasks)
+        # enough queued work to keep workers that join later busy, without shipping the whole sweep
+        window = max(4 * self.workers, 16)
+        batch = uuid.uuid4().hex[:8]
+        in_flight: dict[Any, RunTask] = {}
+        completed = as_completed()
+
+        def submit(task: RunTask) -> None:
+            key = f"critical-mass-{task.spec.run_id}-{batch}"
+            future = self.client.submit(execute_run, task, key=key, pure=False)
+            in_flight[future] = task
+            completed.add(future)
+
+        try:
+            for task in itertools.islice(pending, window):
+                submit(task)
+            for future in completed:
+                task = in_flight.pop(future)
+                try:
+                    yield future.result()
+                except Exception as exc:  # KilledWorker, a lost connection: the run itself did not fail
+                    yield Lost(task.spec, f"{type(exc).__name__}: {exc}")
+                nxt = next(pending, None)
+                if nxt is not None:
+                    submit(nxt)
+        finally:
+            for future in in_flight:
+                future.cancel()
+
+
+def local_executor(workers: int) -> Executor:
+    return InProcess() if workers <= 1 else LocalProcesses(workers)

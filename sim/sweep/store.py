@@ -1,0 +1,215 @@
+"""The sweep's folder: Parquet part-files written as runs finish, a manifest, and tidy tables read back.
+
+    DIR/manifest.json          the experiment, package version, design points, every run's seed, sessions
+    DIR/runs/part-*.parquet    one row per finished run (ok or failed)
+    DIR/series/part-*.parquet  one row per run and year, the part with the same name as its runs part
+
+Each part is written atomically (temp file, fsync, rename) series first, runs second: a run counts as
+done only once its runs row is on disk, so a crash at any instant leaves nothing half-written and at
+worst a series part with no runs part, which readers ignore and --resume removes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from sim.results_io import atomic_write, write_json
+from sim.scenario import ScenarioError
+from sim.scenario.problems import Problem
+from sim.sweep.execute import RunResult
+from sim.sweep.plan import Plan
+
+MANIFEST = "manifest.json"
+RUNS = "runs"
+SERIES = "series"
+FIGURES = "figures"
+
+_ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "string": pa.string()}
+
+
+def runs_schema(plan: Plan) -> pa.Schema:
+    return pa.schema([
+        ("run_id", pa.string()), ("point_id", pa.int64()), ("replicate", pa.int64()),
+        *((key, _ARROW[plan.parameter_types[key]]) for key in plan.parameters),
+        ("seed", pa.int64()),
+        *((o, pa.float64()) for o in plan.outcomes),
+        ("tipped", pa.bool_()), ("tipped_year", pa.int64()),
+        ("status", pa.string()), ("error", pa.string()), ("seconds", pa.float64()),
+    ])
+
+
+def series_schema(plan: Plan) -> pa.Schema:
+    return pa.schema([
+        ("run_id", pa.string()), ("point_id", pa.int64()), ("replicate", pa.int64()),
+        *((key, _ARROW[plan.parameter_types[key]]) for key in plan.parameters),
+        ("year", pa.int64()),
+        *((o, pa.float64()) for o in plan.outcomes),
+        ("tipped", pa.bool_()),
+    ])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class SweepStore:
+    """Writes finished runs in small batches; at most `flush_seconds` of finished work is ever unsaved."""
+
+    def __init__(self, directory: Path, plan: Plan, flush_runs: int = 200, flush_seconds: float = 5.0) -> None:
+        self.directory = Path(directory)
+        self.plan = plan
+        self.flush_runs = flush_runs
+        self.flush_seconds = flush_seconds
+        self._runs_schema = runs_schema(plan)
+        self._series_schema = series_schema(plan)
+        self._rows: list[dict[str, Any]] = []
+        self._series: list[pd.DataFrame] = []
+        self._last_flush = time.monotonic()
+        self._session = uuid.uuid4().hex[:8]
+        self._parts = 0
+        self.manifest: dict[str, Any] = {}
+
+    # --- opening -----------------------------------------------------------------------------
+
+    def create(self) -> None:
+        if (self.directory / MANIFEST).exists():
+            raise ScenarioError([Problem(
+                str(self.directory), None, "", "already holds a sweep; add --resume to finish it, "
+                "or choose another --out folder",
+            )])
+        if self.directory.exists() and not self.directory.is_dir():
+            raise ScenarioError([Problem(str(self.directory), None, "", "exists and is not a folder")])
+        self.manifest = {**self.plan.to_manifest(), "created": _now(), "sessions": []}
+        write_json(self.manifest, self.directory / MANIFEST)
+
+    def reopen(self) -> set[str]:
+        """Check the folder holds this very sweep, clear debris of a crash, return the ids already done."""
+        manifest = read_manifest(self.directory)
+        if manifest["fingerprint"] != self.plan.fingerprint:
+            stored = Plan.from_manifest(manifest)
+            why = ("the package version differs" if stored.version != self.plan.version
+                   else "the experiment or its base scenario changed")
+            raise ScenarioError([Problem(
+                str(self.directory), None, "", f"cannot resume: {why} since this sweep started "
+                f"(stored {stored.version}, now {self.plan.version}); its results would mix two models. "
+                "Start a new sweep with another --out folder",
+            )])
+        self.manifest = manifest
+        self._clear_debris()
+        return set(completed_ids(self.directory))
+
+    def _clear_debris(self) -> None:
+        for sub in (RUNS, SERIES):
+            for tmp in (self.directory / sub).glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+        done = {p.name for p in (self.directory / RUNS).glob("part-*.parquet")}
+        for orphan in (self.directory / SERIES).glob("part-*.parquet"):
+            if orphan.name not in done:
+                orphan.unlink(missing_ok=True)
+
+    # --- sessions: when each (re)start ran, on what, and how it went ------------------------------
+
+    def start_session(self, executor: str, workers: int, to_run: int) -> None:
+        self.manifest["sessions"].append({
+            "started": _now(), "executor": executor, "workers": workers, "runs_to_do": to_run,
+            "finished": None, "completed": 0, "failed": 0, "lost": 0, "seconds": None,
+        })
+        write_json(self.manifest, self.directory / MANIFEST)
+
+    def end_session(self, completed: int, failed: int, lost: int, seconds: float, status: str) -> None:
+        self.manifest["sessions"][-1].update(
+            finished=_now(), completed=completed, failed=failed, lost=lost, seconds=round(seconds, 3), status=status,
+        )
+        write_json(self.manifest, self.directory / MANIFEST)
+
+    # --- writing --------------------------------------------------------------------------------
+
+    def add(self, result: RunResult) -> None:
+        spec, point = result.spec, self.plan.points[result.spec.point]
+        ids = {"run_id": spec.run_id, "point_id": spec.point, "replicate": spec.replicate, **point.values}
+        self._rows.append({
+            **ids, "seed": spec.seed,
+            **{o: result.final.get(o) for o in self.plan.outcomes},
+            "tipped": result.tipped, "tipped_year": result.tipped_year,
+            "status": result.status, "error": result.error, "seconds": result.seconds,
+        })
+        if result.series is not None:
+            series = result.series.copy()
+            for column, value in reversed(ids.items()):
+                series.insert(0, column, value)
+            self._series.append(series)
+        if len(self._rows) >= self.flush_runs or time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._rows:
+            return
+        name = f"part-{self._session}-{self._parts:05d}.parquet"
+        if self._series:
+            series = pd.concat(self._series, ignore_index=True)
+            table = pa.Table.from_pandas(series, schema=self._series_schema, preserve_index=False)
+            atomic_write(self.directory / SERIES / name, lambda tmp: pq.write_table(table, tmp))
+        runs = pa.Table.from_pylist(self._rows, schema=self._runs_schema)
+        atomic_write(self.directory / RUNS / name, lambda tmp: pq.write_table(runs, tmp))
+        self._parts += 1
+        self._rows, self._series = [], []
+        self._last_flush = time.monotonic()
+
+
+# --- reading: a pyarrow dataset read of the folder -------------------------------------------------
+
+
+def read_manifest(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(directory), None, "", "no sweep here (manifest.json is missing)")]) from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), None, "", f"cannot read the manifest: {exc}")]) from None
+
+
+def _parts(directory: Path, sub: str) -> list[Path]:
+    done = sorted((directory / RUNS).glob("part-*.parquet"))
+    if sub == RUNS:
+        return done
+    # a series part counts only once its runs part exists: that is what marks its runs done
+    return [directory / SERIES / p.name for p in done if (directory / SERIES / p.name).exists()]
+
+
+def _read(directory: str | Path, sub: str, columns: list[str] | None = None) -> pd.DataFrame:
+    directory = Path(directory)
+    plan = Plan.from_manifest(read_manifest(directory))
+    schema = runs_schema(plan) if sub == RUNS else series_schema(plan)
+    files = _parts(directory, sub)
+    table = ds.dataset([str(f) for f in files], schema=schema, format="parquet").to_table(columns=columns)
+    frame = table.to_pandas()
+    keys = ["run_id"] if sub == RUNS else ["run_id", "year"]
+    if columns is None or all(k in columns for k in keys):
+        frame = frame.drop_duplicates(subset=keys)
+    order = [c for c in ("point_id", "replicate", "year") if c in frame.columns]
+    return frame.sort_values(order).reset_index(drop=True) if order else frame
+
+
+def read_runs(directory: str | Path) -> pd.DataFrame:
+    """One row per finished run: ids, parameters, seed, outcomes at the last year, tipping, status."""
+    return _read(directory, RUNS)
+
+
+def read_series(directory: str | Path) -> pd.DataFrame:
+    """One row per finished run and year: ids, parameters, the kept outcomes and whether tipped."""
+    return _read(directory, SERIES)
+
+
+def completed_ids(directory: str | Path) -> list[str]:
+    return list(_read(directory, RUNS, columns=["run_id"])["run_id"])
