@@ -7,7 +7,6 @@ import itertools
 import math
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.sweep.experiment import Experiment, Parameter, Scalar
 
@@ -27,6 +26,8 @@ def design_points(experiment: Experiment) -> list[dict[str, Scalar]]:
 
 
 def _unit_sample(design: str, dimensions: int, samples: int, seed: int) -> np.ndarray:
+    from scipy.stats import qmc  # imported here: it takes a second, and a grid does not need it
+
     engine_type = qmc.LatinHypercube if design == "latin_hypercube" else qmc.Sobol
     # scipy renamed `seed` to `rng` in 1.15; accept either so older installs still work
     seeding = "rng" if "rng" in inspect.signature(engine_type).parameters else "seed"

@@ -197,7 +197,8 @@ def _with_balances(loaded: LoadedExperiment, base: dict[str, Any], values: dict[
         start, was, now = overrides.get(p.balance, _lookup(base, p.balance)), _lookup(base, p.key), values[p.key]
         if not all(_is_number(v) for v in (start, was, now)):
             raise ScenarioError([Problem(
-                str(loaded.path), loaded.line_of("parameters", i, "balance"), p.key, f"balance works on numbers only, and {p.key} or {p.balance} is not one", now,
+                str(loaded.path), loaded.line_of("parameters", i, "balance"), p.key,
+                f"balance works on numbers only, and {p.key} or {p.balance} is not one", now,
             )])
         overrides[p.balance] = round(start - (now - was), 12)  # type: ignore[operator]
     return overrides

@@ -37,6 +37,7 @@ def run_sweep(
     executor: Executor,
     resume: bool = False,
     on_result: Callable[[RunResult | Lost], None] | None = None,
+    on_start: Callable[[SweepReport], None] | None = None,
     flush_seconds: float = 5.0,
 ) -> SweepReport:
     """Run every run of the plan not already in directory; failed runs are recorded, never fatal."""
@@ -50,6 +51,8 @@ def run_sweep(
     todo = [spec for spec in plan.runs() if spec.run_id not in done]
     report = SweepReport(total=plan.total_runs, skipped=plan.total_runs - len(todo))
     store.start_session(executor.description, getattr(executor, "workers", 1), len(todo))
+    if on_start:
+        on_start(report)
     started = time.perf_counter()
     status = "interrupted"
     try:
