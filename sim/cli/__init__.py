@@ -8,6 +8,7 @@ import typer
 
 from sim.cli.common import fail_cleanly
 from sim.cli.run import run_command
+from sim.cli.sweep import sweep_command
 from sim.cli.validate import validate_command
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("run")(run_command)
 app.command("validate")(validate_command)
+app.command("sweep")(sweep_command)
 
 
 def main() -> None:

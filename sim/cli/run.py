@@ -17,15 +17,25 @@ from sim.scenario import Scenario, load_scenario, parse_overrides
 
 
 def run_command(
-    scenario_file: Path = typer.Argument(..., metavar="SCENARIO", help="A scenario YAML file."),  # noqa: B008
+    scenario_file: Path = typer.Argument(None, metavar="SCENARIO", help="A scenario YAML file."),  # noqa: B008
     years: int = typer.Option(None, "--years", min=1, help="Years to simulate (default: the scenario's)."),
     replicates: int = typer.Option(5, "--replicates", min=1, help="Independent runs with derived seeds."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed from which every replicate's seed derives."),
     overrides: list[str] = SetOption,
     out_dir: Path = typer.Option(None, "--out", help="Results folder (default: results/<scenario name>/)."),  # noqa: B008
     workers: int = typer.Option(None, "--workers", min=1, help="Processes to use (default: up to all cores)."),
+    from_sweep: Path = typer.Option(None, "--from-sweep", metavar="DIR", help="Replay one run of this sweep folder."),  # noqa: B008
+    run_id: str = typer.Option(None, "--run", metavar="ID", help="With --from-sweep: the run id, e.g. p003-r01."),
 ) -> None:
     """Run a scenario and summarise what happened to student outcomes."""
+    if from_sweep or run_id:
+        if not (from_sweep and run_id) or scenario_file or overrides or years:
+            raise UsageError("give --from-sweep DIR and --run ID together, without a SCENARIO, --set or --years")
+        from sim.cli.sweep import replay_from_sweep
+
+        return replay_from_sweep(from_sweep, run_id)
+    if scenario_file is None:
+        raise UsageError("give a SCENARIO file (or --from-sweep DIR --run ID)")
     scenario = load_scenario(scenario_file, parse_overrides(overrides))
     years = years or scenario.years
     directory = out_dir or Path("results") / scenario.name

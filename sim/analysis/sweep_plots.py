@@ -1,0 +1,141 @@
+"""Figures of a sweep's results: curves with 95% bands for one parameter, heatmaps for two.
+
+Reads the runs table only (sim.sweep.store.read_runs); runs no model.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on a cluster node or in CI
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.analysis.summary import OUTCOMES
+from sim.results_io import atomic_write
+
+TIPPED = "tipped"
+
+
+def label(column: str) -> str:
+    return "Share of runs tipped" if column == TIPPED else OUTCOMES.get(column, column.replace("_", " "))
+
+
+def point_summary(runs: pd.DataFrame, parameters: list[str], outcomes: list[str]) -> pd.DataFrame:
+    """Per design point: runs, and for each outcome (and tipped) the mean and a 95% t-interval."""
+    ok = runs[runs["status"] == "ok"].copy()
+    ok[TIPPED] = ok[TIPPED].astype(float)
+    rows = []
+    for point, group in ok.groupby("point_id", sort=True):
+        row: dict[str, object] = {"point_id": point, **group.iloc[0][parameters].to_dict(), "runs": len(group)}
+        for column in [*outcomes, TIPPED]:
+            mean, low, high = _mean_ci(group[column].to_numpy(float))
+            row.update({column: mean, f"{column}_low": low, f"{column}_high": high})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return np.nan, np.nan, np.nan
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, np.nan, np.nan
+    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
+    return mean, mean - half, mean + half
+
+
+def plot_sweep(runs: pd.DataFrame, parameters: list[str], outcomes: list[str], folder: Path, title: str) -> list[Path]:
+    """Write PNG figures for the runs table into folder; return their paths (none if nothing succeeded)."""
+    summary = point_summary(runs, parameters, outcomes)
+    if summary.empty:
+        return []
+    columns = [*outcomes, TIPPED]
+    if len(parameters) == 1:
+        return [_save(_curves(summary, parameters[0], columns, title), folder / f"curves_{_slug(parameters[0])}.png")]
+    if len(parameters) == 2 and _is_grid(summary, parameters):
+        return [
+            _save(_heatmap(summary, parameters, column, title), folder / f"heatmap_{_slug(column)}.png")
+            for column in columns
+        ]
+    return [_save(_scatter(summary, parameters, column, title), folder / f"scatter_{_slug(column)}.png")
+            for column in columns]
+
+
+def _is_grid(summary: pd.DataFrame, parameters: list[str]) -> bool:
+    a, b = (summary[p].nunique() for p in parameters)
+    return a * b == len(summary.drop_duplicates(parameters)) and a * b <= 400
+
+
+def _curves(summary: pd.DataFrame, parameter: str, columns: list[str], title: str) -> plt.Figure:
+    ncols = min(3, len(columns))
+    nrows = -(-len(columns) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
+    data = summary.sort_values(parameter)
+    x = data[parameter].to_numpy(float)
+    for ax, column in zip(axes.flat, columns, strict=False):
+        ax.plot(x, data[column], marker="o", color="C0")
+        ax.fill_between(x, data[f"{column}_low"], data[f"{column}_high"], alpha=0.25, color="C0",
+                        label="95% CI over replicates")
+        ax.set_title(label(column), fontsize=10)
+        ax.set_xlabel(parameter)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(columns):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle(f"{title}: mean and 95% CI over replicates")
+    fig.tight_layout()
+    return fig
+
+
+def _heatmap(summary: pd.DataFrame, parameters: list[str], column: str, title: str) -> plt.Figure:
+    rows, cols = parameters
+    table = summary.pivot_table(index=rows, columns=cols, values=column).sort_index().sort_index(axis=1)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * table.shape[1], 1.2 + 0.6 * table.shape[0]))
+    image = ax.imshow(table.to_numpy(float), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns])
+    ax.set_yticks(range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index])
+    ax.set_xlabel(cols)
+    ax.set_ylabel(rows)
+    values = table.to_numpy(float)
+    middle = np.nanmean(values) if np.isfinite(values).any() else 0
+    for (i, j), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                    color="black" if value > middle else "white")
+    fig.colorbar(image, ax=ax, label=f"{label(column)} (mean)")
+    ax.set_title(f"{title}\n{label(column)}, mean over replicates", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _scatter(summary: pd.DataFrame, parameters: list[str], column: str, title: str) -> plt.Figure:
+    fig, axes = plt.subplots(1, len(parameters), figsize=(4 * len(parameters), 3.4), squeeze=False, sharey=True)
+    for ax, parameter in zip(axes.flat, parameters, strict=True):
+        ax.scatter(summary[parameter], summary[column], s=12, alpha=0.7)
+        ax.set_xlabel(parameter)
+        ax.grid(alpha=0.3)
+    axes.flat[0].set_ylabel(label(column))
+    fig.suptitle(f"{title}: {label(column)} at each design point (mean over replicates)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    plt.close(fig)
+    atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
+    return path
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")

@@ -1,0 +1,200 @@
+"""`critical-mass sweep EXPERIMENT`: run a parameter sweep that survives any interruption.
+
+Also `critical-mass run --from-sweep DIR --run ID` (replay_from_sweep), which re-runs one run of a sweep.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from sim.cli.common import UsageError, err, out
+from sim.cli.progress import DelayedProgress
+from sim.sweep.execute import Executor, Lost, RunResult, WorkersFailed, local_executor
+from sim.sweep.plan import Plan, resolve
+from sim.sweep.session import SweepReport, run_sweep
+
+MAX_POINTS_SHOWN = 30
+MAX_ERRORS_SHOWN = 5
+
+
+def sweep_command(
+    experiment_file: Path = typer.Argument(..., metavar="EXPERIMENT", help="An experiment YAML file."),  # noqa: B008
+    out_dir: Path = typer.Option(  # noqa: B008
+        None, "--out", help="Results folder (default: results/sweeps/<experiment name>/)."
+    ),
+    workers: int = typer.Option(None, "--workers", min=1, help="Local worker processes (default: all cores)."),
+    dask: str = typer.Option(
+        None, "--dask", metavar="ADDRESS",
+        help="Send the runs to a Dask scheduler, e.g. tcp://head-node:8786; 'local' starts a LocalCluster here.",
+    ),
+    resume: bool = typer.Option(False, "--resume", help="Finish an interrupted sweep: run only what is missing."),
+    save_every: float = typer.Option(
+        5.0, "--save-every", min=0, metavar="SECONDS",
+        help="Save finished runs at least this often; a crash loses at most this much finished work.",
+    ),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw PNG figures when the sweep ends."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate the experiment and show its design; run nothing."),
+) -> None:
+    """Vary scenario values over many replicates; results are saved as runs finish and can be resumed."""
+    plan = resolve(experiment_file)
+    directory = out_dir or Path("results") / "sweeps" / plan.name
+    print_design(plan, directory)
+    if dry_run:
+        return
+    if dask and workers and dask != "local":
+        raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
+
+    with _executor(dask, workers, plan.total_runs) as executor:
+        out.print(f"Running on {executor.description}.")
+        report = _run(plan, directory, executor, resume, save_every, experiment_file)
+
+    print_report(report, directory)
+    if figures and report.finished:
+        _draw(directory, plan)
+    if report.failed or report.missing:
+        raise typer.Exit(1)
+
+
+def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_every: float, source: Path) -> SweepReport:
+    progress = DelayedProgress(f"{plan.name}: {plan.total_runs} runs", plan.total_runs, console=err)
+
+    def on_result(result: RunResult | Lost) -> None:
+        progress.advance(1)
+
+    with progress:
+        try:
+            return run_sweep(
+                plan, directory, executor, resume=resume, flush_seconds=save_every,
+                on_start=lambda report: progress.advance(report.skipped) if report.skipped else None,
+                on_result=on_result,
+            )
+        except KeyboardInterrupt:
+            err.print(f"\ninterrupted: every finished run is saved in {directory}/. Continue with:\n"
+                      f"  critical-mass sweep {source} --out {directory} --resume", markup=False)
+            raise SystemExit(130) from None
+        except WorkersFailed as exc:
+            err.print(f"error: {exc}. Finished runs are saved; continue with --resume.", markup=False)
+            raise SystemExit(1) from None
+
+
+@contextlib.contextmanager
+def _executor(dask: str | None, workers: int | None, runs: int) -> Iterator[Executor]:
+    if not dask:
+        yield local_executor(workers or max(1, min(os.cpu_count() or 1, runs)))
+        return
+    from distributed import Client, LocalCluster  # imported only when asked for: it takes a second
+
+    from sim.sweep.execute import DaskCluster
+
+    if dask == "local":
+        n = workers or os.cpu_count() or 1
+        # one thread per worker: a run holds the GIL most of the time, so threads would not run in parallel
+        with LocalCluster(n_workers=n, threads_per_worker=1, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            yield DaskCluster(client)
+        return
+    try:
+        client = Client(dask, timeout="15s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise UsageError(f"cannot reach a Dask scheduler at {dask}: {exc}") from None
+    with client:
+        yield DaskCluster(client)
+
+
+def print_design(plan: Plan, directory: Path) -> None:
+    values = {key: sorted({p.values[key] for p in plan.points}, key=str) for key in plan.parameters}
+    out.print(f"[bold]{plan.name}[/]: {len(plan.points)} design points ({plan.design}) x {plan.replicates} "
+              f"replicate(s) = {plan.total_runs} runs of {plan.years} years; seed {plan.seed}")
+    for key, levels in values.items():
+        shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(levels)[:12])
+        more = f", ... ({len(levels)} values)" if len(levels) > 12 else ""
+        out.print(f"  {key}: {shown}{more}", markup=False)
+    out.print(f"Results: {directory}/", markup=False)
+
+
+def print_report(report: SweepReport, directory: Path) -> None:
+    rate = report.finished / report.seconds if report.seconds else 0.0
+    done_before = f", {report.skipped} already done" if report.skipped else ""
+    out.print(f"\n{report.finished} run(s) in {report.seconds:.1f} s ({rate:.1f} runs/s){done_before}: "
+              f"{report.completed} ok, {report.failed} failed, {report.missing} missing.")
+    if report.failed:
+        from sim.sweep.store import read_runs
+
+        runs = read_runs(directory)
+        failed = runs[runs["status"] == "failed"]
+        err.print(f"{len(failed)} run(s) failed; their errors are in the runs table (status, error):", markup=False)
+        for row in failed.head(MAX_ERRORS_SHOWN).itertuples():
+            err.print(f"  {row.run_id}: {row.error}", markup=False)
+    if report.missing:
+        reasons = {lost.reason for lost in report.lost}
+        err.print(f"{report.missing} run(s) are missing ({'; '.join(sorted(reasons)) or 'not run'}); "
+                  "run the same command with --resume to finish them.", markup=False)
+
+
+def _draw(directory: Path, plan: Plan) -> None:
+    from sim.analysis.sweep_plots import plot_sweep, point_summary
+    from sim.sweep.store import FIGURES, read_runs
+
+    runs = read_runs(directory)
+    summary = point_summary(runs, plan.parameters, plan.outcomes)
+    if len(summary) <= MAX_POINTS_SHOWN:
+        _print_points(summary, plan)
+    paths = plot_sweep(runs, plan.parameters, plan.outcomes, directory / FIGURES, plan.name)
+    if paths:
+        out.print(f"Figures: {', '.join(str(p) for p in paths)}", markup=False)
+    out.print(f"Tables: {directory}/runs/ and {directory}/series/ (Parquet; sim.sweep.read_runs / read_series)",
+              markup=False)
+
+
+def _print_points(summary: object, plan: Plan) -> None:
+    shown = plan.outcomes[:3]
+    table = Table(show_edge=False, title="Mean over replicates ±95% CI half-width")
+    for key in plan.parameters:
+        table.add_column(key.split(".")[-1], justify="right")
+    table.add_column("runs", justify="right")
+    table.add_column("tipped", justify="right")
+    for outcome in shown:
+        table.add_column(outcome, justify="right")
+    for row in summary.to_dict("records"):  # type: ignore[attr-defined]
+        cells = [f"{row[k]:g}" if isinstance(row[k], float) else str(row[k]) for k in plan.parameters]
+        cells += [str(row["runs"]), f"{row['tipped']:.0%}"]
+        cells += [_with_ci(row, o) for o in shown]
+        table.add_row(*cells)
+    out.print(table)
+
+
+def _with_ci(row: dict, outcome: str) -> str:
+    mean, low, high = row[outcome], row[f"{outcome}_low"], row[f"{outcome}_high"]
+    if low != low:  # NaN: a single replicate has no interval
+        return f"{mean:.3f}"
+    return f"{mean:.3f} ±{(high - low) / 2:.3f}"
+
+
+def replay_from_sweep(directory: Path, run_id: str) -> None:
+    """Re-run one run of a sweep from the folder's manifest; exit 1 if it does not reproduce."""
+    from sim.analysis.summary import summarise
+    from sim.cli.run import print_summary, tipping_rule
+    from sim.runner import combine
+    from sim.sweep.replay import replay_run
+
+    replay = replay_run(directory, run_id)
+    settings = ", ".join(f"{k}={v}" for k, v in replay.overrides.items())
+    out.print(f"Replaying {replay.spec.run_id} of {directory}: seed {replay.spec.seed}, {replay.years} years, "
+              f"{settings}", markup=False)
+    frames = combine([(replay.spec.replicate, replay.spec.seed, replay.frames)])
+    print_summary(summarise(frames["yearly"], replay.scenario.name, tipping_rule(replay.scenario)), replay.scenario)
+    if replay.stored is None:
+        err.print(f"{replay.spec.run_id} has not finished in this sweep yet; nothing to compare with.", markup=False)
+        raise typer.Exit(1)
+    if not replay.reproduced:
+        err.print(f"does NOT reproduce the stored results of {replay.spec.run_id}:", markup=False)
+        for column, (before, now) in replay.differences.items():
+            err.print(f"  {column}: stored {before}, replayed {now}", markup=False)
+        raise typer.Exit(1)
+    out.print(f"Reproduces the stored outcomes of {replay.spec.run_id} exactly.", markup=False)
