@@ -22,10 +22,19 @@ from sim.analysis.summary import OUTCOMES
 from sim.results_io import atomic_write
 
 TIPPED = "tipped"
+LABELS = {
+    **OUTCOMES,
+    TIPPED: "Share of runs tipped",
+    "tipping_metric": "Tipping metric (the scenario's rule)",
+    "fellows": "Fellows in post",
+    "unplaced_fellows": "Fellows without a post",
+}
 
 
 def label(column: str) -> str:
-    return "Share of runs tipped" if column == TIPPED else OUTCOMES.get(column, column.replace("_", " "))
+    if column.startswith("alumni_"):
+        return f"Alumni: {column.removeprefix('alumni_').replace('_', ' ')}"
+    return LABELS.get(column, column.replace("_", " "))
 
 
 def point_summary(runs: pd.DataFrame, parameters: list[str], outcomes: list[str]) -> pd.DataFrame:

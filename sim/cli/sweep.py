@@ -18,6 +18,7 @@ from sim.cli.progress import DelayedProgress
 from sim.sweep.execute import Executor, Lost, RunResult, WorkersFailed, local_executor
 from sim.sweep.plan import Plan, resolve
 from sim.sweep.session import SweepReport, run_sweep
+from sim.sweep.store import MANIFEST
 
 MAX_POINTS_SHOWN = 30
 MAX_ERRORS_SHOWN = 5
@@ -47,6 +48,8 @@ def sweep_command(
     print_design(plan, directory)
     if dry_run:
         return
+    if not resume and (directory / MANIFEST).exists():
+        raise UsageError(f"{directory} already holds a sweep; add --resume to finish it, or choose another --out")
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
 
@@ -55,8 +58,8 @@ def sweep_command(
         report = _run(plan, directory, executor, resume, save_every, experiment_file)
 
     print_report(report, directory)
-    if figures and report.finished:
-        _draw(directory, plan)
+    if report.finished:
+        _conclude(directory, plan, figures)
     if report.failed or report.missing:
         raise typer.Exit(1)
 
@@ -137,15 +140,15 @@ def print_report(report: SweepReport, directory: Path) -> None:
                   "run the same command with --resume to finish them.", markup=False)
 
 
-def _draw(directory: Path, plan: Plan) -> None:
+def _conclude(directory: Path, plan: Plan, figures: bool) -> None:
     from sim.analysis.sweep_plots import plot_sweep, point_summary
     from sim.sweep.store import FIGURES, read_runs
 
     runs = read_runs(directory)
     summary = point_summary(runs, plan.parameters, plan.outcomes)
-    if len(summary) <= MAX_POINTS_SHOWN:
+    if 0 < len(summary) <= MAX_POINTS_SHOWN:
         _print_points(summary, plan)
-    paths = plot_sweep(runs, plan.parameters, plan.outcomes, directory / FIGURES, plan.name)
+    paths = plot_sweep(runs, plan.parameters, plan.outcomes, directory / FIGURES, plan.name) if figures else []
     if paths:
         out.print(f"Figures: {', '.join(str(p) for p in paths)}", markup=False)
     out.print(f"Tables: {directory}/runs/ and {directory}/series/ (Parquet; sim.sweep.read_runs / read_series)",
