@@ -1,0 +1,294 @@
+"""Sweeps in this process: experiment validation, designs, the store, failures, executors that agree."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import Scenario, ScenarioError
+from sim.runner import derive_seed, run_once
+from sim.sweep import InProcess, LocalProcesses, read_manifest, read_runs, read_series, resolve, run_sweep
+from sim.sweep.execute import Lost, RunResult, RunTask
+from sim.sweep.experiment import OUTCOME_COLUMNS
+from sim.sweep.store import RUNS, SERIES
+
+TINY_SCENARIO = """\
+name: tiny
+years: 5
+system: {districts: 2, schools_per_district: 5, teachers_per_school: 8}
+programme: {cohort_size: 6, cohorts: 3}
+"""
+
+TINY_EXPERIMENT = """\
+name: tiny_sweep
+scenario: tiny.yaml
+parameters:
+  - key: placement.clustering
+    values: [0.0, 0.5, 1.0]
+  - key: alumni.stages.1.roles.school_leader
+    range: {start: 0.0, stop: 0.2, step: 0.1}
+    balance: alumni.stages.1.roles.classroom
+replicates: 2
+seed: 7
+outcomes: [practising_share, mean_achievement, alumni_school_leader]
+"""
+
+
+def write_experiment(folder: Path, text: str = TINY_EXPERIMENT, scenario: str = TINY_SCENARIO) -> Path:
+    (folder / "tiny.yaml").write_text(scenario, encoding="utf-8")
+    path = folder / "experiment.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def comparable(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables with the one column that may differ between identical sweeps: wall-clock seconds."""
+    return read_runs(directory).drop(columns="seconds"), read_series(directory)
+
+
+def problems_of(path: Path) -> dict[str, object]:
+    with pytest.raises(ScenarioError) as info:
+        resolve(path)
+    return {p.path: p for p in info.value.problems}
+
+
+# --- experiment files ---------------------------------------------------------------------------
+
+
+def test_shipped_experiments_resolve_against_shipped_scenarios() -> None:
+    root = Path(__file__).resolve().parents[1] / "experiments"
+    names = {p.stem for p in root.glob("*.yaml")}
+    assert {"clustering_x_alumni", "programme_scale"} <= names
+    for path in root.glob("*.yaml"):
+        plan = resolve(path)
+        assert plan.total_runs > 0 and path.read_text(encoding="utf-8").startswith("#")
+
+
+def test_balance_keeps_role_shares_summing_to_one(tmp_path: Path) -> None:
+    plan = resolve(write_experiment(tmp_path))
+    assert len(plan.points) == 9 and plan.total_runs == 18
+    for point in plan.points:
+        roles = plan.scenario(point.index).alumni.stages[1].roles
+        assert math.isclose(sum(roles.as_array()), 1.0)
+        assert roles.school_leader == point.values["alumni.stages.1.roles.school_leader"]
+        assert math.isclose(roles.classroom, 0.40 - (roles.school_leader - 0.10))
+
+
+def test_misspelt_keys_are_reported_with_line_and_suggestion(tmp_path: Path) -> None:
+    text = TINY_EXPERIMENT.replace("replicates: 2", "replicats: 2").replace("values: [0.0", "vales: [0.0")
+    problems = problems_of(write_experiment(tmp_path, text))
+    assert problems["replicats"].suggestion == "replicates"
+    assert problems["replicats"].line == 9
+    assert problems["parameters.0.vales"].suggestion == "values"
+    assert problems["parameters.0.vales"].line == 5
+
+
+def test_varied_key_paths_are_checked_against_the_scenario_before_running(tmp_path: Path) -> None:
+    text = TINY_EXPERIMENT.replace("key: placement.clustering", "key: placement.clusterin")
+    problems = problems_of(write_experiment(tmp_path, text))
+    problem = problems["placement.clusterin"]
+    assert problem.line == 4 and problem.suggestion == "placement.clustering"
+    assert str(tmp_path / "experiment.yaml") in str(problem)
+
+    text = TINY_EXPERIMENT.replace("key: placement.clustering", "key: placment.clustering")
+    assert problems_of(write_experiment(tmp_path, text))["placment"].suggestion == "placement.clustering"
+
+
+def test_out_of_range_value_names_point_value_and_what_was_expected(tmp_path: Path) -> None:
+    text = TINY_EXPERIMENT.replace("values: [0.0, 0.5, 1.0]", "values: [0.0, 1.5]")
+    problem = problems_of(write_experiment(tmp_path, text))["placement.clustering"]
+    assert problem.value == 1.5 and problem.line == 4
+    assert "less than or equal to 1" in problem.message and "placement.clustering=1.5" in problem.message
+
+
+def test_a_role_share_varied_alone_explains_balance(tmp_path: Path) -> None:
+    text = TINY_EXPERIMENT.replace("    balance: alumni.stages.1.roles.classroom\n", "")
+    problem = problems_of(write_experiment(tmp_path, text))["alumni.stages.1.roles"]
+    assert "sum to 1" in problem.message and "balance" in problem.message and problem.line == 6
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "needle"),
+    [
+        (("seed: 7", "seed: 7\ndesign: sobol\nsamples: 12"), "", "power of two"),
+        (("values: [0.0, 0.5, 1.0]", "between: [0, 1]"), "", "sampled design"),
+        (("alumni_school_leader]", "alumni_school_leadr]"), "outcomes", "alumni_school_leader"),
+        (("scenario: tiny.yaml", "scenario: missing.yaml"), "scenario", "not found"),
+        (("range: {start: 0.0, stop: 0.2, step: 0.1}", "range: {start: 0.2, stop: 0.0, step: 0.1}"),
+         "parameters.1.range", "below start"),
+    ],
+)
+def test_bad_experiments_are_refused(tmp_path: Path, change: tuple[str, str], path: str, needle: str) -> None:
+    text = TINY_EXPERIMENT.replace(*change)
+    assert text != TINY_EXPERIMENT
+    problems = problems_of(write_experiment(tmp_path, text))
+    assert path in problems and needle in str(problems[path])
+
+
+def test_outcome_names_match_the_models_yearly_columns() -> None:
+    scenario = Scenario.from_dict({"years": 1, "system": {"districts": 1, "schools_per_district": 2}})
+    columns = set(run_once(scenario, 0, 1)["yearly"].columns) - {"year", "tipped", "tipped_year"}
+    assert columns == set(OUTCOME_COLUMNS)
+
+
+# --- designs ---------------------------------------------------------------------------------
+
+
+def test_grid_ranges_and_run_seeds(tmp_path: Path) -> None:
+    plan = resolve(write_experiment(tmp_path))
+    assert [p.values["placement.clustering"] for p in plan.points[:4]] == [0.0, 0.0, 0.0, 0.5]
+    assert sorted({p.values["alumni.stages.1.roles.school_leader"] for p in plan.points}) == [0.0, 0.1, 0.2]
+    runs = list(plan.runs())
+    assert runs[3].run_id == "p001-r01" and runs[3].seed == derive_seed(7, 1, 1)
+    assert len({r.seed for r in runs}) == len(runs)
+    assert plan.find_run("p1-r1") == runs[3]
+
+
+@pytest.mark.parametrize("design", ["latin_hypercube", "sobol"])
+def test_sampled_designs_are_seeded_and_cover_each_slice(tmp_path: Path, design: str) -> None:
+    text = TINY_EXPERIMENT.replace("values: [0.0, 0.5, 1.0]", "between: [0.0, 1.0]").replace(
+        "range: {start: 0.0, stop: 0.2, step: 0.1}", "between: [0.0, 0.3]"
+    ).replace("seed: 7", f"seed: 7\ndesign: {design}\nsamples: 16")
+    path = write_experiment(tmp_path, text)
+    first, again = resolve(path), resolve(path)
+    assert [p.values for p in first.points] == [p.values for p in again.points]
+    clustering = [p.values["placement.clustering"] for p in first.points]
+    assert len(clustering) == 16
+    # both designs put exactly one point in each sixteenth of every parameter's range
+    assert sorted(int(c * 16) for c in clustering) == list(range(16))
+
+
+# --- running, failing, resuming ------------------------------------------------------------------
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.sweep.execute as execute
+
+    def flaky(scenario: Scenario, seed: int, years: int | None = None) -> dict[str, pd.DataFrame]:
+        if scenario.placement.clustering == 0.5:
+            raise FloatingPointError("the model diverged")
+        return run_once(scenario, seed, years)
+
+    monkeypatch.setattr(execute, "run_once", flaky)
+    plan = resolve(write_experiment(tmp_path))
+    report = run_sweep(plan, tmp_path / "out", InProcess())
+    assert (report.completed, report.failed, report.missing) == (12, 6, 0)
+    runs = read_runs(tmp_path / "out")
+    failed = runs[runs["status"] == "failed"]
+    assert set(failed["placement.clustering"]) == {0.5} and len(failed) == 6
+    assert failed["error"].str.startswith("FloatingPointError: the model diverged").all()
+    assert failed["practising_share"].isna().all()
+    assert (runs.loc[runs["status"] == "ok", "error"].isna()).all()
+    assert set(read_series(tmp_path / "out")["run_id"]) == set(runs.loc[runs["status"] == "ok", "run_id"])
+
+
+class StopAfter:
+    """An executor that dies (as Ctrl-C would) after some results."""
+
+    description = "stops early"
+
+    def __init__(self, results: int) -> None:
+        self.results = results
+
+    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]:
+        for n, result in enumerate(InProcess().map_unordered(tasks)):
+            if n == self.results:
+                raise KeyboardInterrupt
+            yield result
+
+
+def test_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
+    plan = resolve(write_experiment(tmp_path))
+    run_sweep(plan, tmp_path / "whole", InProcess())
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(plan, tmp_path / "cut", StopAfter(7), flush_seconds=3600)
+    assert len(read_runs(tmp_path / "cut")) == 7, "finished runs are saved on the way out"
+    # debris of a crash mid-write: a temp file and a series part whose runs part never landed
+    (tmp_path / "cut" / RUNS / ".part-x.parquet.123.tmp").write_bytes(b"half")
+    orphan = next((tmp_path / "cut" / SERIES).glob("part-*.parquet"))
+    orphan.rename(orphan.with_name("part-orphan-00000.parquet"))
+    assert len(read_series(tmp_path / "cut")) == 0, "a series part counts only with its runs part"
+
+    report = run_sweep(resolve(write_experiment(tmp_path)), tmp_path / "cut", InProcess(), resume=True)
+    assert (report.skipped, report.completed) == (7, 11)
+    assert not list((tmp_path / "cut" / RUNS).glob(".*.tmp"))
+    assert not (tmp_path / "cut" / SERIES / "part-orphan-00000.parquet").exists()
+    whole, cut = comparable(tmp_path / "whole"), comparable(tmp_path / "cut")
+    # the series of the 7 runs saved before the crash lost their part above; everything else must match
+    pd.testing.assert_frame_equal(whole[0], cut[0])
+    kept = whole[1][whole[1]["run_id"].isin(cut[1]["run_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, cut[1])
+    sessions = read_manifest(tmp_path / "cut")["sessions"]
+    assert [s["status"] for s in sessions] == ["interrupted", "complete"]
+
+
+def test_resume_refuses_a_changed_experiment(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(resolve(path), tmp_path / "out", StopAfter(2))
+    write_experiment(tmp_path, TINY_EXPERIMENT.replace("seed: 7", "seed: 8"))
+    with pytest.raises(ScenarioError, match="cannot resume"):
+        run_sweep(resolve(path), tmp_path / "out", InProcess(), resume=True)
+    with pytest.raises(ScenarioError, match="already holds a sweep"):
+        run_sweep(resolve(path), tmp_path / "out", InProcess())
+
+
+def test_results_are_identical_across_executors_and_worker_counts(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    from sim.sweep import DaskCluster
+
+    plan = resolve(write_experiment(tmp_path))
+    run_sweep(plan, tmp_path / "one", InProcess())
+    run_sweep(plan, tmp_path / "two", LocalProcesses(2))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        report = run_sweep(plan, tmp_path / "dask", DaskCluster(client))
+    assert report.completed == 18
+    one = comparable(tmp_path / "one")
+    for other in ("two", "dask"):
+        runs, series = comparable(tmp_path / other)
+        pd.testing.assert_frame_equal(one[0], runs)
+        pd.testing.assert_frame_equal(one[1], series)
+    assert len(one[1]) == 18 * 6  # years 0..5 for every run
+    assert read_manifest(tmp_path / "dask")["sessions"][0]["executor"].startswith("Dask at ")
+
+
+def test_failures_on_dask_are_recorded_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from distributed import Client, LocalCluster
+
+    import sim.sweep.execute as execute
+    from sim.sweep import DaskCluster
+
+    def broken(scenario: Scenario, seed: int, years: int | None = None) -> dict[str, pd.DataFrame]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(execute, "run_once", broken)  # the cluster's workers are threads of this process
+    text = TINY_EXPERIMENT.replace("values: [0.0, 0.5, 1.0]", "values: [0.0]")
+    plan = resolve(write_experiment(tmp_path, text))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        report = run_sweep(plan, tmp_path / "out", DaskCluster(client))
+    assert (report.completed, report.failed) == (0, 6)
+    assert (read_runs(tmp_path / "out")["error"].str.startswith("RuntimeError: boom")).all()
+
+
+def test_figures_for_one_and_two_parameters(tmp_path: Path) -> None:
+    from sim.analysis.sweep_plots import plot_sweep, point_summary
+
+    plan = resolve(write_experiment(tmp_path))
+    run_sweep(plan, tmp_path / "out", InProcess())
+    runs = read_runs(tmp_path / "out")
+    summary = point_summary(runs, plan.parameters, plan.outcomes)
+    assert len(summary) == 9 and (summary["runs"] == 2).all()
+    assert (summary["practising_share_low"] <= summary["practising_share"]).all()
+    two = plot_sweep(runs, plan.parameters, plan.outcomes, tmp_path / "fig2", "t")
+    assert {p.name for p in two} == {f"heatmap_{o}.png" for o in [*plan.outcomes, "tipped"]}
+    one = plot_sweep(runs, plan.parameters[:1], plan.outcomes, tmp_path / "fig1", "t")
+    assert [p.name for p in one] == ["curves_placement_clustering.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in [*one, *two])
