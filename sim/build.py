@@ -30,7 +30,8 @@ def build_system(scenario: Scenario, rng: np.random.Generator) -> SystemState:
 
     traits = teacher_traits(rng, scenario.teachers, n_posts)
     turnover = scenario.careers.turnover + scenario.careers.turnover_disadvantage * disadvantage.mean()
-    experience = np.minimum(rng.geometric(max(turnover, 0.02), n_posts) - 1, 40).astype(np.int16)
+    # experience as if the expected turnover had always held; the rate is a probability, so clipped
+    experience = np.minimum(rng.geometric(min(max(turnover, 0.02), 1.0), n_posts) - 1, 40).astype(np.int16)
     posts = Posts(
         school=post_school,
         district=post_district,
