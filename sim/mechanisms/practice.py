@@ -30,11 +30,19 @@ def influence_weights(state: SystemState, scenario: Scenario) -> np.ndarray:
     return 1.0 + c.strength_weight * p.strength.astype(np.float64) + c.rootedness_weight * p.rootedness
 
 
-def yearly_ties(state: SystemState) -> sp.csr_matrix:
-    """This year's network: static ties plus alumni ties between members holding posts."""
+def yearly_ties(state: SystemState) -> list[sp.csr_matrix]:
+    """This year's network as parts to sum: static ties, and alumni ties between members holding
+    posts. Kept apart because adding them would copy the million-entry static matrix every year."""
     m = state.members
     alumni = classroom_alumni_ties(m.tie_a, m.tie_b, m.post, state.posts.size)
-    return state.static_ties + alumni if alumni.nnz else state.static_ties
+    return [state.static_ties, alumni] if alumni.nnz else [state.static_ties]
+
+
+def _neighbour_sum(parts: list[sp.csr_matrix], values: np.ndarray) -> np.ndarray:
+    total = parts[0] @ values
+    for part in parts[1:]:
+        total += part @ values
+    return total
 
 
 def spread_practice(state: SystemState, scenario: Scenario, rng: np.random.Generator) -> None:
@@ -44,18 +52,18 @@ def spread_practice(state: SystemState, scenario: Scenario, rng: np.random.Gener
     ties = yearly_ties(state)
     theta = effective_thresholds(state, scenario)
     weight = influence_weights(state, scenario)
-    reach = ties @ weight
+    reach = _neighbour_sum(ties, weight)
     has_ties = reach > 0
     safe_reach = np.where(has_ties, reach, 1.0)
     practising = p.practising
     spontaneous = c.spontaneous_adoption / c.rounds_per_year
     for _ in range(c.rounds_per_year):  # a few rounds a year, not a loop over teachers
-        exposure = np.where(has_ties, (ties @ (practising * weight)) / safe_reach, 0.0)
+        exposure = np.where(has_ties, _neighbour_sum(ties, practising * weight) / safe_reach, 0.0)
         ready = (exposure >= theta) & (rng.random(p.size) < c.adoption_probability)
         ready |= rng.random(p.size) < spontaneous
         practising = practising | ready
     # practice without enough reinforcement lapses, more often for those less committed to it
-    exposure = np.where(has_ties, (ties @ (practising * weight)) / safe_reach, 0.0)
+    exposure = np.where(has_ties, _neighbour_sum(ties, practising * weight) / safe_reach, 0.0)
     unsupported = practising & (exposure < theta)
     lapse = unsupported & (rng.random(p.size) < c.lapse_rate * (1.0 - p.orientation))
     p.practising[:] = practising & ~lapse
