@@ -102,8 +102,11 @@ def _executor(dask: str | None, workers: int | None, runs: int) -> Iterator[Exec
                 Client(cluster) as client:
             yield DaskCluster(client)
         return
+    import dask as dask_config
+
     try:
-        client = Client(dask, timeout="15s")
+        # Dask's own setting (DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT) decides how long to keep trying
+        client = Client(dask, timeout=dask_config.config.get("distributed.comm.timeouts.connect"))
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach a Dask scheduler at {dask}: {exc}") from None
     with client:

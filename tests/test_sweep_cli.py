@@ -1,0 +1,107 @@
+"""`critical-mass sweep` through the real command line: SIGKILL and --resume, replay, Dask, bad files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from sim.sweep import InProcess, read_manifest, read_runs, resolve, run_sweep
+from sim.sweep.store import RUNS
+from tests.test_sweep import TINY_EXPERIMENT, comparable, write_experiment
+
+CLI = [str(Path(sys.executable).with_name("critical-mass"))]
+
+# long enough (about 100 runs) that a kill lands in the middle of it
+LONG_EXPERIMENT = TINY_EXPERIMENT.replace(
+    "values: [0.0, 0.5, 1.0]", "range: {start: 0.0, stop: 1.0, step: 0.1}"
+).replace("replicates: 2", "replicates: 3")
+
+
+def cli(*args: str, cwd: Path, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "120", **env_vars}
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def test_sigkill_mid_sweep_then_resume_equals_an_uninterrupted_sweep(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path, LONG_EXPERIMENT)
+    plan = resolve(path)
+    assert plan.total_runs == 99
+
+    sweep = subprocess.Popen(
+        [*CLI, "sweep", str(path), "--out", "killed", "--workers", "2", "--save-every", "0.2", "--no-figures"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    runs = tmp_path / "killed" / RUNS
+    deadline = time.monotonic() + 120
+    while len(list(runs.glob("part-*.parquet"))) < 2 and sweep.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # the whole process group, as the OOM killer or a cluster's job limit would: no chance to clean up
+    os.killpg(sweep.pid, signal.SIGKILL)
+    sweep.wait(timeout=30)
+    saved = len(read_runs(tmp_path / "killed"))
+    assert 0 < saved < plan.total_runs, f"the kill should land mid-sweep ({saved} runs saved)"
+
+    resumed = cli("sweep", str(path), "--out", "killed", "--workers", "2", "--resume", "--no-figures", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{saved} already done" in resumed.stdout
+
+    run_sweep(plan, tmp_path / "whole", InProcess())
+    whole, killed = comparable(tmp_path / "whole"), comparable(tmp_path / "killed")
+    pd.testing.assert_frame_equal(whole[0], killed[0])
+    pd.testing.assert_frame_equal(whole[1], killed[1])
+    assert read_manifest(tmp_path / "killed")["sessions"][-1]["status"] == "complete"
+
+
+def test_sweep_summary_figures_and_replay_of_one_run(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path)
+    done = cli("sweep", str(path), "--out", "out", "--workers", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "18 ok, 0 failed, 0 missing" in done.stdout
+    assert len(list((tmp_path / "out" / "figures").glob("heatmap_*.png"))) == 4
+    manifest = read_manifest(tmp_path / "out")
+    assert manifest["package_version"] and manifest["experiment"] == path.read_text(encoding="utf-8")
+    assert len(manifest["runs"]) == 18 and len(manifest["points"]) == 9
+
+    # the scenario file may change after the sweep; the replay uses what the manifest recorded
+    (tmp_path / "tiny.yaml").write_text("years: 1\n", encoding="utf-8")
+    replay = cli("run", "--from-sweep", "out", "--run", "p4-r1", cwd=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert "Reproduces the stored outcomes of p004-r01 exactly" in replay.stdout
+
+    again = cli("sweep", str(path), "--out", "out", cwd=tmp_path)
+    assert again.returncode == 2 and "already holds a sweep" in again.stderr
+
+
+def test_bad_experiment_file_exits_2_with_line_and_suggestion(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path, TINY_EXPERIMENT.replace("key: placement.clustering", "key: placement.clustring"))
+    result = cli("sweep", str(path), "--out", "out", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{path}:4: placement.clustring: unknown key" in result.stderr
+    assert "did you mean 'placement.clustering'?" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists(), "nothing runs before the experiment is valid"
+
+
+def test_sweep_on_a_dask_scheduler_by_address(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    path = write_experiment(tmp_path)
+    # threads of this process, but reached over TCP on the loopback, as a real scheduler would be
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                      protocol="tcp", host="127.0.0.1", scheduler_port=0) as cluster:
+        result = cli("sweep", str(path), "--out", "out", "--dask", cluster.scheduler_address, "--no-figures",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Running on Dask at tcp://" in result.stdout
+    run_sweep(resolve(path), tmp_path / "local", InProcess())
+    pd.testing.assert_frame_equal(comparable(tmp_path / "local")[0], comparable(tmp_path / "out")[0])
+
+    unreachable = cli("sweep", str(path), "--out", "nowhere", "--dask", "tcp://127.0.0.1:9", cwd=tmp_path,
+                      DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="1s")
+    assert unreachable.returncode == 2 and "cannot reach a Dask scheduler" in unreachable.stderr
