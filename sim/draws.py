@@ -13,8 +13,8 @@ CONCENTRATION = 10.0
 
 def beta_with_mean(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
     if mean <= 0.0 or mean >= 1.0:
-        return np.full(n, float(np.clip(mean, 0.0, 1.0)), dtype=np.float32)
-    return rng.beta(mean * CONCENTRATION, (1.0 - mean) * CONCENTRATION, n).astype(np.float32)
+        return np.full(n, float(np.clip(mean, 0.0, 1.0)), dtype=np.float64)
+    return rng.beta(mean * CONCENTRATION, (1.0 - mean) * CONCENTRATION, n).astype(np.float64)
 
 
 def clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> np.ndarray:
@@ -24,7 +24,7 @@ def clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> 
 def teacher_traits(rng: np.random.Generator, cfg: TeachersSection, n: int) -> dict[str, np.ndarray]:
     """Traits of n teachers from outside the programme (at the start, or newcomers replacing leavers)."""
     return {
-        "threshold": clipped_normal(rng, cfg.threshold_mean, cfg.threshold_sd, n).astype(np.float32),
+        "threshold": clipped_normal(rng, cfg.threshold_mean, cfg.threshold_sd, n).astype(np.float64),
         "strength": beta_with_mean(rng, cfg.strength_mean, n),
         "orientation": beta_with_mean(rng, cfg.orientation_mean, n),
         "rootedness": beta_with_mean(rng, cfg.rootedness_mean, n),

@@ -89,9 +89,9 @@ def leadership(
 
     components = {
         "roles": np.minimum(per_group(reach) / np.maximum(teachers, 1) / ROLES_REFERENCE, 1.0),
-        "strength": per_group(m.strength.astype(np.float64)) / safe,
-        "orientation": per_group(m.orientation.astype(np.float64)) / safe,
-        "representation": per_group(m.rootedness.astype(np.float64)) / safe,
+        "strength": per_group(m.strength) / safe,
+        "orientation": per_group(m.orientation) / safe,
+        "representation": per_group(m.rootedness) / safe,
         "network": per_group((degree >= cfg.network_min_ties).astype(np.float64)) / safe,
         "scale": np.minimum(members / np.maximum(teachers, 1) / cfg.scale_reference, 1.0),
     }

@@ -24,10 +24,10 @@ class Posts:
     school: np.ndarray  # int32
     district: np.ndarray  # int32
     practising: np.ndarray  # bool
-    threshold: np.ndarray  # float32, before support lowers it
-    strength: np.ndarray  # float32 [0, 1]
-    orientation: np.ndarray  # float32 [0, 1]
-    rootedness: np.ndarray  # float32 [0, 1]
+    threshold: np.ndarray  # float64, before support lowers it
+    strength: np.ndarray  # float64 [0, 1]
+    orientation: np.ndarray  # float64 [0, 1]
+    rootedness: np.ndarray  # float64 [0, 1]
     experience: np.ndarray  # int16 years
     member: np.ndarray  # int32 programme member holding the post, -1 for none
     person: np.ndarray  # int64 id of the person in post; changes at turnover
@@ -84,9 +84,9 @@ class Members:
     post: np.ndarray  # int64 teaching post, -1 unless in a classroom
     years_in_programme: np.ndarray  # int16
     left_programme: np.ndarray  # int32 year the member became an alumnus, -1 before
-    strength: np.ndarray  # float32
-    orientation: np.ndarray  # float32
-    rootedness: np.ndarray  # float32
+    strength: np.ndarray  # float64
+    orientation: np.ndarray  # float64
+    rootedness: np.ndarray  # float64
     founded_partner: np.ndarray  # int32 partner row founded by the member, -1 for none
     tie_a: np.ndarray  # int32: alumni-network ties as member pairs (a, b)
     tie_b: np.ndarray  # int32

@@ -27,7 +27,7 @@ def effective_thresholds(state: SystemState, scenario: Scenario) -> np.ndarray:
 
 def influence_weights(state: SystemState, scenario: Scenario) -> np.ndarray:
     c, p = scenario.contagion, state.posts
-    return 1.0 + c.strength_weight * p.strength.astype(np.float64) + c.rootedness_weight * p.rootedness
+    return 1.0 + c.strength_weight * p.strength + c.rootedness_weight * p.rootedness
 
 
 def yearly_ties(state: SystemState) -> list[sp.csr_matrix]:
