@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
 from sim.runner import run_once
@@ -43,7 +44,7 @@ class RunResult:
     final: dict[str, float]  # each kept outcome at the last year; empty if the run failed
     tipped: bool | None
     tipped_year: int | None
-    series: pd.DataFrame | None  # year, kept outcomes, tipped
+    series: dict[str, np.ndarray] | None  # year, kept outcomes, tipped: one array each
     error: str | None
     seconds: float
 
@@ -61,7 +62,8 @@ def execute_run(task: RunTask) -> RunResult:
     started = time.perf_counter()
     try:
         yearly = run_once(task.scenario, task.spec.seed, task.years)["yearly"]
-        series = yearly[["year", *task.outcomes, "tipped"]].reset_index(drop=True)
+        # plain arrays: cheap to pickle back and to concatenate in the parent, unlike a DataFrame
+        series = {c: yearly[c].to_numpy() for c in ("year", *task.outcomes, "tipped")}
         last = yearly.iloc[-1]
         tipped_year = yearly["tipped_year"].iloc[0]
         return RunResult(

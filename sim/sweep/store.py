@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -73,7 +74,7 @@ class SweepStore:
         self._runs_schema = runs_schema(plan)
         self._series_schema = series_schema(plan)
         self._rows: list[dict[str, Any]] = []
-        self._series: list[pd.DataFrame] = []
+        self._series: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
         self._last_flush = time.monotonic()
         self._session = uuid.uuid4().hex[:8]
         self._parts = 0
@@ -144,10 +145,7 @@ class SweepStore:
             "status": result.status, "error": result.error, "seconds": result.seconds,
         })
         if result.series is not None:
-            series = result.series.copy()
-            for column, value in reversed(ids.items()):
-                series.insert(0, column, value)
-            self._series.append(series)
+            self._series.append((ids, result.series))
         if len(self._rows) >= self.flush_runs or time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
@@ -156,14 +154,25 @@ class SweepStore:
             return
         name = f"part-{self._session}-{self._parts:05d}.parquet"
         if self._series:
-            series = pd.concat(self._series, ignore_index=True)
-            table = pa.Table.from_pandas(series, schema=self._series_schema, preserve_index=False)
+            table = self._series_table()
             atomic_write(self.directory / SERIES / name, lambda tmp: pq.write_table(table, tmp))
         runs = pa.Table.from_pylist(self._rows, schema=self._runs_schema)
         atomic_write(self.directory / RUNS / name, lambda tmp: pq.write_table(runs, tmp))
         self._parts += 1
         self._rows, self._series = [], []
         self._last_flush = time.monotonic()
+
+    def _series_table(self) -> pa.Table:
+        lengths = [len(series["year"]) for _, series in self._series]
+        columns: dict[str, Any] = {}
+        for field in self._series_schema:
+            if field.name in self._series[0][1]:
+                columns[field.name] = np.concatenate([series[field.name] for _, series in self._series])
+            else:  # a run's identity and parameters, repeated for each of its years
+                columns[field.name] = [
+                    ids[field.name] for (ids, _), n in zip(self._series, lengths, strict=True) for _ in range(n)
+                ]
+        return pa.Table.from_pydict(columns, schema=self._series_schema)
 
 
 # --- reading: a pyarrow dataset read of the folder -------------------------------------------------
