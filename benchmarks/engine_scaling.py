@@ -29,7 +29,7 @@ ORACLE_SIZES = [1_000, 10_000, 50_000]
 YEARS = 6
 
 
-def scenario_for(teachers: int):  # noqa: ANN201 - a sim.Scenario
+def scenario_for(teachers: int):
     from sim import Scenario
 
     districts = max(1, teachers // 8_000)
@@ -43,7 +43,7 @@ def scenario_for(teachers: int):  # noqa: ANN201 - a sim.Scenario
     })
 
 
-def floor_year(state, scenario, rng: np.random.Generator) -> None:  # noqa: ANN001
+def floor_year(state, scenario, rng: np.random.Generator) -> None:
     """What one year cannot do without: the draws, sparse products and vector updates of a step."""
     ties, n, c = state.static_ties, state.posts.size, scenario.contagion
     weight = 1.0 + c.strength_weight * state.posts.strength + c.rootedness_weight * state.posts.rootedness
@@ -134,7 +134,9 @@ def main() -> None:
 
 
 def format_row(r: dict) -> str:
-    oracle = f"  oracle {r['oracle_year_s']:.2f}s/yr ({r['oracle_year_s'] / r['year_s']:.0f}x)" if "oracle_year_s" in r else ""
+    oracle = ""
+    if "oracle_year_s" in r:
+        oracle = f"  oracle {r['oracle_year_s']:.2f}s/yr ({r['oracle_year_s'] / r['year_s']:.0f}x)"
     return (f"{r['teachers']:>9,} teachers  build {r['build_s']:6.2f}s  year {r['year_s']:.4f}s  "
             f"floor {r['floor_s']:.4f}s ({r['year_s'] / r['floor_s']:.1f}x)  peak {r['peak_rss_mb']:.0f} MB{oracle}")
 
