@@ -1,0 +1,30 @@
+"""Start the workshop app's web server, with everything it needs served from this machine.
+
+Solara reads its settings from the environment when first imported, so they are set here first:
+production mode (development mode loads frames from the web), no telemetry, front-end assets from
+the installed solara-assets package (served at /_solara/cdn/), and a CDN address that fails at once
+on this machine, so a missing asset shows up as an error instead of a silent fetch from the web.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+OFFLINE = {
+    "SOLARA_APP": "sim.app.page",
+    "SOLARA_MODE": "production",
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
+}
+
+
+def serve(scenario: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve the app for `scenario` until interrupted."""
+    os.environ.update(OFFLINE)
+    os.environ.setdefault("SOLARA_HOME", tempfile.mkdtemp(prefix="critical-mass-solara-"))
+    os.environ["CRITICAL_MASS_SCENARIO"] = str(Path(scenario).resolve())
+    import uvicorn  # after the environment: it imports solara's server, which reads it
+
+    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")

@@ -1,0 +1,86 @@
+"""Tipping results for a scenario, when a sweep has produced them: P(tipped) against one parameter.
+
+Looks in results/<scenario>/ for `tipping*.csv`, `tipping*.parquet` or a `tipping*/` sweep folder.
+A table either gives the probability per value (`p_tipped`, optionally `p_tipped_low`/`_high`) or
+one row per run with a boolean `tipped`, averaged here. The parameter is the first column named by
+a scenario key path (`placement.clustering`); rows for other key-path columns are kept only at the
+value nearest the current scenario's, so the curve shows this scenario's slice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class TippingCurve:
+    parameter: str
+    values: np.ndarray
+    p_tipped: np.ndarray
+    low: np.ndarray | None
+    high: np.ndarray | None
+    source: Path
+
+
+def find_curve(results: Path, scenario: Scenario) -> TippingCurve | None:
+    """The first readable tipping table for the scenario, or None (no results: show nothing)."""
+    folder = Path(results) / scenario.name
+    for path in sorted(folder.glob("tipping*")) if folder.is_dir() else []:
+        try:
+            curve = _curve(_read(path), scenario, path)
+        except Exception:  # a half-written or foreign file must not break the page; try the next
+            continue
+        if curve is not None:
+            return curve
+    return None
+
+
+def value_at(scenario: Scenario, key: str) -> Any:
+    """The scenario's value at a dotted key path such as alumni.stages.1.roles.school_leader."""
+    node: Any = scenario.model_dump(mode="python")
+    for part in key.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if path.is_dir():
+        from sim.sweep import read_runs
+
+        return read_runs(path)
+    if path.suffix == ".csv":
+        return pd.read_csv(path)
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    raise ValueError(f"not a table: {path}")
+
+
+def _curve(frame: pd.DataFrame, scenario: Scenario, path: Path) -> TippingCurve | None:
+    if "status" in frame:
+        frame = frame[frame["status"] == "ok"]
+    keys = [c for c in frame.columns if "." in c]
+    if not keys or ("p_tipped" not in frame and "tipped" not in frame):
+        return None
+    for other in keys[1:]:  # hold the other swept parameters at this scenario's values
+        current = float(value_at(scenario, other))
+        nearest = frame[other].iloc[(frame[other] - current).abs().argmin()]
+        frame = frame[frame[other] == nearest]
+    key = keys[0]
+    if "p_tipped" in frame:
+        table = frame.sort_values(key)
+        low = table["p_tipped_low"].to_numpy(float) if "p_tipped_low" in table else None
+        high = table["p_tipped_high"].to_numpy(float) if "p_tipped_high" in table else None
+        return TippingCurve(key, table[key].to_numpy(float), table["p_tipped"].to_numpy(float), low, high, path)
+    grouped = frame.groupby(key)["tipped"].agg(["mean", "count"]).sort_index()
+    # a 95% Wilson interval: honest about how few runs sit behind each point
+    n, p, z = grouped["count"].to_numpy(float), grouped["mean"].to_numpy(float), 1.96
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return TippingCurve(key, grouped.index.to_numpy(float), p, centre - half, centre + half, path)

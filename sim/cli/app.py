@@ -1,0 +1,34 @@
+"""`critical-mass app [SCENARIO]`: the workshop app in a browser, served from this machine, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sim.app import presets
+from sim.cli.common import UsageError, out
+from sim.scenario import load_scenario
+
+
+def app_command(
+    scenario_file: Path = typer.Argument(  # noqa: B008
+        None, metavar="[SCENARIO]", help="The scenario to open with (default: scenarios/clustered.yaml)."
+    ),
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host",
+        help="Address to listen on. The default is this machine only; 0.0.0.0 lets others on the network in.",
+    ),
+) -> None:
+    """Open the workshop app: play a scenario year by year, move sliders, watch it tip."""
+    scenario_file = scenario_file or presets.DEFAULT
+    scenario = load_scenario(scenario_file)  # a bad file stops here with its problems, exit code 2
+    if not host.strip():
+        raise UsageError("--host is empty; give an address such as 127.0.0.1")
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    out.print(f"Critical Mass workshop app: {scenario.name}. Open http://{shown}:{port}/ in a browser "
+              "(Ctrl+C stops it).", markup=False)
+    from sim.app.serve import serve  # the web stack loads only for this command
+
+    serve(scenario_file, host, port)
