@@ -70,20 +70,20 @@ def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_eve
     def on_result(result: RunResult | Lost) -> None:
         progress.advance(1)
 
-    with progress:
-        try:
+    try:
+        with progress:
             return run_sweep(
                 plan, directory, executor, resume=resume, flush_seconds=save_every,
                 on_start=lambda report: progress.advance(report.skipped) if report.skipped else None,
                 on_result=on_result,
             )
-        except KeyboardInterrupt:
-            err.print(f"\ninterrupted: every finished run is saved in {directory}/. Continue with:\n"
-                      f"  critical-mass sweep {source} --out {directory} --resume", markup=False)
-            raise SystemExit(130) from None
-        except WorkersFailed as exc:
-            err.print(f"error: {exc}. Finished runs are saved; continue with --resume.", markup=False)
-            raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        err.print(f"interrupted: every finished run is saved in {directory}/. Continue with:\n"
+                  f"  critical-mass sweep {source} --out {directory} --resume", markup=False)
+        raise SystemExit(130) from None
+    except WorkersFailed as exc:
+        err.print(f"error: {exc}. Finished runs are saved; continue with --resume.", markup=False)
+        raise SystemExit(1) from None
 
 
 @contextlib.contextmanager
