@@ -8,6 +8,7 @@ import typer
 
 from sim.cli.app import app_command
 from sim.cli.common import fail_cleanly
+from sim.cli.compare import compare_command
 from sim.cli.run import run_command
 from sim.cli.sweep import sweep_command
 from sim.cli.validate import validate_command
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.command("run")(run_command)
 app.command("validate")(validate_command)
+app.command("compare")(compare_command)
 app.command("sweep")(sweep_command)
 app.command("app")(app_command)
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from sim.analysis.summary import RunSummary, summarise
 from sim.cli.common import SetOption, UsageError, out
 from sim.cli.progress import DelayedProgress
+from sim.report import run_report
 from sim.results_io import write_frames, write_json, write_text
 from sim.runner import default_workers, run_replicates
 from sim.scenario import Scenario, load_scenario, parse_overrides
@@ -50,8 +51,10 @@ def run_command(
     write_frames(frames, directory)
     write_json({**summary.as_dict(), "seed": seed, "overrides": overrides or []}, directory / "summary.json")
     write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False), directory / "scenario.yaml")
+    report = run_report(summary, frames["yearly"], scenario, directory)
     print_summary(summary, scenario)
     out.print(f"\nResults: {directory}/ (yearly, districts, roles as Parquet; summary.json; scenario.yaml)")
+    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)")
 
 
 def tipping_rule(scenario: Scenario) -> str:

@@ -1,0 +1,54 @@
+"""Plain-language sentences generated from the numbers, for people who will not read the tables."""
+
+from __future__ import annotations
+
+import math
+
+from sim.analysis.compare import COMPARED, Difference
+from sim.analysis.summary import RunSummary
+
+
+def describe_run(summary: RunSummary) -> list[str]:
+    out = {o.outcome: o for o in summary.outcomes}
+    practice, gap, ach = out["practising_share"], out["achievement_gap"], out["mean_achievement"]
+    lines = [
+        f"Over {summary.years} years and {summary.replicates} replicate(s), the share of teachers practising "
+        f"went from {practice.start_mean:.0%} to {practice.end_mean:.0%} "
+        f"(between {practice.end_low:.0%} and {practice.end_high:.0%} in 90% of replicates).",
+        f"Mean achievement moved by {ach.change_mean:+.2f} SD and the gap between the least and most "
+        f"disadvantaged schools by {gap.change_mean:+.2f} SD "
+        f"({'narrower' if gap.change_mean < 0 else 'wider'} is {'good' if gap.change_mean < 0 else 'bad'} news).",
+    ]
+    if summary.tipped_replicates:
+        lines.append(
+            f"The system tipped in {summary.tipped_replicates} of {summary.replicates} replicate(s), "
+            f"typically in year {summary.tipped_year_median:g} ({summary.tipping_rule})."
+        )
+    else:
+        lines.append(f"It did not tip in any replicate ({summary.tipping_rule}).")
+    return lines
+
+
+def describe_difference(d: Difference) -> str:
+    if d.pairs == 0 or math.isnan(d.difference):
+        return f"{d.label}: not enough replicates tipped in both to compare."
+    if d.within_noise:
+        return (f"{d.label}: {d.scenario} and {d.baseline} are within the noise of each other "
+                f"(difference {_fmt(d)}, interval {_interval(d)} includes zero).")
+    better = (d.difference > 0) == COMPARED[d.outcome][1]
+    return (f"{d.label}: {d.scenario} is {'better' if better else 'worse'} than {d.baseline} by "
+            f"{_fmt(d)} (95% interval {_interval(d)}, {d.pairs} matched replicates).")
+
+
+def _fmt(d: Difference) -> str:
+    if d.outcome in ("practising_share", "tipped_by_horizon"):
+        return f"{abs(d.difference):.0%}"
+    if d.outcome == "tipped_year":
+        return f"{abs(d.difference):.1f} years"
+    return f"{abs(d.difference):.3f}"
+
+
+def _interval(d: Difference) -> str:
+    if d.outcome in ("practising_share", "tipped_by_horizon"):
+        return f"{d.ci_low:+.0%} to {d.ci_high:+.0%}"
+    return f"{d.ci_low:+.3f} to {d.ci_high:+.3f}"

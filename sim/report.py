@@ -1,0 +1,124 @@
+"""Self-contained HTML reports: figures embedded, no external files, opens offline, can be emailed.
+
+Every figure is also saved as PNG beside the report for slides.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim import __version__
+from sim.analysis import figures
+from sim.analysis.compare import Difference
+from sim.analysis.narrative import describe_difference, describe_run
+from sim.analysis.summary import RunSummary
+from sim.results_io import atomic_write, write_text
+from sim.scenario import Scenario
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.7em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
+td:first-child,th:first-child{text-align:left}.noise{color:#777}.sig{font-weight:600}
+.figs{display:flex;flex-wrap:wrap;gap:12px}.figs img{width:470px;max-width:100%}
+.small{color:#666;font-size:.9em}
+"""
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _figures_html(named: dict[str, Figure], directory: Path) -> str:
+    parts = []
+    for name, fig in named.items():
+        data = _png(fig)
+        atomic_write(directory / "figures" / f"{name}.png", lambda tmp, d=data: tmp.write_bytes(d))
+        encoded = base64.b64encode(data).decode("ascii")
+        parts.append(f'<img alt="{html.escape(name)}" src="data:image/png;base64,{encoded}">')
+    return '<div class="figs">' + "".join(parts) + "</div>"
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{body}"
+            f"<p class=\"small\">Made by Critical Mass {__version__}. Model assumptions: docs/model.md.</p>"
+            "</body></html>\n")
+
+
+def _trajectory_figures(yearly_by_scenario: dict[str, pd.DataFrame]) -> dict[str, Figure]:
+    named = {f"trajectory_{o}": figures.trajectories(yearly_by_scenario, o) for o in figures.TRAJECTORIES}
+    named["dimensions"] = figures.dimensions(yearly_by_scenario)
+    return named
+
+
+def run_report(summary: RunSummary, yearly: pd.DataFrame, scenario: Scenario, directory: Path) -> Path:
+    rows = "".join(
+        f"<tr><td>{html.escape(o.label)}</td><td>{o.start_mean:.3f}</td><td>{o.end_mean:.3f}</td>"
+        f"<td>{o.end_low:.3f} to {o.end_high:.3f}</td><td>{o.change_mean:+.3f}</td></tr>"
+        for o in summary.outcomes
+    )
+    body = (
+        f"<p>{html.escape(scenario.description.strip())}</p>"
+        "<h2>In short</h2>" + "".join(f"<p>{html.escape(line)}</p>" for line in describe_run(summary))
+        + "<h2>Outcomes</h2><table><tr><th>Outcome</th><th>Start</th><th>End (mean)</th>"
+        "<th>End, 5-95% of replicates</th><th>Change</th></tr>" + rows + "</table>"
+        + "<h2>Trajectories and dimensions</h2>"
+        + _figures_html(_trajectory_figures({scenario.name: yearly}), directory)
+    )
+    path = directory / "report.html"
+    write_text(_page(f"Critical Mass: {scenario.name}", body), path)
+    return path
+
+
+def differing_settings(scenarios: dict[str, Scenario]) -> pd.DataFrame:
+    """Scenario keys whose values differ between the scenarios compared."""
+    flat = {name: pd.json_normalize(s.model_dump(mode="json"), sep=".").iloc[0] for name, s in scenarios.items()}
+    table = pd.DataFrame(flat).astype(str)
+    table = table.drop(index=[i for i in ("name", "description") if i in table.index])
+    return table[table.nunique(axis=1) > 1]
+
+
+def compare_report(
+    yearly_by_scenario: dict[str, pd.DataFrame],
+    differences: list[Difference],
+    scenarios: dict[str, Scenario],
+    directory: Path,
+) -> Path:
+    rows = "".join(
+        f"<tr class=\"noise\"><td>{html.escape(d.label)}</td><td>{html.escape(d.scenario)} vs "
+        f"{html.escape(d.baseline)}</td><td colspan=\"5\">too few replicates tipped in both</td></tr>"
+        if d.pairs == 0 else
+        f"<tr class=\"{'noise' if d.within_noise else 'sig'}\"><td>{html.escape(d.label)}</td>"
+        f"<td>{html.escape(d.scenario)} vs {html.escape(d.baseline)}</td><td>{d.baseline_mean:.3f}</td>"
+        f"<td>{d.scenario_mean:.3f}</td><td>{d.difference:+.3f}</td><td>{d.ci_low:+.3f} to {d.ci_high:+.3f}</td>"
+        f"<td>{'within the noise' if d.within_noise else 'yes'}</td></tr>"
+        for d in differences
+    )
+    settings = differing_settings(scenarios)
+    settings_html = (settings.to_html(classes="settings", border=0) if len(settings)
+                     else "<p>The scenarios have the same settings.</p>")
+    replicates = {int(f["replicate"].nunique()) for f in yearly_by_scenario.values()}
+    body = (
+        f"<p>{len(scenarios)} scenarios, {max(replicates)} replicates each on matched seeds (replicate <i>r</i> of "
+        "every scenario uses the same seed), compared in the final year with 95% intervals on the paired "
+        "differences.</p><h2>In short</h2>"
+        + "".join(f"<p>{html.escape(describe_difference(d))}</p>" for d in differences)
+        + "<h2>Differences</h2><table><tr><th>Outcome</th><th>Comparison</th><th>Baseline</th><th>Scenario</th>"
+        "<th>Difference</th><th>95% interval</th><th>Significant?</th></tr>" + rows + "</table>"
+        + "<h2>Settings that differ</h2>" + settings_html
+        + "<h2>Trajectories and dimensions</h2>"
+        + _figures_html(_trajectory_figures(yearly_by_scenario), directory)
+    )
+    path = directory / "report.html"
+    write_text(_page("Critical Mass: " + " vs ".join(scenarios), body), path)
+    return path
