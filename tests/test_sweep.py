@@ -292,3 +292,36 @@ def test_figures_for_one_and_two_parameters(tmp_path: Path) -> None:
     one = plot_sweep(runs, plan.parameters[:1], plan.outcomes, tmp_path / "fig1", "t")
     assert [p.name for p in one] == ["curves_placement_clustering.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in [*one, *two])
+
+
+def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(tmp_path: Path) -> None:
+    import psutil
+
+    plan = resolve(write_experiment(tmp_path))
+    killed: list[int] = []
+
+    def kill_a_worker(result: RunResult | Lost) -> None:
+        if killed:
+            return
+        # the pool's workers are forked by the forkserver, a child of this process
+        for server in psutil.Process().children():
+            if "forkserver" in " ".join(server.cmdline()):
+                for worker in server.children()[:1]:
+                    worker.kill()
+                    killed.append(worker.pid)
+
+    executor = LocalProcesses(2)
+    pools: list[object] = []
+    start_pool = executor._pool
+
+    def counted_pool() -> object:
+        pools.append(start_pool())
+        return pools[-1]
+
+    executor._pool = counted_pool  # type: ignore[method-assign]
+    report = run_sweep(plan, tmp_path / "out", executor, on_result=kill_a_worker)
+    assert killed, "a worker process was found and killed"
+    assert len(pools) == 2, "the broken pool was replaced"
+    assert (report.completed, report.missing, report.lost) == (18, 0, [])
+    run_sweep(plan, tmp_path / "whole", InProcess())
+    pd.testing.assert_frame_equal(comparable(tmp_path / "whole")[0], comparable(tmp_path / "out")[0])
