@@ -12,7 +12,7 @@ from sim.build import build_system
 from sim.indicators import achievement_gap, group_indicators, role_counts
 from sim.mechanisms import careers, institutions, practice, programme, students
 from sim.scenario import Scenario
-from sim.state import ALUMNUS, FELLOW
+from sim.state import FELLOW
 
 SYSTEM_COLUMNS = (
     "practising_share", "mean_achievement", "achievement_gap", "leadership_index",
@@ -37,6 +37,7 @@ class SchoolSystemModel(mesa.Model):
         students.start_cohorts(self.state, scenario, self._expected_turnover())
 
         self._member_agents: dict[int, mesa.Agent] = {}
+        self._view_status = np.zeros(self.state.members.size, dtype=np.int8)  # status each view shows
         self._partner_agents = 0
         self._create_agents()
         self._streak = 0
@@ -132,15 +133,15 @@ class SchoolSystemModel(mesa.Model):
                 Teacher(self, row)
 
     def _sync_agents(self) -> None:
-        """Create views for new fellows, alumni and partners: a few rows a year."""
+        """Create views for new fellows, alumni and partners: only the rows whose status changed."""
         m = self.state.members
-        for row in np.flatnonzero((m.status == FELLOW) | (m.status == ALUMNUS)):
-            agent = self._member_agents.get(int(row))
-            wanted = Fellow if m.status[row] == FELLOW else Alumnus
-            if type(agent) is not wanted:
-                if agent is not None:
-                    agent.remove()
-                self._member_agents[int(row)] = wanted(self, int(row))
+        for row in np.flatnonzero(m.status != self._view_status):  # a cohort's worth a year
+            agent = self._member_agents.pop(int(row), None)
+            if agent is not None:
+                agent.remove()
+            kind = Fellow if m.status[row] == FELLOW else Alumnus
+            self._member_agents[int(row)] = kind(self, int(row))
+        self._view_status[:] = m.status
         for row in range(self._partner_agents, self.state.partners.count):
             PartnerOrganisation(self, row)
         self._partner_agents = self.state.partners.count
