@@ -32,12 +32,15 @@ def timed(plan: Plan, make: Callable[[], Executor], repeats: int, scratch: Path,
     for attempt in range(repeats):
         folder = scratch / f"{label}-{attempt}"
         executor = make()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = run_sweep(plan, folder, executor)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert report.completed == plan.total_runs, report
         best = min(best, seconds)
-        print(f"  {label}: {plan.total_runs / seconds:6.2f} runs/s ({seconds:.1f} s)", flush=True)
+        # this process's CPU per run: the coordination cost (for 1 worker it includes the runs themselves)
+        print(f"  {label}: {plan.total_runs / seconds:6.2f} runs/s ({seconds:.1f} s; "
+              f"this process {1000 * cpu / plan.total_runs:.1f} ms CPU per run; "
+              f"load average {os.getloadavg()[0]:.2f})", flush=True)
     return plan.total_runs / best, folder
 
 

@@ -325,3 +325,26 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(t
     assert (report.completed, report.missing, report.lost) == (18, 0, [])
     run_sweep(plan, tmp_path / "whole", InProcess())
     pd.testing.assert_frame_equal(comparable(tmp_path / "whole")[0], comparable(tmp_path / "out")[0])
+
+
+def test_categorical_parameters_keep_their_types_and_plot(tmp_path: Path) -> None:
+    from sim.analysis.sweep_plots import plot_sweep
+
+    text = """\
+scenario: tiny.yaml
+parameters:
+  - key: careers.enabled
+    values: [true, false]
+  - key: tipping.metric
+    values: [practising_share, leadership_index]
+replicates: 2
+outcomes: [practising_share]
+"""
+    plan = resolve(write_experiment(tmp_path, text))
+    run_sweep(plan, tmp_path / "out", InProcess())
+    runs = read_runs(tmp_path / "out")
+    assert runs["careers.enabled"].dtype == bool
+    assert set(runs["tipping.metric"]) == {"practising_share", "leadership_index"}
+    assert len(read_series(tmp_path / "out")) == 8 * 6
+    paths = plot_sweep(runs, ["tipping.metric"], plan.outcomes, tmp_path / "fig", "t")
+    assert paths and paths[0].exists()

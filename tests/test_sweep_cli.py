@@ -49,7 +49,8 @@ def test_sigkill_mid_sweep_then_resume_equals_an_uninterrupted_sweep(tmp_path: P
 
     resumed = cli("sweep", str(path), "--out", "killed", "--workers", "2", "--resume", "--no-figures", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"{saved} already done" in resumed.stdout
+    assert f"{saved} were already done" in resumed.stdout
+    assert "Sweep: 99 runs, 99 ok, 0 failed, 0 missing" in resumed.stdout
 
     run_sweep(plan, tmp_path / "whole", InProcess())
     whole, killed = comparable(tmp_path / "whole"), comparable(tmp_path / "killed")
@@ -62,7 +63,7 @@ def test_sweep_summary_figures_and_replay_of_one_run(tmp_path: Path) -> None:
     path = write_experiment(tmp_path)
     done = cli("sweep", str(path), "--out", "out", "--workers", "1", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "18 ok, 0 failed, 0 missing" in done.stdout
+    assert "Sweep: 18 runs, 18 ok, 0 failed, 0 missing" in done.stdout
     assert len(list((tmp_path / "out" / "figures").glob("heatmap_*.png"))) == 4
     manifest = read_manifest(tmp_path / "out")
     assert manifest["package_version"] and manifest["experiment"] == path.read_text(encoding="utf-8")

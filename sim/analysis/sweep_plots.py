@@ -89,13 +89,17 @@ def _curves(summary: pd.DataFrame, parameter: str, columns: list[str], title: st
     nrows = -(-len(columns) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False)
     data = summary.sort_values(parameter)
-    x = data[parameter].to_numpy(float)
+    numeric = pd.api.types.is_numeric_dtype(data[parameter]) and not pd.api.types.is_bool_dtype(data[parameter])
+    # categories (strings, booleans) are drawn at evenly spaced positions, labelled with their values
+    x = data[parameter].to_numpy(float) if numeric else np.arange(len(data), dtype=float)
     for ax, column in zip(axes.flat, columns, strict=False):
         ax.plot(x, data[column], marker="o", color="C0")
         ax.fill_between(x, data[f"{column}_low"], data[f"{column}_high"], alpha=0.25, color="C0",
                         label="95% CI over replicates")
         ax.set_title(label(column), fontsize=10)
         ax.set_xlabel(parameter)
+        if not numeric:
+            ax.set_xticks(x, [str(v) for v in data[parameter]])
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(columns):]:
         ax.set_visible(False)

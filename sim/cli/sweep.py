@@ -10,6 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -57,10 +58,10 @@ def sweep_command(
         out.print(f"Running on {executor.description}.")
         report = _run(plan, directory, executor, resume, save_every, experiment_file)
 
-    print_report(report, directory)
-    if report.finished:
-        _conclude(directory, plan, figures)
-    if report.failed or report.missing:
+    runs = print_report(report, directory)
+    if len(runs):
+        _conclude(runs, directory, plan, figures)
+    if len(runs) < plan.total_runs or (runs["status"] != "ok").any():
         raise typer.Exit(1)
 
 
@@ -124,30 +125,32 @@ def print_design(plan: Plan, directory: Path) -> None:
     out.print(f"Results: {directory}/", markup=False)
 
 
-def print_report(report: SweepReport, directory: Path) -> None:
-    rate = report.finished / report.seconds if report.seconds else 0.0
-    done_before = f", {report.skipped} already done" if report.skipped else ""
-    out.print(f"\n{report.finished} run(s) in {report.seconds:.1f} s ({rate:.1f} runs/s){done_before}: "
-              f"{report.completed} ok, {report.failed} failed, {report.missing} missing.")
-    if report.failed:
-        from sim.sweep.store import read_runs
+def print_report(report: SweepReport, directory: Path) -> pd.DataFrame:
+    """Print this sitting's work and the state of the whole folder; return the runs table."""
+    from sim.sweep.store import read_runs
 
-        runs = read_runs(directory)
-        failed = runs[runs["status"] == "failed"]
+    rate = report.finished / report.seconds if report.seconds else 0.0
+    out.print(f"\n{report.finished} run(s) in {report.seconds:.1f} s ({rate:.1f} runs/s); "
+              f"{report.skipped} were already done.")
+    runs = read_runs(directory)
+    failed = runs[runs["status"] == "failed"]
+    missing = report.total - len(runs)
+    out.print(f"Sweep: {report.total} runs, {len(runs) - len(failed)} ok, {len(failed)} failed, {missing} missing.")
+    if len(failed):
         err.print(f"{len(failed)} run(s) failed; their errors are in the runs table (status, error):", markup=False)
         for row in failed.head(MAX_ERRORS_SHOWN).itertuples():
             err.print(f"  {row.run_id}: {row.error}", markup=False)
-    if report.missing:
+    if missing:
         reasons = {lost.reason for lost in report.lost}
-        err.print(f"{report.missing} run(s) are missing ({'; '.join(sorted(reasons)) or 'not run'}); "
+        err.print(f"{missing} run(s) are missing ({'; '.join(sorted(reasons)) or 'not run'}); "
                   "run the same command with --resume to finish them.", markup=False)
+    return runs
 
 
-def _conclude(directory: Path, plan: Plan, figures: bool) -> None:
+def _conclude(runs: pd.DataFrame, directory: Path, plan: Plan, figures: bool) -> None:
     from sim.analysis.sweep_plots import plot_sweep, point_summary
-    from sim.sweep.store import FIGURES, read_runs
+    from sim.sweep.store import FIGURES
 
-    runs = read_runs(directory)
     summary = point_summary(runs, plan.parameters, plan.outcomes)
     if 0 < len(summary) <= MAX_POINTS_SHOWN:
         _print_points(summary, plan)
@@ -158,7 +161,7 @@ def _conclude(directory: Path, plan: Plan, figures: bool) -> None:
               markup=False)
 
 
-def _print_points(summary: object, plan: Plan) -> None:
+def _print_points(summary: pd.DataFrame, plan: Plan) -> None:
     shown = plan.outcomes[:3]
     table = Table(show_edge=False, title="Mean over replicates ±95% CI half-width")
     for key in plan.parameters:
@@ -167,7 +170,7 @@ def _print_points(summary: object, plan: Plan) -> None:
     table.add_column("tipped", justify="right")
     for outcome in shown:
         table.add_column(outcome, justify="right")
-    for row in summary.to_dict("records"):  # type: ignore[attr-defined]
+    for row in summary.to_dict("records"):
         cells = [f"{row[k]:g}" if isinstance(row[k], float) else str(row[k]) for k in plan.parameters]
         cells += [str(row["runs"]), f"{row['tipped']:.0%}"]
         cells += [_with_ci(row, o) for o in shown]

@@ -137,7 +137,8 @@ class SweepStore:
 
     def add(self, result: RunResult) -> None:
         spec, point = result.spec, self.plan.points[result.spec.point]
-        ids = {"run_id": spec.run_id, "point_id": spec.point, "replicate": spec.replicate, **point.values}
+        values = {k: str(v) if self.plan.parameter_types[k] == "string" else v for k, v in point.values.items()}
+        ids = {"run_id": spec.run_id, "point_id": spec.point, "replicate": spec.replicate, **values}
         self._rows.append({
             **ids, "seed": spec.seed,
             **{o: result.final.get(o) for o in self.plan.outcomes},
