@@ -1,6 +1,7 @@
-"""Where the time goes in `critical-mass run scenarios/london.yaml --replicates 1`, phase by phase.
+"""Where the time goes in `critical-mass run SCENARIO --replicates 1`, phase by phase.
 
-    .venv/bin/python benchmarks/london_phases.py
+    .venv/bin/python benchmarks/run_phases.py                       # scenarios/london.yaml
+    .venv/bin/python benchmarks/run_phases.py scenarios/national.yaml
 
 Times, in one fresh process: importing the package (Mesa, pandas, SciPy), loading the scenario,
 building the system, the 20 yearly steps (mechanisms) and their observation (indicators collected
@@ -10,6 +11,7 @@ every year), assembling the tidy frames, and writing them as Parquet. Not a test
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     phases = {"import": time.perf_counter() - start}
     t = time.perf_counter()
-    scenario = load_scenario(ROOT / "scenarios" / "london.yaml")
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "scenarios" / "london.yaml"
+    scenario = load_scenario(path)
     phases["load scenario"] = time.perf_counter() - t
 
     observe = _Model._observe
@@ -44,7 +47,7 @@ def main() -> None:
     t = time.perf_counter()
     model.run_for(scenario.years)
     total = time.perf_counter() - t
-    phases["20 steps (mechanisms)"] = total - spent["observe"]
+    phases[f"{scenario.years} steps (mechanisms)"] = total - spent["observe"]
     phases["observation (every year)"] = spent["observe"]
     t = time.perf_counter()
     frames = model.frames()
@@ -55,7 +58,7 @@ def main() -> None:
         phases["write Parquet"] = time.perf_counter() - t
     for name, seconds in phases.items():
         print(f"{name:28s} {seconds:7.3f} s")
-    out = ROOT / "benchmarks" / "results" / "london_phases.json"
+    out = ROOT / "benchmarks" / "results" / f"phases_{scenario.name}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(phases, indent=2) + "\n")
 
