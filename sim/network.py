@@ -13,12 +13,23 @@ import scipy.sparse as sp
 def _symmetric_binary(rows: np.ndarray, cols: np.ndarray, n: int) -> sp.csr_matrix:
     keep = rows != cols
     rows, cols = rows[keep], cols[keep]
-    both_r = np.concatenate([rows, cols])
-    both_c = np.concatenate([cols, rows])
-    data = np.ones(both_r.size, dtype=np.float64)
-    matrix = sp.csr_matrix((data, (both_r, both_c)), shape=(n, n))
+    data = np.ones(rows.size, dtype=np.float64)
+    directed = sp.csr_matrix((data, (rows, cols)), shape=(n, n))
+    return _binary(directed + directed.T.tocsr())
+
+
+def _directed(owners: np.ndarray, targets: np.ndarray, n: int) -> sp.csr_matrix:
+    """Ties named owner by owner: owners arrive sorted, so the CSR arrays can be written directly."""
+    keep = owners != targets
+    owners, targets = owners[keep], targets[keep]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(owners, minlength=n))]).astype(np.int64)
+    data = np.ones(targets.size, dtype=np.float64)
+    return sp.csr_matrix((data, targets.astype(np.int32), indptr), shape=(n, n))
+
+
+def _binary(matrix: sp.csr_matrix) -> sp.csr_matrix:
     matrix.sum_duplicates()
-    matrix.data[:] = 1.0  # a tie drawn twice is still one tie
+    matrix.data[:] = 1.0  # a tie drawn twice, or named by both people, is still one tie
     return matrix
 
 
@@ -33,8 +44,7 @@ def static_ties(
 ) -> sp.csr_matrix:
     """Ties within schools and across the schools of a district; posts are laid out school by school."""
     n = post_school.size
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
+    directed = sp.csr_matrix((n, n), dtype=np.float64)
     size = np.diff(school_first_post)[post_school]
     start = school_first_post[:-1][post_school]
     local = np.arange(n) - start
@@ -45,8 +55,7 @@ def static_ties(
         if owner.size:
             s = size[owner]
             offset = rng.integers(1, np.maximum(s, 2))
-            rows.append(owner)
-            cols.append(start[owner] + (local[owner] + offset) % s)
+            directed = directed + _directed(owner, start[owner] + (local[owner] + offset) % s, n)
     if across_schools > 0:
         owner = np.repeat(np.arange(n), across_schools)
         lo = district_first_post[:-1][post_district[owner]]
@@ -54,11 +63,8 @@ def static_ties(
         other = lo + (rng.random(owner.size) * (hi - lo)).astype(np.int64)
         other = np.minimum(other, hi - 1)
         different = post_school[other] != post_school[owner]
-        rows.append(owner[different])
-        cols.append(other[different])
-    if not rows:
-        return sp.csr_matrix((n, n), dtype=np.float64)
-    return _symmetric_binary(np.concatenate(rows), np.concatenate(cols), n)
+        directed = directed + _directed(owner[different], other[different], n)
+    return _binary(directed + directed.T.tocsr())
 
 
 def alumni_ties(rng: np.random.Generator, members: int, ties_each: int) -> tuple[np.ndarray, np.ndarray]:
