@@ -182,42 +182,73 @@ class LocalProcesses:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
+def execute_batch(tasks: list[RunTask]) -> list[RunResult]:
+    """Several runs in one task: on a cluster, per-task overhead would otherwise rival a short run."""
+    return [execute_run(task) for task in tasks]
+
+
 class DaskCluster:
     """Runs on an existing Dask distributed scheduler: a LocalCluster, or SLURM/PBS via dask-jobqueue."""
 
+    # runs are grouped so that a task takes about this long; one run per task while run time is unknown
+    TASK_SECONDS = 0.5
+    MAX_RUNS_PER_TASK = 32
+
     def __init__(self, client: Any) -> None:
         self.client = client
-        self.workers = max(1, sum(client.nthreads().values()))
+        self.workers = self._threads()
         self.description = f"Dask at {client.scheduler.address} ({self.workers} threads)"
+
+    def _threads(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
 
     def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]:
         from distributed import as_completed
 
         pending = iter(tasks)
-        # enough queued work to keep workers that join later busy, without shipping the whole sweep
-        window = max(4 * self.workers, 16)
-        batch = uuid.uuid4().hex[:8]
-        in_flight: dict[Any, RunTask] = {}
+        token = uuid.uuid4().hex[:8]
+        in_flight: dict[Any, list[RunTask]] = {}
         completed = as_completed()
+        run_seconds: list[float] = []
+        checked = time.monotonic()
 
-        def submit(task: RunTask) -> None:
-            key = f"critical-mass-{task.spec.run_id}-{batch}"
-            future = self.client.submit(execute_run, task, key=key, pure=False)
-            in_flight[future] = task
+        def window() -> int:
+            # enough queued work to keep every worker busy, including workers that joined since the start
+            nonlocal checked
+            if time.monotonic() - checked > 5:
+                self.workers, checked = self._threads(), time.monotonic()
+            return 2 * self.workers + 2
+
+        def submit() -> bool:
+            size = 1
+            if run_seconds:
+                mean = sum(run_seconds[-50:]) / len(run_seconds[-50:])
+                size = max(1, min(self.MAX_RUNS_PER_TASK, int(self.TASK_SECONDS / max(mean, 1e-3))))
+            batch = list(itertools.islice(pending, size))
+            if not batch:
+                return False
+            key = f"critical-mass-{batch[0].spec.run_id}-{len(batch)}-{token}"
+            future = self.client.submit(execute_batch, batch, key=key, pure=False)
+            in_flight[future] = batch
             completed.add(future)
+            return True
 
         try:
-            for task in itertools.islice(pending, window):
-                submit(task)
+            while len(in_flight) < window() and submit():
+                pass
             for future in completed:
-                task = in_flight.pop(future)
+                batch = in_flight.pop(future)
                 try:
-                    yield future.result()
-                except Exception as exc:  # KilledWorker, a lost connection: the run itself did not fail
-                    yield Lost(task.spec, f"{type(exc).__name__}: {exc}")
-                nxt = next(pending, None)
-                if nxt is not None:
-                    submit(nxt)
+                    results = future.result()
+                except Exception as exc:  # KilledWorker, a lost connection: the runs themselves did not fail
+                    for task in batch:
+                        yield Lost(task.spec, f"{type(exc).__name__}: {exc}")
+                else:
+                    for result in results:
+                        run_seconds.append(result.seconds)
+                        yield result
+                while len(in_flight) < window() and submit():
+                    pass
         finally:
             for future in in_flight:
                 future.cancel()

@@ -68,8 +68,9 @@ def run_sweep(
             if on_result:
                 on_result(result)
         status = "complete" if not report.lost else "incomplete"
-    except BaseException:
+    except BaseException as exc:
         report.interrupted = True
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"stopped: {type(exc).__name__}: {exc}"
         raise
     finally:
         # whatever stopped us, what has finished is saved before we go
