@@ -11,14 +11,16 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from sim.model import SchoolSystemModel
 from sim.scenario import Scenario
 
-Frames = dict[str, pd.DataFrame]
+if TYPE_CHECKING:
+    import pandas as pd
+
+Frames = dict[str, "pd.DataFrame"]
 
 
 def derive_seed(seed: int, *identity: int) -> int:
@@ -31,6 +33,11 @@ def run_once(
     scenario: Scenario, seed: int, years: int | None = None, on_year: Callable[[int], None] | None = None
 ) -> Frames:
     """Build and run one model; return its tidy frames."""
+    import pandas as pd
+
+    # imported here so that seeds and worker counts are cheap to reach from the command line
+    from sim.model import SchoolSystemModel
+
     model = SchoolSystemModel(scenario, rng=seed)
     for _ in range(years if years is not None else scenario.years):
         model.run_for(1)
@@ -93,6 +100,8 @@ def run_replicates(
 
 
 def combine(results: list[tuple[int, int, Frames]]) -> Frames:
+    import pandas as pd
+
     combined: Frames = {}
     for name in results[0][2]:
         parts = []

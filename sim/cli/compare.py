@@ -7,13 +7,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sim.analysis.compare import compare, differences_frame
-from sim.analysis.narrative import describe_difference
 from sim.cli.common import SetOption, UsageError, out
 from sim.cli.progress import DelayedProgress
-from sim.report import compare_report
-from sim.results_io import write_frames, write_parquet
-from sim.runner import default_workers, run_replicates
+from sim.runner import default_workers
 from sim.scenario import load_scenario, parse_overrides
 
 
@@ -40,6 +36,12 @@ def compare_command(
         raise UsageError(f"--out {directory} exists and is not a folder")
     workers = workers or default_workers(replicates)
 
+    # the model, pandas and matplotlib load here, not when the command line starts
+    from sim.analysis.compare import compare, differences_frame
+    from sim.report import compare_report
+    from sim.results_io import write_frames, write_parquet
+    from sim.runner import run_replicates
+
     total = sum(replicates * (years or s.years) for s in scenarios.values())
     yearly = {}
     with DelayedProgress(f"{len(scenarios)} scenarios x {replicates} replicates", total) as progress:
@@ -58,6 +60,8 @@ def compare_command(
 
 
 def print_differences(differences: list, replicates: int) -> None:
+    from sim.analysis.narrative import describe_difference
+
     out.print(f"Differences in the final year, {replicates} matched replicates, 95% intervals:")
     table = Table(show_edge=False)
     for column in ("Outcome", "Comparison", "Difference", "95% interval", "Significant?"):

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 import yaml
 from rich.table import Table
 
-from sim.analysis.summary import RunSummary, summarise
 from sim.cli.common import SetOption, UsageError, out
 from sim.cli.progress import DelayedProgress
-from sim.report import run_report
-from sim.results_io import write_frames, write_json, write_text
-from sim.runner import default_workers, run_replicates
+from sim.runner import default_workers
 from sim.scenario import Scenario, load_scenario, parse_overrides
+
+if TYPE_CHECKING:
+    from sim.analysis.summary import RunSummary
 
 
 def run_command(
@@ -43,6 +44,12 @@ def run_command(
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"--out {directory} exists and is not a folder")
     workers = workers or default_workers(replicates)
+
+    # the model, pandas and matplotlib load here, not when the command line starts
+    from sim.analysis.summary import summarise
+    from sim.report import run_report
+    from sim.results_io import write_frames, write_json, write_text
+    from sim.runner import run_replicates
 
     with DelayedProgress(f"{scenario.name}: {replicates} x {years} years", replicates * years) as progress:
         frames = run_replicates(scenario, replicates, seed, years, workers, progress.advance)
