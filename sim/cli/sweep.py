@@ -9,17 +9,23 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from sim.cli.common import UsageError, err, out
 from sim.cli.progress import DelayedProgress
-from sim.sweep.execute import Executor, Lost, RunResult, WorkersFailed, local_executor
-from sim.sweep.plan import Plan, resolve
-from sim.sweep.session import SweepReport, run_sweep
-from sim.sweep.store import MANIFEST
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.sweep.execute import Executor, Lost, RunResult
+    from sim.sweep.plan import Plan
+    from sim.sweep.session import SweepReport
+
+# the sweep machinery (Mesa, pandas, pyarrow) is imported inside the commands, so that
+# `critical-mass --help` and the other commands start without it
 
 MAX_POINTS_SHOWN = 30
 MAX_ERRORS_SHOWN = 5
@@ -44,6 +50,9 @@ def sweep_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate the experiment and show its design; run nothing."),
 ) -> None:
     """Vary scenario values over many replicates; results are saved as runs finish and can be resumed."""
+    from sim.sweep.plan import resolve
+    from sim.sweep.store import MANIFEST
+
     plan = resolve(experiment_file)
     directory = out_dir or Path("results") / "sweeps" / plan.name
     print_design(plan, directory)
@@ -66,6 +75,9 @@ def sweep_command(
 
 
 def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_every: float, source: Path) -> SweepReport:
+    from sim.sweep.execute import WorkersFailed
+    from sim.sweep.session import run_sweep
+
     progress = DelayedProgress(f"{plan.name}: {plan.total_runs} runs", plan.total_runs, console=err)
 
     def on_result(result: RunResult | Lost) -> None:
@@ -89,6 +101,8 @@ def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_eve
 
 @contextlib.contextmanager
 def _executor(dask: str | None, workers: int | None, runs: int) -> Iterator[Executor]:
+    from sim.sweep.execute import local_executor
+
     if not dask:
         yield local_executor(workers or max(1, min(os.cpu_count() or 1, runs)))
         return
