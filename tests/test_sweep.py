@@ -348,3 +348,11 @@ outcomes: [practising_share]
     assert len(read_series(tmp_path / "out")) == 8 * 6
     paths = plot_sweep(runs, ["tipping.metric"], plan.outcomes, tmp_path / "fig", "t")
     assert paths and paths[0].exists()
+
+
+def test_a_balance_that_would_go_negative_is_refused_before_running(tmp_path: Path) -> None:
+    text = TINY_EXPERIMENT.replace("range: {start: 0.0, stop: 0.2, step: 0.1}", "values: [0.1, 0.6]")
+    problems = problems_of(write_experiment(tmp_path, text))
+    problem = problems["alumni.stages.1.roles.classroom"]
+    assert problem.line == 8 and problem.value == -0.1
+    assert "balances alumni.stages.1.roles.school_leader" in problem.message

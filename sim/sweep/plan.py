@@ -246,6 +246,9 @@ def _relocate(loaded: LoadedExperiment, problem: Problem, overrides: dict[str, A
     message = problem.message
     if key and key != problem.path and problem.path.startswith(key):
         message = f"{problem.message} (setting {key})"
+    if key and origins[key][-1] == "balance":
+        varied = loaded.experiment.parameters[int(origins[key][1])].key
+        message += f" (this share balances {varied}; narrow its values or balance with a larger share)"
     if key and "roles" in problem.path and "sum to 1" in message:
         message += ("; a role share varied alone breaks the sum: add `balance: <another role's key path>` "
                     f"to take the change from another role ({', '.join(ROLES)})")
