@@ -10,12 +10,14 @@ import pandas as pd
 import pytest
 
 from sim.app import knobs, presets
-from sim.app.charts import headline, outcome_charts, settings_line, tipping_figure
-from sim.app.compare import comparison_figure
+from sim.app.charts import OutcomeCharts, outcome_charts
+from sim.app.compare import Comparison, comparison_figure
 from sim.app.controls import model_params
 from sim.app.layout import district_layout
-from sim.app.maps import AGGREGATE_ABOVE, system_map
+from sim.app.maps import AGGREGATE_ABOVE, SystemMap, system_map
+from sim.app.text import headline, settings_line
 from sim.app.tipping import find_curve, value_at
+from sim.app.tipping_chart import tipping_figure
 from sim.app.workshop_model import WorkshopModel
 from sim.model import SchoolSystemModel
 from sim.scenario import ROLES
@@ -162,3 +164,15 @@ def test_tipping_curve_from_a_runs_table_holds_other_parameters_at_this_scenario
 
 def test_every_role_is_known_to_the_slider() -> None:
     assert set(knobs.with_school_leaders({}, 0.2)) == set(ROLES)
+
+
+def test_figures_updated_in_place_match_figures_drawn_afresh() -> None:
+    model = WorkshopModel(preset=CLUSTERED, compare=True)
+    kept = (SystemMap(model), OutcomeCharts(model.config), Comparison(model.companions))
+    for built in kept:
+        _png(built.figure)  # drawn once at year 0, as the room first sees it
+    for _ in range(4):
+        model.step()
+    assert _png(kept[0].update(model)) == _png(system_map(model))
+    assert _png(kept[1].update(model.yearly(), model.tipped_year)) == _png(outcome_charts(model.yearly(), model.config))
+    assert _png(kept[2].update(model.companions)) == _png(comparison_figure(model.companions))

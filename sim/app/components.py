@@ -1,7 +1,7 @@
 """The views SolaraViz shows for a model. Each re-draws when the model steps (update_counter).
 
-Figures are built in a memo keyed on the model and the step counter, so a re-render for any other
-reason (a slider moved in the sidebar) does not redraw them.
+Each view's figure is built once per model (a memo keyed on the model) and updated in place once
+per step (keyed on the step counter too), so a re-render for any other reason redraws nothing.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from pathlib import Path
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.app.charts import headline, outcome_charts, settings_line, tipping_figure
-from sim.app.compare import comparison_figure
-from sim.app.maps import system_map
+from sim.app.charts import OutcomeCharts
+from sim.app.compare import Comparison
+from sim.app.maps import SystemMap
+from sim.app.text import headline, settings_line
 from sim.app.tipping import find_curve, value_at
+from sim.app.tipping_chart import tipping_figure
 from sim.app.workshop_model import WorkshopModel
 
 RESULTS = Path("results")  # relative to where the app was started, as `critical-mass run` writes it
@@ -23,10 +25,11 @@ SETTINGS_STYLE = {"font-size": "18px", "padding": "0 8px"}
 
 
 @solara.component
-def Figure(make, model: WorkshopModel, counter: int) -> None:
-    """A matplotlib figure drawn once per (model, step); `make` builds it from the model."""
-    figure = solara.use_memo(lambda: make(model), [model, counter])
-    # fast PNG compression: the image is sent once over a local link, and every step waits for it
+def Picture(build, update, model: WorkshopModel, counter: int) -> None:
+    """A matplotlib figure: `build(model)` once per model, `update(built, model)` once per step."""
+    built = solara.use_memo(lambda: build(model), [model])
+    figure = solara.use_memo(lambda: update(built, model), [model, counter])
+    # fast PNG compression: the image crosses a local link once, and every step waits for it
     solara.FigureMatplotlib(figure, format="png", dependencies=[model, counter], pil_kwargs={"compress_level": 1})
 
 
@@ -38,28 +41,30 @@ def SystemView(model: WorkshopModel) -> None:
         solara.Text(settings_line(model), style=SETTINGS_STYLE)
         if model.problem:
             solara.Error(model.problem)
-        Figure(system_map, model, counter)
+        Picture(SystemMap, lambda built, m: built.update(m), model, counter)
 
 
 @solara.component
 def OutcomeView(model: WorkshopModel) -> None:
     counter = update_counter.get()
-    Figure(lambda m: outcome_charts(m.yearly(), m.config, m.tipped_year), model, counter)
+    Picture(lambda m: OutcomeCharts(m.config), lambda built, m: built.update(m.yearly(), m.tipped_year),
+            model, counter)
 
 
 @solara.component
 def CompareView(model: WorkshopModel) -> None:
     counter = update_counter.get()
     if model.companions:
-        Figure(lambda m: comparison_figure(m.companions), model, counter)
+        Picture(lambda m: Comparison(m.companions), lambda built, m: built.update(m.companions), model, counter)
 
 
 @solara.component
 def TippingView(model: WorkshopModel) -> None:
-    counter = update_counter.get()
+    # drawn once per model: the curve and the current setting change only on Reset
     curve = solara.use_memo(lambda: find_curve(RESULTS, model.config), [model])
     if curve is not None:
-        Figure(lambda m: tipping_figure(curve, float(value_at(m.config, curve.parameter))), model, counter)
+        Picture(lambda m: None, lambda _, m: tipping_figure(curve, float(value_at(m.config, curve.parameter))),
+                model, 0)
 
 
 def views(model: WorkshopModel) -> list:
