@@ -9,7 +9,9 @@ on this machine, so a missing asset shows up as an error instead of a silent fet
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
+import warnings
 from pathlib import Path
 
 OFFLINE = {
@@ -24,7 +26,12 @@ def serve(scenario: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve the app for `scenario` until interrupted."""
     os.environ.update(OFFLINE)
     os.environ.setdefault("SOLARA_HOME", tempfile.mkdtemp(prefix="critical-mass-solara-"))
+    # signs the session cookie; Solara's default is a fixed, published string
+    os.environ.setdefault("SOLARA_SESSION_SECRET_KEY", secrets.token_hex(32))
     os.environ["CRITICAL_MASS_SCENARIO"] = str(Path(scenario).resolve())
+    # over plain http Solara falls back to samesite=lax cookies, which is right for a page that is
+    # not embedded in another site, and says so at length on every first visit
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     import uvicorn  # after the environment: it imports solara's server, which reads it
 
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 from pathlib import Path
 
 import typer
@@ -13,7 +15,7 @@ from sim.scenario import load_scenario
 
 def app_command(
     scenario_file: Path = typer.Argument(  # noqa: B008
-        None, metavar="[SCENARIO]", help="The scenario to open with (default: scenarios/clustered.yaml)."
+        None, metavar="SCENARIO", help="The scenario to open with (default: scenarios/clustered.yaml)."
     ),
     port: int = typer.Option(8765, "--port", min=1, max=65535, help="Port to listen on."),
     host: str = typer.Option(
@@ -24,11 +26,22 @@ def app_command(
     """Open the workshop app: play a scenario year by year, move sliders, watch it tip."""
     scenario_file = scenario_file or presets.DEFAULT
     scenario = load_scenario(scenario_file)  # a bad file stops here with its problems, exit code 2
-    if not host.strip():
-        raise UsageError("--host is empty; give an address such as 127.0.0.1")
+    _check_free(host, port)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     out.print(f"Critical Mass workshop app: {scenario.name}. Open http://{shown}:{port}/ in a browser "
               "(Ctrl+C stops it).", markup=False)
     from sim.app.serve import serve  # the web stack loads only for this command
 
     serve(scenario_file, host, port)
+
+
+def _check_free(host: str, port: int) -> None:
+    """Say so plainly if the address is taken or wrong, rather than a server's traceback."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"port {port} is already in use (is the app already running?); "
+                             f"try --port {port + 1 if port < 65535 else 8765}") from None
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
