@@ -144,14 +144,13 @@ class LocalProcesses:
         in_flight: dict[Future[RunResult], RunTask] = {}
         fruitless_restarts = 0
         try:
+            retry = yield from self._warm_up(pool, pending, in_flight, window)
             while True:
-                retry: list[RunTask] = []
-                while len(in_flight) < window and (task := next(pending, None)) is not None:
+                while not retry and len(in_flight) < window and (task := next(pending, None)) is not None:
                     try:
                         in_flight[pool.submit(execute_run, task)] = task
                     except BrokenProcessPool:
                         retry.append(task)
-                        break
                 if not in_flight and not retry:
                     return
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
@@ -178,8 +177,41 @@ class LocalProcesses:
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = self._pool()
                     pending = itertools.chain(retry, pending)
+                    retry = []
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _warm_up(
+        self, pool: ProcessPoolExecutor, pending: Iterator[RunTask], in_flight: dict, window: int
+    ) -> Iterator[RunResult]:
+        """Queue the first runs from a thread, and run runs here until the pool delivers.
+
+        Starting the workers takes a second or two (the first submit waits for the forkserver to import
+        the model); a short sweep would lose a good share of its time to it. Returns the runs that could
+        not be queued because the pool broke.
+        """
+        first = list(itertools.islice(pending, window))
+        unqueued: list[RunTask] = []
+
+        def queue() -> None:
+            for n, task in enumerate(first):
+                try:
+                    in_flight[pool.submit(execute_run, task)] = task
+                except BrokenProcessPool:
+                    unqueued.extend(first[n:])
+                    return
+
+        starter = threading.Thread(target=queue, name="start-workers", daemon=True)
+        starter.start()
+        while starter.is_alive() or not any(f.done() for f in list(in_flight)):
+            if not starter.is_alive() and not in_flight:
+                break  # the pool broke before taking anything
+            task = next(pending, None)
+            if task is None:
+                break
+            yield execute_run(task)
+        starter.join()
+        return unqueued
 
 
 def execute_batch(tasks: list[RunTask]) -> list[RunResult]:
