@@ -250,3 +250,17 @@ def test_play_runs_then_pauses_on_a_projector_sized_screen(server, browser, tmp_
         assert shot.stat().st_size > 50_000
     finally:
         room.close()
+
+
+def test_choosing_a_preset_loads_it_and_shows_no_tipping_curve_without_its_results(server, browser) -> None:
+    room = Room(browser, server)
+    try:
+        room.page.locator(".v-select").first.click()
+        room.page.get_by_role("option", name="london").click()
+        room.page.get_by_text(re.compile(r"^london: 325 fellows a year")).wait_for(timeout=60_000)
+        room.page.get_by_text("Critical Mass · london").wait_for()
+        room.wait_views(3)
+        _until(lambda: room.page.locator(VIEWS).count() == 3)  # no results/london/tipping*: no curve
+        room.step_to(1)  # 60,000 teachers, drawn by district
+    finally:
+        room.close()
