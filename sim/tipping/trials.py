@@ -1,0 +1,150 @@
+"""The model as a noisy yes/no experiment: run a base scenario with one value set, did it tip?
+
+    base = load_base("experiments/programme_scale.yaml")     # or a scenario file
+    trial = ModelTrial(base, "programme.cohort_size")
+    trial(25, np.random.default_rng(0))                     # True if that run tipped
+
+A trial is plain data (the base scenario as a dict), so it pickles to worker processes; each run's
+seed is drawn from the generator it is given, so a batch run on workers gives the same answers as
+the same batch run here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sim.runner import run_once
+from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.problems import Problem
+from sim.sweep.execute import Executor, Lost, RunTask
+from sim.sweep.plan import RunSpec
+from sim.tipping.search import BatchMap
+
+
+@dataclass(frozen=True)
+class Base:
+    """What a search or a ramp starts from: a scenario (as data), its years and seed, and, when it
+    came from an experiment, that experiment's parameters (bounds and balancing shares)."""
+
+    name: str
+    scenario: dict[str, Any]
+    years: int
+    seed: int
+    source: Path
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    balances: dict[str, str] = field(default_factory=dict)
+
+    def build(self, overrides: dict[str, Any] | None = None) -> Scenario:
+        return Scenario.from_dict(self.scenario, overrides or {})  # type: ignore[attr-defined]
+
+    def value(self, key: str) -> Any:
+        node: Any = self.scenario
+        for part in key.split("."):
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                return None
+        return node
+
+
+def is_experiment(path: Path) -> bool:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and "parameters" in data and "scenario" in data
+
+
+def load_base(path: str | Path) -> Base:
+    """A scenario file, or an experiment file's base scenario with its fixed `set` applied."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError([Problem(str(path), None, "", "no such file")])
+    if not is_experiment(path):
+        scenario = load_scenario(path)
+        return Base(scenario.name, scenario.model_dump(mode="json"), scenario.years, 0, path)
+    from sim.sweep.experiment import load_experiment
+    from sim.sweep.plan import make_plan
+
+    loaded = load_experiment(path)
+    plan = make_plan(loaded)
+    bounds: dict[str, tuple[float, float]] = {}
+    balances: dict[str, str] = {}
+    for p in loaded.experiment.parameters:
+        levels = p.levels()
+        numbers = [v for v in (levels or p.between or []) if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers:
+            bounds[p.key] = (float(min(numbers)), float(max(numbers)))
+        if p.balance:
+            balances[p.key] = p.balance
+    return Base(plan.name, plan.base, plan.years, plan.seed, path, bounds, balances)
+
+
+def numeric_value(base: Base, key: str) -> float | int:
+    """The base's value at key, which must be a number to search or ramp over."""
+    value = base.value(key)
+    if value is None:
+        raise ScenarioError([Problem(str(base.source), None, key, "no such scenario key")])
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError([Problem(str(base.source), None, key, "must be a number to search or ramp over", value)])
+    return value
+
+
+def overrides_for(base: Base, key: str, x: float, balance: str | None = None) -> dict[str, Any]:
+    """key = x (a whole number if the scenario's value is one), and the balancing share if any."""
+    current = numeric_value(base, key)
+    value: float | int = round(x) if isinstance(current, int) else float(x)
+    overrides: dict[str, Any] = {key: value}
+    if balance:
+        other = base.value(balance)
+        if not isinstance(other, int | float):
+            raise ScenarioError([Problem(str(base.source), None, balance, "balance must name a number", other)])
+        overrides[balance] = round(float(other) - (value - float(current)), 12)
+    return overrides
+
+
+def seed_from(rng: np.random.Generator) -> int:
+    return int(rng.integers(0, 2**63 - 1))
+
+
+@dataclass(frozen=True)
+class ModelTrial:
+    """f(x, rng) for find_threshold: run the base scenario with key = x; True if it tipped
+    (the scenario's own rule: the yearly tipped_year is set)."""
+
+    base: Base
+    key: str
+    balance: str | None = None
+
+    def scenario(self, x: float) -> Scenario:
+        return self.base.build(overrides_for(self.base, self.key, x, self.balance))
+
+    def __call__(self, x: float, rng: np.random.Generator) -> bool:
+        yearly = run_once(self.scenario(x), seed_from(rng), self.base.years)["yearly"]
+        return bool(yearly["tipped_year"].notna().iloc[0])
+
+    def on(self, executor: Executor) -> BatchMap:
+        """A batch function that runs this trial's batches on a sweep executor (local processes)."""
+
+        def run_batch(_: object, xs: Sequence[float], rngs: Sequence[np.random.Generator]) -> list[bool]:
+            tasks = [
+                RunTask(RunSpec(f"x{i}", i, 0, seed_from(r)), self.scenario(x), self.base.years, ("tipping_metric",))
+                for i, (x, r) in enumerate(zip(xs, rngs, strict=True))
+            ]
+            answers: dict[int, bool] = {}
+            for result in executor.map_unordered(tasks):
+                if isinstance(result, Lost) or result.status != "ok":
+                    why = result.reason if isinstance(result, Lost) else result.error
+                    raise RuntimeError(f"a run at {self.key}={xs[result.spec.point]} failed: {why}")
+                answers[result.spec.point] = result.tipped_year is not None
+            return [answers[i] for i in range(len(xs))]
+
+        return run_batch
