@@ -176,3 +176,13 @@ def test_figures_updated_in_place_match_figures_drawn_afresh() -> None:
     assert _png(kept[0].update(model)) == _png(system_map(model))
     assert _png(kept[1].update(model.yearly(), model.tipped_year)) == _png(outcome_charts(model.yearly(), model.config))
     assert _png(kept[2].update(model.companions)) == _png(comparison_figure(model.companions))
+
+
+def test_presets_offer_the_launch_scenario_first_and_leave_out_systems_too_big_for_a_room(tmp_path) -> None:
+    offered = presets.available(SCENARIOS / "ancash.yaml")
+    assert next(iter(offered)) == "ancash"
+    assert {"clustered", "dispersed", "london", "delhi"} <= set(offered)
+    shipped_big = [f for f in SCENARIOS.glob("*.yaml") if presets.teachers(presets.load(str(f))) > 100_000]
+    assert all(f.stem not in offered for f in shipped_big)
+    if shipped_big:  # chosen on the command line, a big system is still offered
+        assert shipped_big[0].stem in presets.available(shipped_big[0])

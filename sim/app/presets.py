@@ -11,6 +11,9 @@ SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT = SHIPPED / "clustered.yaml"
 # the side-by-side view: the same programme spread out or clustered (scenarios/*.yaml say so)
 COMPARE = ("dispersed", "clustered")
+# every browser builds its own model: a million-teacher system takes seconds and over half a
+# gigabyte each, too much to offer a room of browsers; the facilitator can still start with one
+MAX_OFFERED_TEACHERS = 100_000
 
 
 @lru_cache(maxsize=32)
@@ -20,17 +23,24 @@ def load(path: str) -> Scenario:
 
 
 def available(launch: Path | None = None) -> dict[str, str]:
-    """Preset name -> file, the launch scenario first; files that do not validate are left out."""
-    files = [launch] if launch else []
-    files += sorted(SHIPPED.glob("*.yaml")) if SHIPPED.is_dir() else []
+    """Preset name -> file: the launch scenario first, then shipped ones of a size a room of browsers
+    can each run (files that do not validate are left out)."""
     found: dict[str, str] = {}
-    for file in files:
+    if launch:
+        found[load(str(launch)).name] = str(launch)
+    for file in sorted(SHIPPED.glob("*.yaml")) if SHIPPED.is_dir() else []:
         try:
-            name = load(str(file)).name
+            scenario = load(str(file))
         except (ScenarioError, OSError):
             continue
-        found.setdefault(name, str(file))
+        if teachers(scenario) <= MAX_OFFERED_TEACHERS:
+            found.setdefault(scenario.name, str(file))
     return found
+
+
+def teachers(scenario: Scenario) -> float:
+    s = scenario.system
+    return s.districts * s.schools_per_district * s.teachers_per_school
 
 
 def comparison_files() -> tuple[str, str] | None:
