@@ -5,12 +5,23 @@
     runs, series = read_runs("results/sweeps/x"), read_series("results/sweeps/x")
 """
 
-from sim.sweep.execute import DaskCluster, InProcess, LocalProcesses, local_executor
-from sim.sweep.plan import Plan, resolve
-from sim.sweep.session import SweepReport, run_sweep
-from sim.sweep.store import read_manifest, read_runs, read_series
+from __future__ import annotations
 
-__all__ = [
-    "DaskCluster", "InProcess", "LocalProcesses", "Plan", "SweepReport", "local_executor", "read_manifest",
-    "read_runs", "read_series", "resolve", "run_sweep",
-]
+import importlib
+from typing import Any
+
+# names resolve on first use: a worker process that needs only sim.sweep.execute should not
+# import pyarrow and the store along with the package
+_WHERE = {
+    "DaskCluster": "execute", "InProcess": "execute", "LocalProcesses": "execute", "local_executor": "execute",
+    "Plan": "plan", "resolve": "plan",
+    "SweepReport": "session", "run_sweep": "session",
+    "read_manifest": "store", "read_runs": "store", "read_series": "store",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"sim.sweep.{_WHERE[name]}"), name)
