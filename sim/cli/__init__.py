@@ -11,6 +11,7 @@ from sim.cli.common import fail_cleanly
 from sim.cli.compare import compare_command
 from sim.cli.run import run_command
 from sim.cli.sweep import sweep_command
+from sim.cli.tipping import tipping_command
 from sim.cli.validate import validate_command
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.command("validate")(validate_command)
 app.command("compare")(compare_command)
 app.command("sweep")(sweep_command)
 app.command("app")(app_command)
+app.command("tipping")(tipping_command)
 
 
 def main() -> None:

@@ -192,18 +192,11 @@ def bootstrap_logistic(
     """
     rng = np.random.default_rng(rng)
     fit = fit_logistic(data, domain, confidence)
-    low, high = domain
-    max_slope = MAX_SLOPE_PER_RANGE / (high - low)
-    grid = np.linspace(low, high, 201)
-    thresholds, widths = np.full(resamples, np.nan), np.full(resamples, np.nan)
-    p = data.k / data.n
-    for r in range(resamples):
-        sample = Binomial(data.x, data.n, rng.binomial(data.n.astype(np.int64), p).astype(float))
-        if not sample.mixed:
-            continue
-        t, b = _maximum(sample, grid, max_slope)
-        thresholds[r] = t
-        widths[r] = 0.0 if separated(sample) else WIDTH_PER_SCALE / abs(b)
+    k = rng.binomial(data.n.astype(np.int64), data.k / data.n, size=(resamples, data.x.size)).astype(float)
+    thresholds, slopes = _newton_many(data.x, data.n, k)
+    widths = np.where(np.isfinite(slopes), WIDTH_PER_SCALE / np.abs(slopes), 0.0)
+    mixed = (k.sum(axis=1) > 0) & (k.sum(axis=1) < data.n.sum())
+    thresholds, widths = np.where(mixed, thresholds, np.nan), np.where(mixed, widths, np.nan)
     alpha = (1 - confidence) / 2
     return (
         Bootstrapped(fit.threshold, _percentiles(thresholds, alpha), thresholds),
@@ -211,15 +204,35 @@ def bootstrap_logistic(
     )
 
 
-def _maximum(data: Binomial, grid: np.ndarray, max_slope: float) -> tuple[float, float]:
-    """The maximum-likelihood (t, b): best of a coarse grid, then of a fine one around it."""
-    ll, slopes = profile(data, grid, max_slope)
-    best = int(np.argmax(ll))
-    step = grid[1] - grid[0]
-    fine = np.linspace(grid[best] - step, grid[best] + step, 41)
-    ll, slopes = profile(data, fine, max_slope, slopes[best])
-    best = int(np.argmax(ll))
-    return float(fine[best]), float(slopes[best])
+def _newton_many(x: np.ndarray, n: np.ndarray, k: np.ndarray, iterations: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum-likelihood (threshold, slope) for many outcome vectors k at the same x, at once.
+
+    A separated resample has no finite slope: it gets the midpoint of its gap and an infinite slope
+    (a transition width of 0)."""
+    center, span = float(np.average(x, weights=n)), float(x.max() - x.min()) or 1.0
+    u = (x - center) / span
+    a, b = np.zeros(k.shape[0]), np.zeros(k.shape[0])
+    for _ in range(iterations):
+        p = expit(a[:, None] + b[:, None] * u)
+        w = n * p * (1 - p)
+        r = k - n * p
+        g0, g1 = r.sum(axis=1), (r * u).sum(axis=1)
+        h00, h01, h11 = w.sum(axis=1), (w * u).sum(axis=1), (w * u * u).sum(axis=1)
+        det = h00 * h11 - h01 * h01
+        safe = det > 1e-12
+        da = np.where(safe, (h11 * g0 - h01 * g1) / np.where(safe, det, 1.0), 0.0)
+        db = np.where(safe, (h00 * g1 - h01 * g0) / np.where(safe, det, 1.0), 0.0)
+        a, b = a + np.clip(da, -5, 5), b + np.clip(db, -50, 50)
+    thresholds = center - a / np.where(b != 0, b, np.nan) * span
+    slopes = b / span
+    for row in range(k.shape[0]):
+        sample = Binomial(x, n, k[row])
+        if sample.mixed and separated(sample):
+            yes, no = x[k[row] > 0], x[k[row] < n]
+            rising = no.max() <= yes.min()
+            lo, hi = (no.max(), yes.min()) if rising else (yes.max(), no.min())
+            thresholds[row], slopes[row] = (lo + hi) / 2, np.inf
+    return thresholds, slopes
 
 
 def _percentiles(draws: np.ndarray, alpha: float) -> tuple[float, float]:
@@ -276,7 +289,7 @@ def _sigmoid_params(x: np.ndarray, y: np.ndarray, start: np.ndarray | None = Non
 
 
 def fit_sigmoid(
-    x: np.ndarray, y: np.ndarray, confidence: float = 0.95, resamples: int = 200,
+    x: np.ndarray, y: np.ndarray, confidence: float = 0.95, resamples: int = 100,
     rng: np.random.Generator | int | None = 0,
 ) -> SigmoidFit:
     """Least-squares sigmoid through run-level outcomes; bootstrap over runs within each x."""

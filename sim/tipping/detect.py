@@ -1,0 +1,113 @@
+"""Thresholds from a finished sweep: a logistic curve for P(tipped), a sigmoid for each outcome.
+
+Reads the sweep's runs table (sim.sweep.read_runs); runs no model. For one varied parameter,
+every outcome gets a threshold, a bootstrap interval (resampling runs within each design point)
+and a transition width. Two varied parameters go to sim.tipping.boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.tipping.fit import Binomial, bootstrap_logistic, fit_logistic, fit_sigmoid
+
+TIPPED = "tipped"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    parameter: str
+    outcome: str  # "tipped" for P(tipped), else a continuous outcome's column
+    method: str  # logistic or sigmoid
+    threshold: float
+    ci: tuple[float, float]
+    transition_width: float
+    width_ci: tuple[float, float]
+    direction: str  # rises or falls with the parameter
+    note: str  # why a number is missing or should be read with care ("" when none)
+
+    def row(self) -> dict[str, object]:
+        return {
+            "parameter": self.parameter, "outcome": self.outcome, "method": self.method,
+            "threshold": self.threshold, "ci_low": self.ci[0], "ci_high": self.ci[1],
+            "transition_width": self.transition_width, "width_ci_low": self.width_ci[0],
+            "width_ci_high": self.width_ci[1], "direction": self.direction, "note": self.note,
+        }
+
+
+NAN2 = (float("nan"), float("nan"))
+
+
+def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs[runs["status"] == "ok"] if "status" in runs else runs
+
+
+def tipping_threshold(
+    runs: pd.DataFrame, parameter: str, confidence: float = 0.95, resamples: int = 1000, seed: int = 0
+) -> Threshold:
+    """P(tipped) against one parameter: the value where it crosses 1/2, with a bootstrap interval."""
+    runs = ok_runs(runs)
+    data = Binomial.from_outcomes(runs[parameter].to_numpy(float), runs[TIPPED].to_numpy(bool))
+    lo, hi = float(data.x.min()), float(data.x.max())
+    if not data.mixed:
+        every = "every" if data.k.sum() else "no"
+        return Threshold(parameter, TIPPED, "logistic", np.nan, NAN2, np.nan, NAN2, "",
+                         f"{every} run tipped: the threshold lies outside {lo:g}..{hi:g}")
+    if data.x.size < 2:
+        return Threshold(parameter, TIPPED, "logistic", np.nan, NAN2, np.nan, NAN2, "", "one value only")
+    fit = fit_logistic(data, (lo, hi), confidence)
+    direction = "rises" if fit.slope > 0 else "falls"
+    if fit.separated:
+        # every run below one value agrees and every run above: the step lies between two design
+        # points, and resampling those runs cannot say more (every resample is the same step)
+        below, above = _bracket(data, fit.slope > 0)
+        return Threshold(parameter, TIPPED, "logistic", (below + above) / 2, (below, above), 0.0, (0.0, above - below),
+                         direction, "sharper than the design resolves: the threshold lies between these two values")
+    threshold, width = bootstrap_logistic(data, (lo, hi), confidence, resamples, seed)
+    note = "interval reaches the edge of the values swept" if fit.ci_open else ""
+    return Threshold(parameter, TIPPED, "logistic", threshold.estimate, threshold.ci, width.estimate, width.ci,
+                     direction, note)
+
+
+def _bracket(data: Binomial, rising: bool) -> tuple[float, float]:
+    yes, no = data.x[data.k > 0], data.x[data.k < data.n]
+    return (float(no.max()), float(yes.min())) if rising else (float(yes.max()), float(no.min()))
+
+
+def outcome_threshold(
+    runs: pd.DataFrame, parameter: str, outcome: str, confidence: float = 0.95, resamples: int = 100, seed: int = 0
+) -> Threshold:
+    """A sigmoid through a continuous outcome: where it is halfway between its two levels."""
+    runs = ok_runs(runs)
+    x, y = runs[parameter].to_numpy(float), runs[outcome].to_numpy(float)
+    try:
+        fit = fit_sigmoid(x, y, confidence, resamples, seed)
+    except ValueError as exc:
+        return Threshold(parameter, outcome, "sigmoid", np.nan, NAN2, np.nan, NAN2, "", str(exc))
+    direction = "rises" if fit.upper > fit.lower else "falls"
+    note = "" if fit.inside else "no transition inside the values swept (a gradual trend, or beyond the range)"
+    return Threshold(parameter, outcome, "sigmoid", fit.threshold, fit.ci, fit.transition_width, fit.width_ci,
+                     direction, note)
+
+
+def thresholds(
+    runs: pd.DataFrame, parameter: str, outcomes: list[str], confidence: float = 0.95, seed: int = 0
+) -> pd.DataFrame:
+    """A row per outcome (P(tipped) first) for a sweep over one parameter."""
+    rows = [tipping_threshold(runs, parameter, confidence, seed=seed).row()]
+    rows += [outcome_threshold(runs, parameter, o, confidence, seed=seed).row() for o in outcomes]
+    return pd.DataFrame(rows)
+
+
+def tipped_by_point(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
+    """Per design point: runs, share tipped and a 95% Wilson interval (honest with few runs)."""
+    runs = ok_runs(runs)
+    grouped = runs.groupby(parameters)[TIPPED].agg(["sum", "count"]).reset_index()
+    n, p, z = grouped["count"].to_numpy(float), grouped["sum"].to_numpy(float) / grouped["count"].to_numpy(float), 1.96
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return pd.DataFrame({**{k: grouped[k] for k in parameters}, "runs": grouped["count"].astype(int),
+                         "p_tipped": p, "p_tipped_low": centre - half, "p_tipped_high": centre + half})
