@@ -1,6 +1,6 @@
 """Sweep throughput: runs per second for the Ancash sweep on 1 and 2 local workers and on a Dask LocalCluster.
 
-    .venv/bin/python benchmarks/sweep_throughput.py [--experiment FILE] [--repeats N] [--workers N]
+    .venv/bin/python benchmarks/sweep_throughput.py [--experiment FILE] [--repeats N] [--workers N] [--replicates N]
 
 A script, not a timed test: figures depend on the machine and on what else runs on it, so it prints
 them (with the load average) for docs/performance.md instead of asserting. Each configuration runs
@@ -43,6 +43,7 @@ class CpuMeter:
         self.own = time.process_time()
         self.base = self._descendants()
         self.last = dict(self.base)
+        self.sampled = time.monotonic()
 
     def _descendants(self) -> dict[int, float]:
         found = {}
@@ -53,10 +54,14 @@ class CpuMeter:
         return found
 
     def sample(self, *_: object) -> None:
-        self.last.update(self._descendants())
+        # twice a second at most: walking the process tree costs milliseconds that the workers would lose
+        if time.monotonic() - self.sampled >= 0.5:
+            self.last.update(self._descendants())
+            self.sampled = time.monotonic()
 
     def stop(self) -> tuple[float, float]:
         """(this process, all processes) CPU seconds since the start."""
+        self.sampled = 0.0
         self.sample()
         own = time.process_time() - self.own
         return own, own + sum(cpu - self.base.get(pid, 0.0) for pid, cpu in self.last.items())
@@ -94,11 +99,15 @@ def main() -> None:
     parser.add_argument("--experiment", type=Path, default=ROOT / "experiments" / "ancash_clustering.yaml")
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--replicates", type=int, default=None,
+                        help="override the experiment's replicates: a longer sweep amortises pool start-up")
     args = parser.parse_args()
 
     from distributed import Client, LocalCluster
 
     plan = resolve(args.experiment)
+    if args.replicates:
+        plan.replicates = args.replicates
     n = args.workers
     print(f"{plan.name}: {plan.total_runs} runs of {plan.years} years; {os.cpu_count()} cores; "
           f"load average before: {os.getloadavg()[0]:.2f}")
