@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -183,7 +183,7 @@ class LocalProcesses:
 
     def _warm_up(
         self, pool: ProcessPoolExecutor, pending: Iterator[RunTask], in_flight: dict, window: int
-    ) -> Iterator[RunResult]:
+    ) -> Generator[RunResult, None, list[RunTask]]:
         """Queue the first runs from a thread, and run runs here until the pool delivers.
 
         Starting the workers takes a second or two (the first submit waits for the forkserver to import
@@ -197,7 +197,7 @@ class LocalProcesses:
             for n, task in enumerate(first):
                 try:
                     in_flight[pool.submit(execute_run, task)] = task
-                except BrokenProcessPool:
+                except (BrokenProcessPool, RuntimeError):  # broken, or shut down by a Ctrl-C meanwhile
                     unqueued.extend(first[n:])
                     return
 
