@@ -18,7 +18,7 @@ from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import forkserver, get_context
 from typing import Any, Protocol
 
 import numpy as np
@@ -134,6 +134,14 @@ class LocalProcesses:
     def _pool(self) -> ProcessPoolExecutor:
         context = get_context("forkserver")
         context.set_forkserver_preload(["sim.model", "sim.runner", "sim.sweep.execute"])
+        if threading.current_thread() is threading.main_thread():
+            # The forkserver ignores Ctrl-C only once it has imported the model; started with SIGINT
+            # ignored, it cannot die mid-import with a traceback when the user stops the sweep early.
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                forkserver.ensure_running()
+            finally:
+                signal.signal(signal.SIGINT, previous)
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start)
 
     def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]:
@@ -197,7 +205,7 @@ class LocalProcesses:
             for n, task in enumerate(first):
                 try:
                     in_flight[pool.submit(execute_run, task)] = task
-                except (BrokenProcessPool, RuntimeError):  # broken, or shut down by a Ctrl-C meanwhile
+                except Exception:  # a broken pool, or one shut down by a Ctrl-C meanwhile: queue them later
                     unqueued.extend(first[n:])
                     return
 
