@@ -41,7 +41,9 @@ def threshold_curve(
     fig, ax = plt.subplots(figsize=(6.2, 3.8))
     x = points[parameter].to_numpy(float)
     p = points["p_tipped"].to_numpy(float)
-    ax.errorbar(x, p, yerr=[p - points["p_tipped_low"], points["p_tipped_high"] - p], fmt="o", color="C0",
+    below = np.clip(p - points["p_tipped_low"].to_numpy(float), 0, None)  # rounding can leave -1e-17
+    above = np.clip(points["p_tipped_high"].to_numpy(float) - p, 0, None)
+    ax.errorbar(x, p, yerr=[below, above], fmt="o", color="C0",
                 capsize=3, label="share of runs tipped (95% Wilson)")
     if np.isfinite(threshold):
         grid = np.linspace(x.min(), x.max(), 300)
@@ -70,7 +72,8 @@ def boundary_map(
     fig.colorbar(image, ax=ax, label="share of runs tipped")
     ok = levels[np.isfinite(levels["threshold"].to_numpy(float))]
     if len(ok):
-        ax.errorbar(ok["threshold"], ok[level], xerr=[ok["threshold"] - ok["ci_low"], ok["ci_high"] - ok["threshold"]],
+        xerr = np.clip([ok["threshold"] - ok["ci_low"], ok["ci_high"] - ok["threshold"]], 0, None)
+        ax.errorbar(ok["threshold"], ok[level], xerr=xerr,
                     fmt="o", color="white", mec="black", capsize=3, label="threshold at each level (95% CI)")
     ax.plot(contour[across], contour[level], color="C3", lw=2, label="P = 1/2 (smooth fit)")
     ax.fill_betweenx(contour[level], contour[f"{across}_low"], contour[f"{across}_high"], color="C3", alpha=0.25,

@@ -61,20 +61,16 @@ def tipping_threshold(
     fit = fit_logistic(data, (lo, hi), confidence)
     direction = "rises" if fit.slope > 0 else "falls"
     if fit.separated:
-        # every run below one value agrees and every run above: the step lies between two design
-        # points, and resampling those runs cannot say more (every resample is the same step)
-        below, above = _bracket(data, fit.slope > 0)
-        return Threshold(parameter, TIPPED, "logistic", (below + above) / 2, (below, above), 0.0, (0.0, above - below),
-                         direction, "sharper than the design resolves: the threshold lies between these two values")
+        # every run below one value agrees, and every run above: resampling those runs cannot vary a
+        # step, so the interval is the profile likelihood's, which knows how little a step pins down
+        return Threshold(parameter, TIPPED, "logistic", fit.threshold, fit.ci, np.nan, NAN2, direction,
+                         "a step between design points (profile-likelihood interval)")
     threshold, width = bootstrap_logistic(data, (lo, hi), confidence, resamples, seed)
     note = "interval reaches the edge of the values swept" if fit.ci_open else ""
+    if not (lo <= threshold.ci[0] and threshold.ci[1] <= hi):
+        note = "interval leaves the values swept"
     return Threshold(parameter, TIPPED, "logistic", threshold.estimate, threshold.ci, width.estimate, width.ci,
                      direction, note)
-
-
-def _bracket(data: Binomial, rising: bool) -> tuple[float, float]:
-    yes, no = data.x[data.k > 0], data.x[data.k < data.n]
-    return (float(no.max()), float(yes.min())) if rising else (float(yes.max()), float(no.min()))
 
 
 def outcome_threshold(
@@ -88,7 +84,12 @@ def outcome_threshold(
     except ValueError as exc:
         return Threshold(parameter, outcome, "sigmoid", np.nan, NAN2, np.nan, NAN2, "", str(exc))
     direction = "rises" if fit.upper > fit.lower else "falls"
-    note = "" if fit.inside else "no transition inside the values swept (a gradual trend, or beyond the range)"
+    if not fit.inside:
+        # a midpoint outside the values swept, or a rise wider than them, is a trend, not a threshold
+        return Threshold(parameter, outcome, "sigmoid", np.nan, NAN2, np.nan, NAN2, direction,
+                         "no transition inside the values swept")
+    lo, hi = float(np.min(x)), float(np.max(x))
+    note = "" if lo <= fit.ci[0] and fit.ci[1] <= hi else "interval leaves the values swept"
     return Threshold(parameter, outcome, "sigmoid", fit.threshold, fit.ci, fit.transition_width, fit.width_ci,
                      direction, note)
 
