@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.tipping.warning import before_tipping, indicators, summarise
+from sim.tipping.warning import before_tipping, indicators, summarise, surrogate_p
 
 
 def ar1(coefficients: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -47,3 +47,16 @@ def test_run_ups_stop_before_the_tipping_year_and_short_ones_are_counted() -> No
 def test_too_short_a_series_is_refused() -> None:
     with pytest.raises(ValueError, match="too short"):
         indicators(np.arange(4.0))
+
+
+def test_surrogates_tell_a_real_warning_from_a_detrending_artefact() -> None:
+    rng = np.random.default_rng(4)
+    # an accelerating curve with constant noise: the raw trends rise (residuals of a smoothed
+    # exponential grow with its curvature), but no more than trend-plus-noise surrogates do
+    curve = 0.05 * np.exp(np.arange(30) / 10)
+    artefacts = [surrogate_p(curve + rng.normal(0, 0.005, 30), surrogates=100, rng=i) for i in range(8)]
+    assert np.median([indicators(curve + rng.normal(0, 0.005, 30)).variance_tau for _ in range(8)]) > 0.3
+    assert sum(p[0] < 0.05 for p in artefacts) <= 2
+    # rising memory is caught by the autocorrelation trend
+    rising = [surrogate_p(ar1(np.linspace(0.1, 0.95, 200), rng), surrogates=100, rng=i) for i in range(6)]
+    assert sum(p[1] < 0.05 for p in rising) >= 4

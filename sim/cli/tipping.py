@@ -360,6 +360,9 @@ def _warning(base: Base, years: int | None, replicates: int, seed: int, workers:
                   f"(median tau {summary.median_variance_tau:+.2f}); lag-1 autocorrelation in "
                   f"{summary.autocorrelation_rising} (median {summary.median_autocorrelation_tau:+.2f}); both in "
                   f"{summary.both_rising}.", markup=False)
+        out.print(f"Rising beyond what the trend alone gives (surrogates: the smooth trend plus constant AR(1) "
+                  f"noise, p < 0.05): variance in {summary.variance_beyond_trend}, autocorrelation in "
+                  f"{summary.autocorrelation_beyond_trend} of {summary.replicates}.", markup=False)
     write_json({**dataclasses.asdict(summary), "tipped": tipped, "replicates_run": replicates, "years": years,
                 "seed": seed}, target / "summary.json")
     figure = warning_panel(runups, table, "tipping_metric", f"{base.name}: the run-up to tipping",

@@ -48,14 +48,17 @@ def detrend(series: np.ndarray, bandwidth: float | None) -> np.ndarray:
 
 
 def _rolling(values: np.ndarray, window: int, statistic: str) -> np.ndarray:
+    """The statistic over each window ending at each point (NaN until the first window is full)."""
     out = np.full(values.size, np.nan)
-    for end in range(window, values.size + 1):
-        chunk = values[end - window: end]
-        if statistic == "variance":
-            out[end - 1] = chunk.var(ddof=1)
-        else:
-            a, b = chunk[:-1], chunk[1:]
-            out[end - 1] = np.corrcoef(a, b)[0, 1] if a.std() > 0 and b.std() > 0 else np.nan
+    windows = np.lib.stride_tricks.sliding_window_view(values, window)
+    if statistic == "variance":
+        out[window - 1:] = windows.var(axis=1, ddof=1)
+        return out
+    a, b = windows[:, :-1], windows[:, 1:]
+    a, b = a - a.mean(axis=1, keepdims=True), b - b.mean(axis=1, keepdims=True)
+    scale = np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[window - 1:] = np.where(scale > 0, (a * b).sum(axis=1) / scale, np.nan)
     return out
 
 
@@ -85,6 +88,39 @@ def indicators(series: np.ndarray, window: float = 0.5, bandwidth: float | None 
     return Indicators(variance, autocorrelation, v_tau, v_p, a_tau, a_p, size, series.size)
 
 
+def surrogate_p(
+    series: np.ndarray, window: float = 0.5, bandwidth: float | None = None, surrogates: int = 200,
+    rng: np.random.Generator | int | None = 0,
+) -> tuple[float, float]:
+    """One-sided p-values of both Kendall trends against series with no approach to a transition.
+
+    Each surrogate is the series' own smooth trend plus AR(1) noise with the residuals' constant
+    coefficient and spread (after Dakos et al. 2012). The surrogates carry whatever a trend does to
+    the indicators, so a rise that detrending an accelerating curve leaves behind (it does: the
+    residuals of a smoothed exponential grow with its curvature) is not taken for a warning.
+    """
+    series = np.asarray(series, float)
+    observed = indicators(series, window, bandwidth)
+    width = bandwidth if bandwidth is not None else max(2.0, series.size / 10)
+    trend = series - detrend(series, width)
+    residuals = series - trend
+    a, b = residuals[:-1], residuals[1:]
+    phi = float(np.clip(np.corrcoef(a, b)[0, 1], -0.99, 0.99)) if a.std() > 0 and b.std() > 0 else 0.0
+    sigma = float(np.std(b - phi * a)) or 1e-12
+    rng = np.random.default_rng(rng)
+    taus = np.empty((surrogates, 2))
+    for i in range(surrogates):
+        noise = np.empty(series.size)
+        noise[0] = rng.normal(0, sigma / np.sqrt(1 - phi * phi))
+        for j in range(1, series.size):
+            noise[j] = phi * noise[j - 1] + rng.normal(0, sigma)
+        ind = indicators(trend + noise, window, bandwidth)
+        taus[i] = ind.variance_tau, ind.autocorrelation_tau
+    p_variance = (1 + np.sum(taus[:, 0] >= observed.variance_tau)) / (1 + surrogates)
+    p_autocorrelation = (1 + np.sum(taus[:, 1] >= observed.autocorrelation_tau)) / (1 + surrogates)
+    return float(p_variance), float(p_autocorrelation)
+
+
 def before_tipping(yearly: pd.DataFrame, column: str = "tipping_metric") -> dict[int, np.ndarray]:
     """Per replicate, the series from the start up to (not including) the year it tipped.
 
@@ -107,9 +143,13 @@ class Summary:
     both_rising: int
     median_variance_tau: float
     median_autocorrelation_tau: float
+    variance_beyond_trend: int  # rising more than trend-plus-noise surrogates do (p < 0.05)
+    autocorrelation_beyond_trend: int
 
 
-def summarise(runups: dict[int, np.ndarray], window: float = 0.5, minimum: int = 8) -> tuple[Summary, pd.DataFrame]:
+def summarise(
+    runups: dict[int, np.ndarray], window: float = 0.5, minimum: int = 8, surrogates: int = 200
+) -> tuple[Summary, pd.DataFrame]:
     """Indicators for every run-up of at least `minimum` points; a table row per replicate."""
     rows, short = [], 0
     for replicate, series in runups.items():
@@ -117,15 +157,18 @@ def summarise(runups: dict[int, np.ndarray], window: float = 0.5, minimum: int =
             short += 1
             continue
         ind = indicators(series, window)
+        p_v, p_a = surrogate_p(series, window, surrogates=surrogates, rng=replicate)
         rows.append({"replicate": replicate, "points": ind.points, "window": ind.window,
-                     "variance_tau": ind.variance_tau, "variance_p": ind.variance_p,
-                     "autocorrelation_tau": ind.autocorrelation_tau, "autocorrelation_p": ind.autocorrelation_p})
-    table = pd.DataFrame(rows, columns=["replicate", "points", "window", "variance_tau", "variance_p",
-                                        "autocorrelation_tau", "autocorrelation_p"])
+                     "variance_tau": ind.variance_tau, "autocorrelation_tau": ind.autocorrelation_tau,
+                     "variance_p_surrogate": p_v, "autocorrelation_p_surrogate": p_a})
+    table = pd.DataFrame(rows, columns=["replicate", "points", "window", "variance_tau", "autocorrelation_tau",
+                                        "variance_p_surrogate", "autocorrelation_p_surrogate"])
     v, a = table["variance_tau"], table["autocorrelation_tau"]
     return Summary(
         replicates=len(table), too_short=short, variance_rising=int((v > 0).sum()),
         autocorrelation_rising=int((a > 0).sum()), both_rising=int(((v > 0) & (a > 0)).sum()),
         median_variance_tau=float(v.median()) if len(v) else float("nan"),
         median_autocorrelation_tau=float(a.median()) if len(a) else float("nan"),
+        variance_beyond_trend=int((table["variance_p_surrogate"] < 0.05).sum()),
+        autocorrelation_beyond_trend=int((table["autocorrelation_p_surrogate"] < 0.05).sum()),
     ), table
