@@ -95,8 +95,10 @@ def search_runs(
     rng = np.random.default_rng(0)
     jitter = rng.uniform(-0.04, 0.04, x.size)
     first = x.size - measured_runs
-    top.scatter(x[:first], y[:first] + jitter[:first], s=8, alpha=0.5, color="C7", label="locating runs")
-    top.scatter(x[first:], y[first:] + jitter[first:], s=8, alpha=0.5, color="C0", label="measuring batch")
+    top.scatter(x[:first], y[:first] + jitter[:first], s=8, alpha=0.5, color="C7",
+                label="runs before it (locating; batches too wide)")
+    top.scatter(x[first:], y[first:] + jitter[first:], s=8, alpha=0.5, color="C0",
+                label="measuring batch (the interval's runs)")
     grid = np.linspace(x.min(), x.max(), 300)
     top.plot(grid, expit(slope * (grid - threshold)), color="C3", label="logistic fit (measuring batch)")
     _band(top, ci, f"threshold {threshold:.3g} (95% CI {ci[0]:.3g} to {ci[1]:.3g})")

@@ -246,7 +246,8 @@ def _search(base: Base, key: str, low: float | None, high: float | None, toleran
         "key": key, "low": low, "high": high, "tolerance": tolerance, "confidence": confidence, "seed": seed,
         "threshold": result.threshold, "ci": list(result.ci), "width": result.width, "runs": result.runs,
         "measured_runs": result.measured_runs, "converged": result.converged,
-        "transition_width": result.transition_width, "years": base.years, "source": str(base.source),
+        "transition_width": result.transition_width, "slope": result.fit.slope, "years": base.years,
+        "source": str(base.source),
     }
     write_json(summary, target / "summary.json")
     figure = search_runs(result.x, result.y.astype(float), result.measured_runs, result.threshold, result.ci,

@@ -111,4 +111,5 @@ def tipped_by_point(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return pd.DataFrame({**{k: grouped[k] for k in parameters}, "runs": grouped["count"].astype(int),
-                         "p_tipped": p, "p_tipped_low": centre - half, "p_tipped_high": centre + half})
+                         "p_tipped": p, "p_tipped_low": np.clip(centre - half, 0, 1),
+                         "p_tipped_high": np.clip(centre + half, 0, 1)})
