@@ -12,6 +12,13 @@ test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/python -m pytest -n auto --durations=10
 
+# speed and memory figures for docs/performance.md (minutes; not part of the tests)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/engine_scaling.py
+	$(BIN)/python benchmarks/run_phases.py scenarios/london.yaml
+	$(BIN)/python benchmarks/run_phases.py scenarios/national.yaml
+	$(BIN)/python benchmarks/sweep_throughput.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
 
