@@ -20,8 +20,6 @@ ROLES = (
 )
 DIMENSIONS = ("roles", "strength", "orientation", "representation", "network", "scale")
 
-Share = float  # documented as [0, 1]; bounds enforced with Field(ge=0, le=1)
-
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
