@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +17,7 @@ from sim.analysis import figures
 from sim.analysis.compare import Difference
 from sim.analysis.narrative import describe_difference, describe_run
 from sim.analysis.summary import RunSummary
-from sim.results_io import atomic_write, write_text
+from sim.results_io import write_png, write_text
 from sim.scenario import Scenario
 
 STYLE = """
@@ -32,17 +31,10 @@ td:first-child,th:first-child{text-align:left}.noise{color:#777}.sig{font-weight
 """
 
 
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 def _figures_html(named: dict[str, Figure], directory: Path) -> str:
     parts = []
     for name, fig in named.items():
-        data = _png(fig)
-        atomic_write(directory / "figures" / f"{name}.png", lambda tmp, d=data: tmp.write_bytes(d))
+        data = write_png(fig, directory / "figures" / f"{name}.png", dpi=110)
         encoded = base64.b64encode(data).decode("ascii")
         parts.append(f'<img alt="{html.escape(name)}" src="data:image/png;base64,{encoded}">')
     return '<div class="figs">' + "".join(parts) + "</div>"

@@ -37,6 +37,17 @@ def write_json(data: object, path: Path) -> None:
     write_text(json.dumps(data, indent=2, default=str) + "\n", path)
 
 
+def write_png(fig: object, path: Path, dpi: int = 120) -> bytes:
+    """Render a matplotlib figure to PNG, write it atomically, and return the bytes (for embedding)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)  # type: ignore[attr-defined]
+    data = buffer.getvalue()
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+    return data
+
+
 def write_frames(frames: dict[str, pd.DataFrame], directory: Path) -> list[Path]:
     paths = []
     for name, frame in frames.items():

@@ -5,7 +5,6 @@ Reads the runs table only (sim.sweep.store.read_runs); runs no model.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.analysis.summary import OUTCOMES
-from sim.results_io import atomic_write
+from sim.results_io import write_png
 
 TIPPED = "tipped"
 LABELS = {
@@ -143,10 +142,8 @@ def _scatter(summary: pd.DataFrame, parameters: list[str], column: str, title: s
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
+    write_png(fig, path, dpi=120)
     plt.close(fig)
-    atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
     return path
 
 

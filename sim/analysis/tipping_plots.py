@@ -5,7 +5,6 @@ Each function takes results already computed and writes one PNG atomically; none
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -17,14 +16,12 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from sim.results_io import atomic_write
+from sim.results_io import write_png
 
 
 def save(fig: plt.Figure, path: Path) -> Path:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    write_png(fig, path, dpi=110)
     plt.close(fig)
-    atomic_write(path, lambda tmp: tmp.write_bytes(buffer.getvalue()))
     return path
 
 

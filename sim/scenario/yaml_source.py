@@ -90,6 +90,18 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, value
 
 
+def value_at(data: Any, dotted: str) -> Any:
+    """The value at a dotted key path (list items by index), or None where the path does not exist."""
+    for part in dotted.split("."):
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            return None
+    return data
+
+
 def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[KeyPath]]:
     """Set values by dotted key path in a deep copy of data; list items are addressed by index."""
     import copy

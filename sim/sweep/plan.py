@@ -21,6 +21,7 @@ from sim.runner import derive_seed
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
 from sim.scenario.schema import ROLES
+from sim.scenario.yaml_source import value_at
 from sim.sweep.design import design_points
 from sim.sweep.experiment import LoadedExperiment, Scalar
 
@@ -194,7 +195,7 @@ def _with_balances(loaded: LoadedExperiment, base: dict[str, Any], values: dict[
     for i, p in enumerate(loaded.experiment.parameters):
         if not p.balance:
             continue
-        start, was, now = overrides.get(p.balance, _lookup(base, p.balance)), _lookup(base, p.key), values[p.key]
+        start, was, now = overrides.get(p.balance, value_at(base, p.balance)), value_at(base, p.key), values[p.key]
         if not all(_is_number(v) for v in (start, was, now)):
             raise ScenarioError([Problem(
                 str(loaded.path), loaded.line_of("parameters", i, "balance"), p.key,
@@ -206,17 +207,6 @@ def _with_balances(loaded: LoadedExperiment, base: dict[str, Any], values: dict[
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _lookup(data: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        elif isinstance(data, dict) and part in data:
-            data = data[part]
-        else:
-            return 0.0
-    return data
 
 
 def _describe(values: dict[str, Scalar]) -> str:

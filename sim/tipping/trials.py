@@ -22,6 +22,7 @@ import yaml
 from sim.runner import run_once
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
+from sim.scenario.yaml_source import value_at
 from sim.sweep.execute import Executor, Lost, RunTask
 from sim.sweep.plan import RunSpec
 from sim.tipping.search import BatchMap
@@ -44,15 +45,7 @@ class Base:
         return Scenario.from_dict(self.scenario, overrides or {})  # type: ignore[attr-defined]
 
     def value(self, key: str) -> Any:
-        node: Any = self.scenario
-        for part in key.split("."):
-            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            elif isinstance(node, dict) and part in node:
-                node = node[part]
-            else:
-                return None
-        return node
+        return value_at(self.scenario, key)
 
 
 def is_experiment(path: Path) -> bool:
