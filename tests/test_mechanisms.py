@@ -40,15 +40,12 @@ def test_network_is_symmetric_without_self_ties_and_mostly_within_schools() -> N
     assert same_school.mean() > 0.7 and same_district.all()
 
 
-@pytest.mark.parametrize(("clustering", "expected"), [(0.0, 18), (1.0, 4)])
+@pytest.mark.parametrize(("clustering", "expected"), [(0.0, 18), (1.0, 5)])
 def test_clustering_sets_how_many_schools_host_fellows(clustering: float, expected: int) -> None:
-    # 1.0 packs the fewest schools that hold the 24 fellows in post at half of 10 posts each: 5,
-    # but never fewer than needed; 0.0 spreads over every eligible school
+    # 0 spreads over all 18 eligible schools; 1 packs the fewest that hold the 24 fellows in post
+    # at half of each school's 10 posts: 5
     _, state = built(**{"placement.clustering": clustering, "system.school_size_spread": 0})
-    if clustering == 1.0:
-        assert state.host_schools.size == 5
-    else:
-        assert state.host_schools.size == expected
+    assert state.host_schools.size == expected
 
 
 def test_most_disadvantaged_districts_are_chosen() -> None:
