@@ -20,7 +20,8 @@ from sim.cli.progress import DelayedProgress
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.sweep.execute import Executor, Lost, RunResult
+    from sim.jobs import JobResult
+    from sim.parallel import Backend, Lost
     from sim.sweep.plan import Plan
     from sim.sweep.session import SweepReport
 
@@ -48,6 +49,10 @@ def sweep_command(
     ),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw PNG figures when the sweep ends."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate the experiment and show its design; run nothing."),
+    batch_size: int = typer.Option(
+        None, "--batch-size", min=1, metavar="RUNS",
+        help="Runs stepped together as one batch (default: as many as 2 GB per worker allows).",
+    ),
 ) -> None:
     """Vary scenario values over many replicates; results are saved as runs finish and can be resumed."""
     from sim.sweep.plan import resolve
@@ -63,9 +68,9 @@ def sweep_command(
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
 
-    with _executor(dask, workers, plan.total_runs) as executor:
-        out.print(f"Running on {executor.description}.")
-        report = _run(plan, directory, executor, resume, save_every, experiment_file)
+    with _backend(dask, workers, plan.total_runs) as backend:
+        out.print(f"Running on {backend.description}.")
+        report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size)
 
     runs = print_report(report, directory)
     if len(runs):
@@ -74,19 +79,20 @@ def sweep_command(
         raise typer.Exit(1)
 
 
-def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_every: float, source: Path) -> SweepReport:
-    from sim.sweep.execute import WorkersFailed
+def _run(plan: Plan, directory: Path, backend: Backend, resume: bool, save_every: float, source: Path,
+         batch_size: int | None) -> SweepReport:
+    from sim.parallel import WorkersFailed
     from sim.sweep.session import run_sweep
 
     progress = DelayedProgress(f"{plan.name}: {plan.total_runs} runs", plan.total_runs, console=err)
 
-    def on_result(result: RunResult | Lost) -> None:
-        progress.advance(1)
+    def on_result(result: JobResult | Lost) -> None:
+        progress.advance(len(result.job.runs))
 
     try:
         with progress:
             return run_sweep(
-                plan, directory, executor, resume=resume, flush_seconds=save_every,
+                plan, directory, backend, resume=resume, flush_seconds=save_every, runs_per_batch=batch_size,
                 on_start=lambda report: progress.advance(report.skipped) if report.skipped else None,
                 on_result=on_result,
             )
@@ -100,22 +106,22 @@ def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_eve
 
 
 @contextlib.contextmanager
-def _executor(dask: str | None, workers: int | None, runs: int) -> Iterator[Executor]:
-    from sim.sweep.execute import local_executor
+def _backend(dask: str | None, workers: int | None, runs: int) -> Iterator[Backend]:
+    from sim.parallel import local
 
     if not dask:
-        yield local_executor(workers or max(1, min(os.cpu_count() or 1, runs)))
+        yield local(workers or max(1, min(os.cpu_count() or 1, runs)))
         return
     from distributed import Client, LocalCluster  # imported only when asked for: it takes a second
 
-    from sim.sweep.execute import DaskCluster
+    from sim.parallel.dask import DaskBackend
 
     if dask == "local":
         n = workers or os.cpu_count() or 1
         # one thread per worker: a run holds the GIL most of the time, so threads would not run in parallel
         with LocalCluster(n_workers=n, threads_per_worker=1, dashboard_address=None) as cluster, \
                 Client(cluster) as client:
-            yield DaskCluster(client)
+            yield DaskBackend(client)
         return
     import dask as dask_config
 
@@ -125,7 +131,7 @@ def _executor(dask: str | None, workers: int | None, runs: int) -> Iterator[Exec
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach a Dask scheduler at {dask}: {exc}") from None
     with client:
-        yield DaskCluster(client)
+        yield DaskBackend(client)
 
 
 def print_design(plan: Plan, directory: Path) -> None:
