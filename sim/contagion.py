@@ -48,10 +48,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["exposure", "neighbour_sum", "threshold_cascade"]
+__all__ = ["add_to_neighbours", "exposure", "neighbour_sum", "threshold_cascade"]
 
 
-def exposure(ties: list[Any], adopted: np.ndarray, weights: np.ndarray, reach: np.ndarray | None = None) -> np.ndarray:
+def exposure(
+    ties: list[Any], adopted: np.ndarray, weights: np.ndarray, reach: np.ndarray | None = None,
+    adopted_weight: np.ndarray | None = None,
+) -> np.ndarray:
     """Each node's influence-weighted share of neighbours who have adopted: sum of w_j over adopting
     neighbours j divided by the sum of w_j over all neighbours; 0 for a node with no neighbours.
 
@@ -59,14 +62,30 @@ def exposure(ties: list[Any], adopted: np.ndarray, weights: np.ndarray, reach: n
     (sim.mechanisms.practice) and `threshold_cascade` both call it. `ties` are CSR matrices whose
     nonzero pattern is the network (their entries are not used as weights: the sparse product sums
     the values, so pass 0/1 matrices), summed part by part; `reach` (the denominator) may be passed
-    in when it is reused across rounds. With unit weights every sum is a whole number held exactly,
+    in when it is reused across rounds, and so may the numerator (`adopted_weight`, the weight of
+    adopting neighbours, kept current with `add_to_neighbours`). With unit weights every sum is a whole number held exactly,
     so the share is one correctly rounded division: exactly the decimal a threshold such as 0.2 or
     2/6 denotes (see "Exact ties" above).
     """
     if reach is None:
         reach = neighbour_sum(ties, weights)
-    numerator = neighbour_sum(ties, np.where(adopted, weights, 0.0))
+    numerator = neighbour_sum(ties, np.where(adopted, weights, 0.0)) if adopted_weight is None else adopted_weight
     return np.divide(numerator, reach, out=np.zeros(reach.size, dtype=np.float64), where=reach > 0)
+
+
+def add_to_neighbours(ties: list[Any], totals: np.ndarray, nodes: np.ndarray, values: np.ndarray) -> None:
+    """Add values[k] to the total of every neighbour of nodes[k], in place (ties symmetric).
+
+    Keeps `neighbour_sum(ties, x)` up to date when x changes at a few nodes, at the cost of their
+    ties rather than of the whole network; each total receives its additions in node order.
+    """
+    for part in ties:
+        starts, ends = part.indptr[nodes], part.indptr[nodes + 1]
+        lengths = ends - starts
+        if not lengths.sum():
+            continue
+        entries = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        np.add.at(totals, part.indices[entries], np.repeat(values, lengths))
 
 
 def neighbour_sum(ties: list[Any], values: np.ndarray) -> np.ndarray:

@@ -66,8 +66,16 @@ def run_command(
 
 def tipping_rule(scenario: Scenario) -> str:
     t = scenario.tipping
-    where = "the whole system" if t.scope == "system" else "the districts that receive fellows"
-    return f"{t.metric} >= {t.threshold:g} for {t.sustained_years} years running, over {where}"
+    where = {
+        "system": "the whole system",
+        "programme_districts": "the districts that receive fellows",
+        "most_disadvantaged": f"the {t.district_count} most disadvantaged district(s)",
+        "named": ", ".join(t.district_names),
+    }[t.scope]
+    how = f"{t.metric} {'<=' if t.downward else '>='} {t.level:g} for {t.sustained_years} years running"
+    if t.by_district:
+        return f"{how} in at least {t.district_share:.0%} of the districts of {where}, each"
+    return f"{how}, over {where}"
 
 
 def print_summary(summary: RunSummary, scenario: Scenario) -> None:

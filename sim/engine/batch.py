@@ -17,10 +17,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.engine.build import build_system
+from sim.engine.build import build_batch
 from sim.engine.observe import Recorder
 from sim.engine.params import Section, compile_params
-from sim.engine.stack import stack
 from sim.engine.state import SystemState
 from sim.engine.streams import Streams
 from sim.mechanisms import careers, destinations, institutions, practice, programme, students
@@ -41,9 +40,10 @@ class Batch:
             raise ValueError("give one seed per scenario, and at least one scenario")
         self.scenarios = list(scenarios)
         self.streams = Streams([generator(s) for s in seeds])
-        self.state: SystemState = stack([build_system(sc, g) for sc, g in zip(scenarios, self.streams.generators,
-                                                                              strict=True)])
-        self.params = self._compile(self.scenarios)
+        params = compile_params(self.scenarios)
+        self.state: SystemState = build_batch(self.scenarios, params, self.streams)
+        destinations.compile_destinations(params, self.state)
+        self.params = params
         self.years = years if years is not None else max(s.years for s in self.scenarios)
         self._start()
         self.recorder = Recorder(self.state, self.params, self.years)

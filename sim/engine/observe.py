@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.indicators import achievement_gap, group_indicators, role_counts
+from sim.engine.indicators import GapGroups, Sums, role_counts
 from sim.engine.params import Section
 from sim.engine.state import FELLOW, GONE, SystemState
+from sim.mechanisms.students import school_achievement
 from sim.scenario import DIMENSIONS, ROLES
 from sim.scenario.schema import TIPPING_METRICS
 
@@ -41,19 +42,32 @@ class Recorder:
         self.district_streak = np.zeros(d, dtype=np.int64)
         self.tipped_year = np.full(b, -1, dtype=np.int64)
         self.rows = 0
+        s = state.schools
+        self.system_gap = GapGroups(state, params, s.sys.astype(np.int64), b)
+        self.district_gap = GapGroups(state, params, s.district, d)
+        self.scope_gap: GapGroups | None = None
+
+    def _scope_gap(self, state: SystemState, params: Section, scope_group: np.ndarray) -> GapGroups:
+        group_of_school = scope_group[state.schools.district]
+        # the scope changes only when a programme reaches new districts
+        if self.scope_gap is None or not np.array_equal(self.scope_gap.key, group_of_school):
+            self.scope_gap = GapGroups(state, params, group_of_school, state.batch_size)
+        return self.scope_gap
 
     def observe(self, state: SystemState, params: Section) -> None:
         y, tip = state.year, params.tipping
         d, s, m, sy = state.districts, state.schools, state.members, state.systems
         b = state.batch_size
-        system = group_indicators(state, params, d.sys.astype(np.int64), b, np.arange(b))
-        system["achievement_gap"] = achievement_gap(state, params, s.sys.astype(np.int64), b)
-        per_district = group_indicators(state, params, np.arange(d.size), d.size)
-        per_district["achievement_gap"] = achievement_gap(state, params, s.district, d.size)
+        sums = Sums(state, params)
+        achievement = school_achievement(state)
+        system = sums.grouped(d.sys.astype(np.int64), b, system_groups=True)
+        system["achievement_gap"] = self.system_gap.gap(achievement)
+        per_district = sums.grouped(np.arange(d.size), d.size)
+        per_district["achievement_gap"] = self.district_gap.gap(achievement)
         in_scope = np.where(self.scope_is_programme[d.sys], d.programme, d.tipping_scope)
         scope_group = np.where(in_scope, d.sys, -1).astype(np.int64)
-        scoped = group_indicators(state, params, scope_group, b)
-        scoped["achievement_gap"] = achievement_gap(state, params, scope_group[s.district], b)
+        scoped = sums.grouped(scope_group, b)
+        scoped["achievement_gap"] = self._scope_gap(state, params, scope_group).gap(achievement)
 
         for name in INDICATORS:
             self.system[name][y] = system[name]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from sim.contagion import exposure, neighbour_sum
+from sim.contagion import add_to_neighbours, exposure, neighbour_sum
 from sim.engine.params import Section
 from sim.engine.state import SystemState
 from sim.engine.streams import Streams
@@ -43,29 +43,45 @@ def yearly_ties(state: SystemState) -> list[sp.csr_matrix]:
 
 
 def spread_practice(state: SystemState, params: Section, streams: Streams) -> None:
+    """A few rounds of adoption a year, then lapses, for the systems where contagion is on.
+
+    In a round a teacher not yet practising adopts with probability adoption_probability if their
+    exposure reaches their threshold, and spontaneously with probability spontaneous_adoption /
+    rounds_per_year either way (one uniform draw a round gives both chances, independent as
+    separate draws would be). A system's draws for the whole year are taken at once.
+    """
     c, p = params.contagion, state.posts
-    on = c.enabled[p.sys]
-    if not on.any():
+    rows = np.flatnonzero(c.enabled[p.sys])
+    if rows.size == 0:
         return
+    sys = p.sys[rows]
+    rounds = c.rounds_per_year[sys]
+    counts = np.bincount(sys, weights=rounds + 1, minlength=streams.size).astype(np.int64)
+    # each system's block: round 0 for its teachers, round 1, ..., and the lapse draws last
+    u = streams.random(counts)
+    block = np.concatenate([[0], np.cumsum(counts)])[sys]
+    teachers = np.bincount(sys, minlength=streams.size)[sys]
+    position = np.arange(rows.size) - np.concatenate([[0], np.cumsum(np.bincount(sys, minlength=streams.size))])[sys]
+
     ties = yearly_ties(state)
-    theta = effective_thresholds(state, params)
+    theta = effective_thresholds(state, params)[rows]
     weight = influence_weights(state, params)
     reach = neighbour_sum(ties, weight)
     practising = p.practising.copy()
-    spontaneous = (c.spontaneous_adoption / c.rounds_per_year)[p.sys]
-    adoption = c.adoption_probability[p.sys]
-    for r in range(int(c.rounds_per_year.max())):  # a few rounds a year, not a loop over teachers
-        turn = on & (r < c.rounds_per_year[p.sys])
-        rows = np.flatnonzero(turn)
-        counts = np.bincount(p.sys[rows], minlength=streams.size)
-        exposed = exposure(ties, practising, weight, reach)[rows] >= theta[rows]
-        ready = exposed & (streams.random(counts) < adoption[rows])
-        ready |= streams.random(counts) < spontaneous[rows]
-        practising[rows] |= ready
+    # the weight of each teacher's practising colleagues, kept current as teachers adopt
+    adopted_weight = neighbour_sum(ties, np.where(practising, weight, 0.0))
+    spontaneous = (c.spontaneous_adoption / c.rounds_per_year)[sys]
+    adoption = c.adoption_probability[sys]
+    when_exposed = adoption + spontaneous - adoption * spontaneous
+    for r in range(int(rounds.max())):  # a few rounds a year, not a loop over teachers
+        exposed = exposure(ties, practising, weight, reach, adopted_weight)[rows] >= theta
+        draw = u[block + r * teachers + position]
+        adopting = rows[(r < rounds) & ~practising[rows] & (draw < np.where(exposed, when_exposed, spontaneous))]
+        practising[adopting] = True
+        add_to_neighbours(ties, adopted_weight, adopting, weight[adopting])
     # practice without enough reinforcement lapses, more often for those less committed to it
-    rows = np.flatnonzero(on)
-    unsupported = practising[rows] & (exposure(ties, practising, weight, reach)[rows] < theta[rows])
-    lapse = unsupported & (streams.random(np.bincount(p.sys[rows], minlength=streams.size))
-                           < c.lapse_rate[p.sys[rows]] * (1.0 - p.orientation[rows]))
+    unsupported = practising[rows] & (exposure(ties, practising, weight, reach, adopted_weight)[rows] < theta)
+    draw = u[block + rounds * teachers + position]
+    lapse = unsupported & (draw < c.lapse_rate[sys] * (1.0 - p.orientation[rows]))
     practising[rows[lapse]] = False
     p.practising[:] = practising

@@ -74,9 +74,9 @@ def _allocate(state: SystemState, params: Section, streams: Streams, wanted: np.
     left = np.minimum(wanted, np.bincount(host_owner, weights=room, minlength=sy.size).astype(np.int64))
     left = left - np.bincount(host_owner, weights=counts, minlength=sy.size).astype(np.int64)
     if left.any():
-        open_ = np.flatnonzero(counts < room)
-        pools = [open_[host_owner[open_] == b] for b in range(sy.size)]
-        extra = streams.choose_each(pools, left)
+        open_ = np.flatnonzero(counts < room)  # grouped by system, as hosts are
+        bounds = np.searchsorted(host_owner[open_], np.arange(sy.size + 1))
+        extra = streams.choose_each(open_, bounds, left)
         counts[extra] += 1
     return np.repeat(hosts, counts)
 

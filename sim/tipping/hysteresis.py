@@ -67,7 +67,7 @@ def check_rampable(key: str, source: str = "--hysteresis") -> None:
                 source, None, key,
                 f"is only used when the system is built ({why}), so changing it between years would do "
                 "nothing; ramp a parameter the mechanisms read every year, e.g. support.district, "
-                "contagion.adoption_probability, institutions.district.threshold or an alumni role share",
+                "contagion.adoption_probability, institutions.district.pressure_needed or an alumni role share",
             )])
 
 
