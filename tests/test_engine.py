@@ -1,4 +1,6 @@
-"""The batch engine: a system in a batch is the same system run alone, bit for bit; a batch is never a change of results."""
+"""The batch engine: a system in a batch is the same system run alone, bit for bit.
+
+A batch is an implementation detail, never a change of results."""
 
 from __future__ import annotations
 

@@ -79,7 +79,8 @@ def build_batch(scenarios: Sequence[Scenario], params: Section, streams: Streams
     inst = p.institutions
     grades = int(p.system.grades[0])
     if (p.system.grades != grades).any():
-        raise ValueError(f"systems in one batch must have the same number of grades, got {sorted(set(p.system.grades))}")
+        found = sorted(set(p.system.grades.tolist()))
+        raise ValueError(f"systems in one batch must have the same number of grades, got {found}")
     s_count = school_sys.size
     schools = Schools(
         sys=school_sys.astype(np.int32), district=school_district, first_post=school_first_post,

@@ -128,7 +128,8 @@ class PlacementSection(_Section):
     district_count: int = Field(1, ge=1)
     district_names: list[str] = Field(default_factory=list)
     clustering: float | None = Field(
-        None, ge=0, le=1, description="0 spreads over every eligible school, 1 packs the fewest (0 when no way is given)"
+        None, ge=0, le=1,
+        description="0 spreads over every eligible school, 1 packs the fewest (0 when no way is given)",
     )
     host_schools: int | None = Field(None, ge=1, description="exact number of host schools (instead of clustering)")
     fellows_per_host: float | None = Field(
