@@ -7,9 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sim.cli.common import SetOption, UsageError, out
+from sim.cli.common import SetOption, UsageError, err, out, result_folder
 from sim.cli.progress import DelayedProgress
-from sim.runner import default_workers
 from sim.scenario import load_scenario, parse_overrides
 
 
@@ -26,52 +25,39 @@ def compare_command(
     if len(scenario_files) < 2:
         raise UsageError("give at least two scenario files to compare")
     shared = parse_overrides(overrides)
+    if years is not None:
+        shared["years"] = years
     scenarios = {}
     for path in scenario_files:
         scenario = load_scenario(path, shared)
         name = scenario.name if scenario.name not in scenarios else f"{scenario.name}-{len(scenarios) + 1}"
         scenarios[name] = scenario
-    directory = out_dir or Path("results") / ("compare-" + "-".join(scenarios))
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--out {directory} exists and is not a folder")
-    workers = workers or default_workers(replicates)
+    directory = result_folder(out_dir, Path("results"), "compare-" + "-".join(scenarios))
 
-    # the model, pandas and matplotlib load here, not when the command line starts
-    from sim.analysis.compare import compare, differences_frame
-    from sim.report import compare_report
-    from sim.results_io import write_frames, write_parquet
-    from sim.runner import run_replicates
+    from sim.analysis.comparison import compare_scenarios  # the model and pandas load here
 
-    total = sum(replicates * (years or s.years) for s in scenarios.values())
-    yearly = {}
+    total = replicates * sum(s.years for s in scenarios.values())
     with DelayedProgress(f"{len(scenarios)} scenarios x {replicates} replicates", total) as progress:
-        for name, scenario in scenarios.items():
-            frames = run_replicates(scenario, replicates, seed, years, workers, progress.advance)
-            write_frames(frames, directory / name)
-            yearly[name] = frames["yearly"]
-
-    differences = compare(yearly)
-    write_parquet(differences_frame(differences), directory / "differences.parquet")
-    differences_frame(differences).to_csv(directory / "differences.csv", index=False)
-    report = compare_report(yearly, differences, scenarios, directory)
-    print_differences(differences, replicates)
-    out.print(f"\nResults: {directory}/ (per-scenario Parquet, differences.parquet/.csv)")
-    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)")
+        result = compare_scenarios(scenarios, replicates, seed, years, workers, progress.advance)
+    report = result.write(directory)
+    for warning in result.warnings:
+        err.print(f"note: {warning}.", markup=False)
+    print_differences(result.differences, replicates)
+    for sentence in result.sentences():
+        out.print("- " + sentence, markup=False)
+    out.print(f"\nResults: {directory}/ (per-scenario Parquet, differences.parquet/.csv)", markup=False)
+    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)", markup=False)
 
 
 def print_differences(differences: list, replicates: int) -> None:
-    from sim.analysis.narrative import describe_difference
-
-    out.print(f"Differences in the final year, {replicates} matched replicates, 95% intervals:")
+    out.print(f"Differences in the final year, {replicates} matched replicates, 95% intervals (seed noise only):")
     table = Table(show_edge=False)
-    for column in ("Outcome", "Comparison", "Difference", "95% interval", "Significant?"):
-        table.add_column(column, justify="left" if column in ("Outcome", "Comparison") else "right")
+    for column in ("Outcome", "Comparison", "Measured over", "Difference", "95% interval", "Significant?"):
+        table.add_column(column, justify="left" if column in ("Outcome", "Comparison", "Measured over") else "right")
     for d in differences:
         if d.pairs == 0:
-            table.add_row(d.label, f"{d.scenario} vs {d.baseline}", "n/a", "n/a", "too few tipped")
+            table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, "n/a", "n/a", "too few tipped")
             continue
-        table.add_row(d.label, f"{d.scenario} vs {d.baseline}", f"{d.difference:+.3f}",
+        table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, f"{d.difference:+.3f}",
                       f"{d.ci_low:+.3f} to {d.ci_high:+.3f}", "within the noise" if d.within_noise else "yes")
     out.print(table)
-    for d in differences:
-        out.print("- " + describe_difference(d))

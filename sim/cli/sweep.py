@@ -1,6 +1,5 @@
 """`critical-mass sweep EXPERIMENT`: run a parameter sweep that survives any interruption.
 
-Also `critical-mass run --from-sweep DIR --run ID` (replay_from_sweep), which re-runs one run of a sweep.
 """
 
 from __future__ import annotations
@@ -203,27 +202,3 @@ def _with_ci(row: dict, outcome: str) -> str:
     if low != low:  # NaN: a single replicate has no interval
         return f"{mean:.3f}"
     return f"{mean:.3f} ±{(high - low) / 2:.3f}"
-
-
-def replay_from_sweep(directory: Path, run_id: str) -> None:
-    """Re-run one run of a sweep from the folder's manifest; exit 1 if it does not reproduce."""
-    from sim.analysis.summary import summarise
-    from sim.cli.run import print_summary, tipping_rule
-    from sim.runner import combine
-    from sim.sweep.replay import replay_run
-
-    replay = replay_run(directory, run_id)
-    settings = ", ".join(f"{k}={v}" for k, v in replay.overrides.items())
-    out.print(f"Replaying {replay.spec.run_id} of {directory}: seed {replay.spec.seed}, {replay.years} years, "
-              f"{settings}", markup=False)
-    frames = combine([(replay.spec.replicate, replay.spec.seed, replay.frames)])
-    print_summary(summarise(frames["yearly"], replay.scenario.name, tipping_rule(replay.scenario)), replay.scenario)
-    if replay.stored is None:
-        err.print(f"{replay.spec.run_id} has not finished in this sweep yet; nothing to compare with.", markup=False)
-        raise typer.Exit(1)
-    if not replay.reproduced:
-        err.print(f"does NOT reproduce the stored results of {replay.spec.run_id}:", markup=False)
-        for column, (before, now) in replay.differences.items():
-            err.print(f"  {column}: stored {before}, replayed {now}", markup=False)
-        raise typer.Exit(1)
-    out.print(f"Reproduces the stored outcomes of {replay.spec.run_id} exactly.", markup=False)

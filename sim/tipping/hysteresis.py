@@ -26,6 +26,7 @@ from sim.runner import derive_seed
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
 from sim.tipping.fit import Binomial, LogisticFit, fit_logistic
+from sim.tipping.reports import HysteresisReport
 from sim.tipping.trials import Base, numeric_value, overrides_for
 
 # Read by sim/build.py (or the model's constructor) and never again: changing them mid-run would do
@@ -156,9 +157,9 @@ class Hysteresis:
         tipped state held everywhere the ramp went."""
         if self.forward.fit is None:
             return None
-        there = self.forward.fit.threshold
+        there = self.forward.fit.midpoint
         if self.back.fit is not None:
-            back = self.back.fit.threshold
+            back = self.back.fit.midpoint
             return (min(there, back), max(there, back))
         if self.tipped_forward and self.persisted >= 0.5:
             return (min(self.start, there), max(self.start, there))
@@ -202,3 +203,12 @@ def analyse(frame: pd.DataFrame, confidence: float = 0.95) -> Hysteresis:
         _branch(forward, "forward", low, high, confidence), _branch(back, "back", low, high, confidence),
         start, persisted, len(tipped), float(at_end),
     )
+
+
+def hysteresis_report(base: Base, ramp: Ramp, replicates: int, seed: int, confidence: float = 0.95,
+                      workers: int = 1) -> HysteresisReport:
+    """Run every replicate's ramp and say whether the state depends on the path."""
+    frame = run_hysteresis(base, ramp, replicates, seed, workers)
+    return HysteresisReport(base.name, ramp.key, ramp.values[0], ramp.values[-1], len(ramp.values),
+                            ramp.years_per_step, ramp.burn_in, replicates, seed, confidence, frame,
+                            analyse(frame, confidence))

@@ -11,7 +11,7 @@ The outcomes are noisy, so each point runs several replicates, with the same see
 (common random numbers): an elementary effect then compares two runs that differ only in the
 parameter, not in their luck. Evaluated around the tipping point (a base where about half the
 runs tip), the effect of a dimension on P(tipped) is, to first order, how far it shifts the
-threshold times the curve's slope there: the ranking by mu* on P(tipped) is the ranking by how
+tipping point times the curve's slope there: the ranking by mu* on P(tipped) is the ranking by how
 much each dimension moves the tipping point.
 """
 
@@ -130,3 +130,17 @@ def analyse(factors_: list[Factor], points: np.ndarray, outcomes: pd.DataFrame, 
     table = pd.DataFrame(rows)
     table["rank"] = table.groupby("outcome")["mu_star"].rank(ascending=False, method="min").astype(int)
     return table.sort_values(["outcome", "rank"]).reset_index(drop=True)
+
+
+def morris(base: Base, experiment_parameters: list[Any], trajectories: int, replicates: int, seed: int,
+           backend: Backend, on_run: Callable[[int], None] | None = None) -> Any:
+    """Morris screening of an experiment's parameters; returns a sim.tipping.reports.SensitivityReport."""
+    from sim.tipping.reports import SensitivityReport
+
+    chosen = factors(base, experiment_parameters)
+    points = design(chosen, trajectories, seed)
+    runs = run_design(base, chosen, points, replicates, backend, on_run)
+    table = analyse(chosen, points, point_outcomes(runs, len(points), base.years), seed)
+    return SensitivityReport(base.name, "morris", chosen, table, runs,
+                             {"trajectories": trajectories, "replicates": replicates, "points": len(points),
+                              "runs": len(points) * replicates, "seed": seed})

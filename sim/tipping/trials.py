@@ -143,3 +143,31 @@ class ModelTrial:
             return [answers[i] for i in range(len(xs))]
 
         return run_batch
+
+
+def search(base: Base, key: str, low: float | None = None, high: float | None = None, tolerance: float | None = None,
+           confidence: float = 0.95, max_runs: int = 3000, seed: int | None = None, backend: Backend | None = None,
+           on_round: Any = None) -> Any:
+    """The adaptive search for the tipping point in `key` (sim.tipping.search), run on a backend;
+    returns a sim.tipping.reports.SearchReport. Bounds default to the experiment's."""
+    from sim.parallel import local
+    from sim.tipping.reports import SearchReport
+    from sim.tipping.search import find_tipping_point
+
+    numeric_value(base, key)
+    bounds = base.bounds.get(key)
+    low = low if low is not None else (bounds[0] if bounds else None)
+    high = high if high is not None else (bounds[1] if bounds else None)
+    if low is None or high is None:
+        raise ScenarioError([Problem("--low/--high", None, key, f"give --low and --high: {base.source} does not "
+                                                                 "vary this key")])
+    if not high > low:
+        raise ScenarioError([Problem("--low/--high", None, key, f"--low must be below --high (got {low:g} and "
+                                                                 f"{high:g})")])
+    tolerance = tolerance or 0.02 * (high - low)
+    trial = ModelTrial(base, key, base.balances.get(key))
+    trial.scenario(low), trial.scenario(high)  # both ends must be valid scenarios before anything runs
+    seed = base.seed if seed is None else seed
+    result = find_tipping_point(trial, low, high, tolerance, confidence, np.random.default_rng(seed),
+                                max_runs=max_runs, map_batch=trial.on(backend or local()), on_round=on_round)
+    return SearchReport(base.name, key, low, high, tolerance, seed, base.years, str(base.source), result)
