@@ -83,3 +83,20 @@ def scenarios(draw: st.DrawFn, behaviour: bool = True, max_years: int = 6) -> Sc
         data["institutions"].update({"district": {"pressure_needed": draw(st.floats(0, 1)),
                                                   "rate": draw(st.floats(0, 1))}})
     return Scenario.from_dict(data)
+
+
+def cli(*args: str, cwd: Path | None = None) -> Any:
+    """The command line, in this process (Typer's CliRunner): exit_code, stdout, stderr, as a user sees them."""
+    import os
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    runner = CliRunner()
+    previous = Path.cwd()
+    os.chdir(cwd or ROOT)
+    try:
+        return runner.invoke(app, [str(a) for a in args])
+    finally:
+        os.chdir(previous)

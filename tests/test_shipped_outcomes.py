@@ -6,7 +6,7 @@ import numpy as np
 
 from sim import SchoolSystemModel, load_scenario
 from sim.runner import run_replicates
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 
 def _ends(name: str, replicates: int = 6) -> dict[str, np.ndarray]:

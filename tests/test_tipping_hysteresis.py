@@ -12,7 +12,7 @@ from sim.model import SchoolSystemModel
 from sim.scenario import ScenarioError
 from sim.tipping.hysteresis import Ramp, analyse, check_rampable, ramp_once
 from sim.tipping.trials import Base
-from tests.conftest import small
+from tests.helpers import small
 
 # dx/dt = a + x - x^3 has two stable states for |a| < 2 / (3 sqrt 3): a ramp in a jumps up at +0.385
 # and back down only at -0.385
