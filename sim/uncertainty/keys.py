@@ -88,13 +88,13 @@ def _field_bounds(field: Any) -> dict[str, Any]:
     return out
 
 
-def _list_item(annotation: Any) -> tuple[Any, int | None] | None:
-    """(item annotation, longest list allowed) for list[...] or list[...] | None, else None."""
+def _list_item(annotation: Any) -> Any | None:
+    """The item annotation of list[...] or list[...] | None, else None."""
     candidates = typing.get_args(annotation) if typing.get_origin(annotation) in (
         typing.Union, types.UnionType) else (annotation,)
     for candidate in candidates:
         if typing.get_origin(candidate) is list:
-            return typing.get_args(candidate)[0], None
+            return typing.get_args(candidate)[0]
     return None
 
 
@@ -118,11 +118,10 @@ def key_info(path: str) -> KeyInfo | None:
         field = current.model_fields[part]
         annotation = field.annotation
         wildcard.append(part)
-        listed = _list_item(annotation)
+        item = _list_item(annotation)
         if _is_model(annotation):
             current = annotation
-        elif listed is not None:
-            item, _ = listed
+        elif item is not None:
             if i + 1 == len(parts):  # the list itself
                 return KeyInfo(path, "other", default=value_at(_default_data(), path))
             index = parts[i + 1]

@@ -19,7 +19,7 @@ import math
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,9 @@ from sim.scenario import ROLES, Problem, Scenario, ScenarioError
 from sim.scenario.yaml_source import value_at
 from sim.uncertainty.keys import numeric_key, roles_group, unknown_key_message
 from sim.uncertainty.priors_file import Balance, Contents, Range, implied_range, read_priors
+
+if TYPE_CHECKING:
+    from sim.uncertainty.posterior import Posterior
 
 Seed = int | np.integer | np.random.Generator
 
@@ -92,7 +95,7 @@ class Priors:
         """n worlds (the same call on a Posterior draws from its rows)."""
         return self.sample_lhs(n, seed)
 
-    def from_posterior(self, source: str | Path | pd.DataFrame) -> Any:
+    def from_posterior(self, source: str | Path | pd.DataFrame) -> Posterior:
         """A calibration posterior (Parquet file or table: a column per key path plus `weight`) to draw worlds
         from instead of the ranges; role shares balance by these priors' rules."""
         from sim.uncertainty.posterior import load_posterior
