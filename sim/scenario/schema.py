@@ -94,7 +94,7 @@ class TeachersSection(_Section):
 
 class CareersSection(_Section):
     enabled: bool = True
-    turnover: float = Field(0.12, ge=0, le=1, description="yearly leaving rate, least disadvantaged school")
+    turnover: float = Field(0.16, ge=0, le=1, description="yearly leaving rate, least disadvantaged school")
     turnover_disadvantage: float = Field(0.08, ge=0, le=1, description="extra in the most disadvantaged")
     rootedness_retention: float = Field(0.5, ge=0, le=1)
 
@@ -183,14 +183,14 @@ def _default_stages() -> list[CareerStage]:
         CareerStage(
             after_years=0,
             roles=RoleShares(
-                classroom=0.60, district_official=0.02, ministry=0.01, nonprofit=0.05, outside=0.32,
+                classroom=0.60, district_official=0.02, ministry=0.01, nonprofit=0.02, outside=0.35,
             ),
         ),
         CareerStage(
             after_years=4,
             roles=RoleShares(
-                classroom=0.40, school_leader=0.10, district_official=0.04,
-                ministry=0.02, nonprofit=0.06, outside=0.38,
+                classroom=0.45, school_leader=0.05, district_official=0.04,
+                ministry=0.02, nonprofit=0.03, outside=0.41,
             ),
         ),
     ]
