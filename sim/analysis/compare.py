@@ -24,6 +24,7 @@ COMPARED = {
     "achievement_gap": ("Gap, least vs most disadvantaged (SD)", False),
     "practising_share": ("Teachers practising", True),
     "leadership_index": ("Collective-leadership index", True),
+    "districts_tipped": ("Districts tipped (of the scenario's tipping scope)", True),
     "tipped_by_horizon": ("Probability of tipping by the horizon", True),
     "tipped_year": ("Year of tipping (replicates that tipped in both)", False),
 }
@@ -110,7 +111,8 @@ def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.9
         other = ends[name]
         shared = base.index.intersection(other.index)
         for outcome, (label, _) in COMPARED.items():
-            where = population if outcome in ("tipped_by_horizon", "tipped_year") else "whole system"
+            where = {"tipped_by_horizon": population, "tipped_year": population,
+                     "districts_tipped": "each one's tipping scope"}.get(outcome, "whole system")
             a, b = base.loc[shared, outcome].to_numpy(), other.loc[shared, outcome].to_numpy()
             if outcome == "tipped_year":
                 both = ~np.isnan(a) & ~np.isnan(b)
@@ -134,21 +136,26 @@ def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.9
 POOLABLE = ("practising_share", "mean_achievement", "achievement_gain", "district_support")
 
 
-def common_districts(districts_by_scenario: dict[str, pd.DataFrame]) -> list[str]:
-    """The districts any compared programme works in at any time, in any replicate."""
-    names: set[str] = set()
+def common_districts(districts_by_scenario: dict[str, pd.DataFrame]) -> dict[int, list[str]]:
+    """Per replicate (one drawn system, shared by every scenario through the matched seed): the
+    districts any compared programme works in at any time."""
+    names: dict[int, set[str]] = {}
     for frame in districts_by_scenario.values():
-        names |= set(frame.loc[frame["programme"], "district"])
-    return sorted(names)
+        hosting = frame.loc[frame["programme"], ["replicate", "district"]].drop_duplicates()
+        for replicate, district in hosting.itertuples(index=False):
+            names.setdefault(int(replicate), set()).add(district)
+    return {r: sorted(v) for r, v in sorted(names.items())}
 
 
-def common_tipping(districts_by_scenario: dict[str, pd.DataFrame], scenarios: dict, names: list[str]) -> pd.DataFrame:
-    """Each scenario's tipping rule applied to the same districts: per scenario and replicate, whether
+def common_tipping(districts_by_scenario: dict[str, pd.DataFrame], scenarios: dict,
+                   names: dict[int, list[str]]) -> pd.DataFrame:
+    """Each scenario's tipping rule applied to the same districts (per replicate): whether
     (tipped_by_horizon) and when (tipped_year, the first year of the run that met the rule) it tipped."""
     rows = []
     for name, frame in districts_by_scenario.items():
         rule = scenarios[name].tipping
-        mine = frame[frame["district"].isin(names)]
+        chosen = pd.DataFrame([(r, d) for r, ds in names.items() for d in ds], columns=["replicate", "district"])
+        mine = frame.merge(chosen, on=["replicate", "district"])
         weighted = mine.assign(value=mine[rule.metric] * mine["teachers"])
         pooled = weighted.groupby(["replicate", "year"])[["value", "teachers"]].sum()
         metric = (pooled["value"] / pooled["teachers"]).unstack("year")

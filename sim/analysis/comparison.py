@@ -91,9 +91,12 @@ def compare_scenarios(
         districts = common_districts({n: f["districts"] for n, f in per_scenario.items()})
         if districts:
             tipping = common_tipping({n: f["districts"] for n, f in per_scenario.items()}, scenarios, districts)
-            population = f"{len(districts)} programme district{'s' if len(districts) > 1 else ''}"
-            warnings.append(f"tipping is measured over the {len(districts)} district(s) any of these programmes "
-                            f"works in ({', '.join(districts[:8])}{'...' if len(districts) > 8 else ''}), with each "
+            counts = sorted({len(v) for v in districts.values()})
+            many = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+            population = f"{many} programme district{'s' if counts[-1] > 1 else ''}"
+            first = next(iter(districts.values()))
+            warnings.append(f"tipping is measured over the {many} district(s) any of these programmes works in "
+                            f"(replicate 0: {', '.join(first[:8])}{'...' if len(first) > 8 else ''}), with each "
                             "scenario's own rule: the same population in every scenario")
     else:
         scopes = {(s.tipping.scope, s.tipping.district_count, tuple(s.tipping.district_names))
