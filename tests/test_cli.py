@@ -35,12 +35,12 @@ def test_run_prints_a_summary_and_writes_tidy_results(tmp_path: Path) -> None:
 
 def test_years_and_overrides_are_validated_and_saved_with_the_scenario(tmp_path: Path) -> None:
     result = cli("run", SCENARIOS / "clustered.yaml", "--years", "3", "--replicates", "1",
-                 "--set", "placement.clustering=0.9", "--set", "programme.cohort_size=10", cwd=tmp_path)
+                 "--set", "placement.host_schools=9", "--set", "programme.cohort_size=10", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     yearly = pd.read_parquet(tmp_path / "results" / "clustered" / "yearly.parquet")
     assert yearly["year"].max() == 3
     saved = (tmp_path / "results" / "clustered" / "scenario.yaml").read_text()
-    assert "clustering: 0.9" in saved and "cohort_size: 10" in saved and "years: 3" in saved
+    assert "host_schools: 9" in saved and "cohort_size: 10" in saved and "years: 3" in saved
     too_long = cli("run", SCENARIOS / "clustered.yaml", "--years", "501", cwd=tmp_path)
     assert too_long.exit_code == 2 and "years" in too_long.stderr
 

@@ -92,12 +92,12 @@ def test_every_scenario_is_measured_over_the_same_population() -> None:
 
 
 def test_more_than_one_lever_changed_is_said_plainly(tmp_path: Path) -> None:
-    result = cli("compare", SCENARIOS / "dispersed.yaml", SCENARIOS / "clustered.yaml", "--replicates", "3",
+    result = cli("compare", SCENARIOS / "dispersed.yaml", SCENARIOS / "all_districts.yaml", "--replicates", "3",
                  "--years", "4", "--out", tmp_path)
     assert result.exit_code == 0, result.output
     assert "differ in 2 levers at once" in result.stderr
     text = " ".join(parse(tmp_path / "report.html").text)
-    assert "placement.clustering" in text, "the report shows the settings that differ"
+    assert "placement.host_schools" in text, "the report shows the settings that differ"
     assert "differ in 2 levers at once" in text
 
 

@@ -141,7 +141,7 @@ def test_alumni_who_move_to_school_leadership_lead_distinct_schools() -> None:
 
 def test_members_carry_their_practice_when_they_move() -> None:
     batch = engine(**{"alumni.mobility": 1.0, "alumni.stages.0.roles.classroom": 0.9,
-                      "alumni.stages.0.roles.outside": 0.02, "programme.attrition": 0.0})
+                      "alumni.stages.0.roles.outside": 0.05, "programme.attrition": 0.0})
     state = batch.state
     for _ in range(4):
         batch.step()
