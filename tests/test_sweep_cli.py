@@ -80,7 +80,7 @@ def test_killing_the_sweep_alone_leaves_no_process_behind(tmp_path: Path) -> Non
     assert len(family) >= 3, "the sweep started its worker processes"
     sweep.kill()
     sweep.wait(timeout=10)
-    gone, alive = psutil.wait_procs(family, timeout=5)
+    _gone, alive = psutil.wait_procs(family, timeout=5)
     assert not alive, f"left behind: {[(p.pid, p.name()) for p in alive]}"
 
 
