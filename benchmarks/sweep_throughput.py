@@ -103,7 +103,8 @@ def before(tree: Path, experiment: Path, scratch: Path, workers: int, replicates
         folder = scratch / f"before-{time.monotonic_ns()}"
         # the older code reads its own copy of the experiment (scenario keys have changed since)
         own = tree / "experiments" / experiment.name
-        args = [sys.executable, "-c", BEFORE_SCRIPT, str(own if own.exists() else experiment), str(folder), str(workers)]
+        source = own if own.exists() else experiment
+        args = [sys.executable, "-c", BEFORE_SCRIPT, str(source), str(folder), str(workers)]
         if replicates:
             args.append(str(replicates))
         result = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tree)},
