@@ -46,7 +46,7 @@ class _WithoutMainPopen(popen_forkserver.Popen):
         with _launching:
             spawn.get_preparation_data = without_main
             try:
-                super()._launch(process_obj)
+                super()._launch(process_obj)  # type: ignore[misc]  # untyped in the standard library's stubs
             finally:
                 spawn.get_preparation_data = original
 
@@ -58,7 +58,7 @@ class _Process(ForkServerProcess):
 
 
 class _Context(ForkServerContext):
-    Process = _Process  # type: ignore[assignment]
+    Process = _Process
 
 
 def _worker_start() -> None:

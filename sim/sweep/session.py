@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,7 +100,7 @@ def run_sweep(
     return report
 
 
-class _Scenarios:
+class _Scenarios(Mapping[int, Scenario]):
     """The plan's scenarios by point, validated once each and only when a batch needs them."""
 
     def __init__(self, plan: Plan) -> None:
@@ -108,6 +108,12 @@ class _Scenarios:
 
     def __getitem__(self, point: int) -> Scenario:
         return self.plan.scenario(point)
+
+    def __iter__(self) -> Iterator[int]:
+        return (p.index for p in self.plan.points)
+
+    def __len__(self) -> int:
+        return len(self.plan.points)
 
 
 def _jobs(scenarios: _Scenarios, runs: Iterator[Run], years: int, size: int, outcomes: list[str]) -> Iterator[Job]:
