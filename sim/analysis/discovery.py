@@ -84,8 +84,11 @@ def prim_boxes(
     """
     prim = _workbench("prim")
     x, y = _prepare(inputs, outcome, source)
-    finder = prim.Prim(x, y.astype(int).copy(), mass_min=mass_min, peel_alpha=peel_alpha,
-                       paste_alpha=paste_alpha)
+    with warnings.catch_warnings():
+        # the Workbench's own use of drop(inplace=True), deprecated in pandas 3.1: not the caller's concern
+        warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame.drop")
+        finder = prim.Prim(x, y.astype(int).copy(), mass_min=mass_min, peel_alpha=peel_alpha,
+                           paste_alpha=paste_alpha)
     boxes: list[Box] = []
     while len(boxes) < max_boxes:
         found = finder.find_box()
@@ -186,16 +189,28 @@ def _select(found: Any, min_density: float | None) -> None:
 
 
 def _drop_chance_restrictions(found: Any, significance: float) -> None:
-    """Drop, one at a time, the restriction whose quasi-p-value is worst, while it is above significance."""
+    """Relax, one at a time, the box edge whose quasi-p-value is worst while it is above significance.
+
+    Each edge (the lower or upper limit of an input) has its own quasi-p-value; relaxing only that edge
+    keeps a significant limit on the other side.
+    """
+    sdutil = _workbench("scenario_discovery_util")
+    prim = found.prim
     while True:
         qp = found.p_values[found._cur_box]
-        worst = {dim: max(v for v in values if v >= 0) for dim, values in qp.items() if any(v >= 0 for v in values)}
-        if not worst:
+        edges = {(dim, side): v for dim, values in qp.items() for side, v in enumerate(values) if v >= 0}
+        if not edges:
             return
-        dim = max(worst, key=worst.get)
-        if worst[dim] <= significance:
+        (dim, side), worst = max(edges.items(), key=lambda item: item[1])
+        if worst <= significance:
             return
-        found.drop_restriction(dim)
+        limits = found.box_lims[found._cur_box].copy()
+        if isinstance(limits.loc[0, dim], set):  # a category has one quasi-p-value for its set
+            limits[dim] = prim.box_init[dim]
+        else:
+            limits.loc[side, dim] = prim.box_init.loc[side, dim]
+        inside = sdutil._in_box(prim.x.loc[prim.yi_remaining, :], limits)
+        found.update(limits, prim.yi_remaining[inside])
 
 
 def _prim_box(found: Any, x: pd.DataFrame, y: np.ndarray) -> Box:
