@@ -74,6 +74,7 @@ def test_a_deterministic_outcome_needs_no_noise_to_decide() -> None:
     fit = fit_knee(bent, "dose", "y")
     assert fit.present and fit.breakpoint == pytest.approx(20, abs=1e-3)
     assert fit.slope_before == pytest.approx(0.5) and fit.slope_after == pytest.approx(-0.5)
+    assert knee_sentence(fit, Uncertainty.SEED).endswith("it turns from rising to falling.")
 
 
 def test_sentences_say_the_knee_or_its_absence_and_the_uncertainty() -> None:

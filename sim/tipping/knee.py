@@ -351,6 +351,8 @@ def knee_sentence(
         verb = "rises" if after > 0 else "falls"
         pace = "faster" if abs(after) > abs(before) else "more slowly"
         text += f": it {verb} {slope(abs(after - before), digits)}{unit} {pace} per {per}."
+    elif after * before < 0:
+        text += f": it turns from {'rising' if before > 0 else 'falling'} to {'rising' if after > 0 else 'falling'}."
     else:
         text += "."
     if fit.lack_of_fit_p < 1 - fit.confidence:
