@@ -32,18 +32,21 @@ def main() -> None:
     for seed in range(args.toys):
         rng = np.random.default_rng(seed)
         n = args.cases
-        inputs = pd.DataFrame({"a": rng.uniform(0, 1, n), "b": rng.uniform(0, 1, n), "c": rng.integers(0, 10, n),
-                               "d": rng.choice(["x", "y", "z"], n)})
+        inputs = pd.DataFrame({"a": rng.uniform(0, 1, n), "b": rng.uniform(0, 1, n),
+                               "c": rng.integers(0, 10, n), "d": rng.choice(["x", "y", "z"], n)})
         outcome = (inputs["a"] > 0.6).to_numpy() ^ (rng.random(n) < args.flip)
-        for method, boxes in (("prim", prim_boxes(inputs, outcome, max_boxes=1)), ("cart", cart_boxes(inputs, outcome))):
+        found = {"prim": prim_boxes(inputs, outcome, max_boxes=1), "cart": cart_boxes(inputs, outcome)}
+        for method, boxes in found.items():
             first = boxes[0]
             noisy[method] += any(r.parameter != "a" for r in first.restrictions)
             on_a = [r for r in first.restrictions if r.parameter == "a"]
             errors[method].append(on_a[0].low - 0.6 if on_a and on_a[0].low is not None else np.nan)
-    print(f"{args.toys} toys of {args.cases} cases, {args.flip:.0%} of labels flipped ({time.perf_counter() - start:.0f} s)")
-    for method, found in errors.items():
-        e = np.abs(np.array(found))
-        print(f"  {method}: lower limit within {np.nanmax(e):.4f} of 0.6 (95th percentile {np.nanquantile(e, 0.95):.4f}); "
+    seconds = time.perf_counter() - start
+    print(f"{args.toys} toys of {args.cases} cases, {args.flip:.0%} of labels flipped ({seconds:.0f} s)")
+    for method, distances in errors.items():
+        e = np.abs(np.array(distances))
+        print(f"  {method}: lower limit within {np.nanmax(e):.4f} of 0.6 "
+              f"(95th percentile {np.nanquantile(e, 0.95):.4f}); "
               f"no limit on a in {int(np.isnan(e).sum())}; a noise input restricted in {noisy[method]} of {args.toys}")
 
 
