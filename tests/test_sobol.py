@@ -104,3 +104,13 @@ def test_whole_numbers_and_balancing_shares_in_the_design_table() -> None:
 def test_bad_designs_and_runs_get_a_clear_error(call, message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         call()
+
+
+def test_outcomes_default_to_the_numeric_columns_and_a_yes_no_outcome_is_a_share() -> None:
+    n = 64
+    runs = runs_for(design(ISHIGAMI, n, seed=5), replicates=2)
+    runs["run_id"] = [f"p{p}-r{r}" for p, r in zip(runs.point, runs.replicate, strict=True)]
+    runs["tipped"] = runs["f"] > 3.5
+    table = analyse(ISHIGAMI, runs, n, resamples=50)
+    assert set(table["outcome"]) == {"f", "tipped"}
+    assert table.groupby("outcome").size().to_dict() == {"f": 3, "tipped": 3}

@@ -157,13 +157,15 @@ def analyse(
     """First- and total-order indices with confidence intervals, per outcome and parameter, ranked by ST.
 
     runs: one row per run with `point` (the row of design()), `replicate` and outcome columns
-    (default: every column except point and replicate and the factors' keys). Intervals are SALib's
-    bootstrap over design rows, at `confidence`.
+    (default: every numeric column except point, replicate and the factors' keys). Intervals are
+    SALib's bootstrap over design rows, at `confidence`. second_order must match the design's; the
+    second-order indices themselves are not returned (SALib's analyze gives them from the same runs).
     """
     _check(factors, n, source)
     keys = {f.key for f in factors} | {f.balance for f in factors if f.balance}
     outcomes = list(outcomes) if outcomes is not None else [
-        c for c in runs.columns if c not in {"point", "replicate", *keys}]
+        c for c in runs.columns
+        if c not in {"point", "replicate", *keys} and pd.api.types.is_numeric_dtype(runs[c])]
     means = point_means(runs, outcomes, points_needed(factors, n, second_order=second_order), source)
     salib_problem = problem(factors)
     rows = []
