@@ -112,7 +112,9 @@ def cart_boxes(
     """The leaves of a classification tree (CART) where most cases are of interest, by coverage.
 
     Each leaf is a box; the tree grows until leaves are pure or hold mass_min of the cases, so with
-    noisy labels it can split on noise: prefer PRIM's boxes for the headline, CART as a check.
+    noisy labels it splits on noise (benchmarks/discovery_recovery.py: with 10% of labels flipped, the
+    leaf with the most coverage restricted a noise input in 38 of 40 toys, PRIM's box in none). Prefer
+    PRIM's boxes for the headline and CART as a check on clean, well-separated outcomes.
     """
     cart = _workbench("cart")
     x, y = _prepare(inputs, outcome, source)
@@ -120,8 +122,10 @@ def cart_boxes(
     tree.build_tree()
     lows, highs = x.min(numeric_only=True), x.max(numeric_only=True)
     out = []
-    for limits, stats in zip(tree.boxes, tree.stats, strict=True):
-        if stats["density"] < 0.5:
+    with np.errstate(invalid="ignore"):  # the Workbench divides by zero for a leaf its limits leave empty
+        leaves = list(zip(tree.boxes, tree.stats, strict=True))
+    for limits, stats in leaves:
+        if not stats["density"] >= 0.5:  # also skips those empty leaves (density nan)
             continue
         restrictions = []
         for column in x.columns:
