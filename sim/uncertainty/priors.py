@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.scenario import ROLES, Problem, Scenario, ScenarioError
 from sim.scenario.yaml_source import value_at
