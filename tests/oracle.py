@@ -37,7 +37,13 @@ sim.draws. What the oracle shares, and why:
   does, instead of recomputing it.
 
 Every rule below names the part of the model it implements; the engine's module docstrings state
-the same rules (docs/model.md is being rewritten to match them).
+the same rules (docs/model.md is being rewritten to match them). Where the engine does something
+other than its docstrings say, the oracle does what the engine does, so that the comparison stays
+exact, and a strict xfail test in tests/test_oracle.py states the documented rule: district roles
+steered to `host_schools` draw from the planned hosts' districts; a colleague tied both statically
+and through the alumni network counts twice in exposure; alumni ties are drawn with replacement;
+members leaving a classroom are not counted among its leavers; a seated member keeps the post's
+previous adoption threshold; a live change of students.gap_quantile is not read.
 """
 
 from __future__ import annotations
