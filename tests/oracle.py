@@ -425,7 +425,7 @@ class OracleModel(mesa.Model):
         if cv > 0:
             sigma2 = np_log1p(cv * cv)
             mu, sigma = np_log(sy.teachers_per_school) - sigma2 / 2, math.sqrt(sigma2)
-            sizes = [max(1, int(np.rint(np_exp(mu + sigma * z)))) for z in self.normals(n_schools)]
+            sizes = [max(1, round(np_exp(mu + sigma * z))) for z in self.normals(n_schools)]  # half to even, as np.rint
         else:
             sizes = [max(1, round(sy.teachers_per_school))] * n_schools
         self.posts: list[Post] = []
@@ -1032,8 +1032,9 @@ class OracleModel(mesa.Model):
 
     def observe(self) -> None:
         """This year's indicators: the system, each district, the tipping scope; then the tipping rule."""
-        sums = self._district_sums()
-        national = self._national_sums()
+        values = self._member_values()
+        sums = self._district_sums(values)
+        national = self._national_sums(values)
         system = self._indicators(self._add([sums[d.row] for d in self.districts], national), self.schools)
         districts = [self._indicators(sums[d.row], d.schools) for d in self.districts]
         in_scope = [d.programme if self.sc.tipping.scope == "programme_districts" else d.tipping_scope
@@ -1105,7 +1106,7 @@ class OracleModel(mesa.Model):
             })
         return values
 
-    def _district_sums(self) -> list[dict[str, float]]:
+    def _district_sums(self, member_values: list[dict[str, float]]) -> list[dict[str, float]]:
         out = []
         for d in self.districts:
             t = dict.fromkeys(self.SUMMED, 0.0)
@@ -1118,15 +1119,15 @@ class OracleModel(mesa.Model):
                     t["practising"] += 1.0 if p.practising else 0.0
             t["support"] = d.support * d.teachers
             out.append(t)
-        for m, values in zip(self.members, self._member_values(), strict=True):
+        for m, values in zip(self.members, member_values, strict=True):
             if m.active() and m.district is not None:
                 for k, v in values.items():
                     out[m.district.row][k] += v
         return out
 
-    def _national_sums(self) -> dict[str, float]:
+    def _national_sums(self, member_values: list[dict[str, float]]) -> dict[str, float]:
         t = dict.fromkeys(self.SUMMED, 0.0)
-        for m, values in zip(self.members, self._member_values(), strict=True):
+        for m, values in zip(self.members, member_values, strict=True):
             if m.active() and m.role == MINISTRY:
                 for k, v in values.items():
                     t[k] += v

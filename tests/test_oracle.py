@@ -206,13 +206,18 @@ def run_batch_lockstep(systems: list[Scenario], seeds: list[int], years: int) ->
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
 
 
-@settings(max_examples=12)
+def examples(n: int) -> int:
+    """n examples under the default hypothesis profile (100 examples), proportionally more under `thorough`."""
+    return max(1, n * settings.default.max_examples // 100)
+
+
+@settings(max_examples=examples(12))
 @given(scenario=scenarios(), seed=st.integers(0, 2**32))
 def test_engine_equals_oracle_on_random_small_systems(scenario: Scenario, seed: int) -> None:
     run_lockstep(scenario, seed)
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(30))
 @given(scenario=wide_scenarios(), seed=st.integers(0, 2**32))
 def test_engine_equals_oracle_on_random_systems_varying_every_setting(scenario: Scenario, seed: int) -> None:
     run_lockstep(scenario, seed)
@@ -275,7 +280,7 @@ def test_engine_equals_oracle_on_a_busy_system(overrides: dict[str, Any], seed: 
     run_lockstep(busy(**overrides), seed)
 
 
-@settings(max_examples=4)
+@settings(max_examples=examples(4))
 @given(systems=st.lists(wide_scenarios(max_years=5), min_size=2, max_size=4),
        seeds=st.lists(st.integers(0, 2**32), min_size=4, max_size=4))
 def test_every_system_of_a_random_batch_equals_its_oracle(systems: list[Scenario], seeds: list[int]) -> None:
