@@ -95,10 +95,12 @@ def _shares(draw: st.DrawFn, names: tuple[str, ...]) -> dict[str, float]:
 
 
 @st.composite
-def wide_scenarios(draw: st.DrawFn, grades: int = 6, max_years: int = 7) -> Scenario:
+def wide_scenarios(draw: st.DrawFn, grades: int | None = None, max_years: int = 7) -> Scenario:
     """Random small scenarios varying every section: structure, placement modes, every alumni role and
-    placement rule, partners, institutions' weights, student effects, index weights and the tipping rule."""
+    placement rule, partners, institutions' weights, student effects, index weights and the tipping rule.
+    `grades` is drawn unless given (systems of one batch share it)."""
     f = st.floats
+    grades = draw(st.integers(1, 12)) if grades is None else grades
     districts = draw(st.integers(1, 4))
     names = [f"N{i}" for i in range(districts)]
     some_names = st.lists(st.sampled_from(names), min_size=1, max_size=districts, unique=True)

@@ -98,23 +98,19 @@ def np_pow(x: float, y: float) -> float:
 
 
 def numpy_sum(values: Sequence[float]) -> float:
-    """NumPy's sum of a short contiguous run (np.add.reduce, pairwise in blocks of 8, n <= 128)."""
-    n = len(values)
-    if n < 8:
+    """NumPy's sum of a row of fewer than 16 entries (a school has at most 15 grades): in order from 0 below 8
+    entries; from 8, eight partial sums of one entry each added pairwise, then the rest in order."""
+    if len(values) >= 16:
+        raise ValueError("numpy_sum follows NumPy's pairwise summation only for rows of fewer than 16 entries")
+    if len(values) < 8:
         total = 0.0
         for v in values:
             total += v
         return total
-    r = [float(v) for v in values[:8]]
-    i = 8
-    while i < n - (n % 8):
-        for j in range(8):
-            r[j] += values[i + j]
-        i += 8
+    r = values
     total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < n:
-        total += values[i]
-        i += 1
+    for v in values[8:]:
+        total += v
     return total
 
 
@@ -890,10 +886,9 @@ class OracleModel(mesa.Model):
                 for i in who:
                     district[i] = self.most_disadvantaged_districts()[0]
                 continue
-            pool = self._rule_districts(rule.rule, rule.district_names)
+            pool = self._rule_districts(rule.rule, rule.district_names)  # never empty: hosts and names exist
             for i, u in zip(who, self.uniforms(len(who)), strict=True):
-                if pool:
-                    district[i] = pool[min(int(u * len(pool)), max(len(pool) - 1, 0))]
+                district[i] = pool[min(int(u * len(pool)), len(pool) - 1)]
 
     def take_places(self, rule, requests: int, leaders: bool) -> list[School | None]:
         """Steered school roles take the rule's places in its order: most disadvantaged first, or at random
@@ -1078,9 +1073,7 @@ class OracleModel(mesa.Model):
         self.district_rows.append(districts)
 
     def _reached(self, value: float) -> bool:
-        tip = self.sc.tipping
-        if math.isnan(value):
-            return False
+        tip = self.sc.tipping  # NaN (a group without teachers) compares False either way
         return value <= tip.level if tip.metric == "achievement_gap" else value >= tip.level
 
     SUMMED = ("teachers", "practising", "enrolment", "achievement", "gain", "support", "members", "reach",
