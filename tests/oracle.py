@@ -1163,8 +1163,8 @@ class OracleModel(mesa.Model):
         total = weight_sum = 0.0
         for k in DIMENSIONS:
             w = cfg.weights[k]
-            if w > 0:
-                total += w * (np_log(components[k]) if components[k] > 0 else -math.inf)
+            if w > 0:  # a positive component is floored at 1e-300 before its log (an index near 0 either way)
+                total += w * (np_log(max(components[k], 1e-300)) if components[k] > 0 else -math.inf)
             else:
                 total += 0.0
         for k in DIMENSIONS:

@@ -151,8 +151,12 @@ def compare_indicators(yearly: pd.DataFrame, districts: pd.DataFrame, oracle: Or
             e = e.item() if isinstance(e, np.generic) else e
             raise Mismatch(f"year {year}: yearly {column} is {e!r} in the engine, {expected[column]!r} in the oracle")
     mine = districts[districts["year"] == year].drop(columns=["year", "system"], errors="ignore")
+    if len(mine) != len(oracle.districts):
+        raise Mismatch(f"year {year}: {len(mine)} district rows in the engine, {len(oracle.districts)} in the oracle")
     for d, (_, engine_row) in enumerate(mine.iterrows()):
         theirs = oracle.district_rows[year][d]
+        if set(mine.columns.drop("district")) != set(theirs):
+            raise Mismatch(f"district columns differ: engine {sorted(mine.columns)}, oracle {sorted(theirs)}")
         if engine_row["district"] != oracle.districts[d].name:
             raise Mismatch(f"year {year}: district {d} is {engine_row['district']} in the engine")
         for column in mine.columns.drop("district"):
