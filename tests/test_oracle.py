@@ -165,14 +165,18 @@ def compare_indicators(yearly: pd.DataFrame, districts: pd.DataFrame, oracle: Or
                                f"in the engine, {theirs[column]!r} in the oracle")
 
 
-def compare(batch: Batch, b: int, oracle: OracleModel) -> None:
-    state = batch.state
+def compare(engine: Batch | SchoolSystemModel, b: int, oracle: OracleModel) -> None:
+    """System b of a batch (or the Mesa model, a batch of one) against its oracle: state, network, frames."""
+    state = engine.state
     if state.year != oracle.year:
         raise Mismatch(f"years differ: engine {state.year}, oracle {oracle.year}")
     compare_state(engine_arrays(state, b), oracle.arrays(), state.year)
     if static_neighbours(state, b) != oracle.static_neighbours():
         raise Mismatch("the static network differs")
-    compare_indicators(batch.yearly([b]), batch.districts([b]), oracle, state.year)
+    if isinstance(engine, SchoolSystemModel):
+        compare_indicators(engine.yearly(), engine.districts(), oracle, state.year)
+    else:
+        compare_indicators(engine.yearly([b]), engine.districts([b]), oracle, state.year)
 
 
 def run_lockstep(scenario: Scenario, seed: int, years: int | None = None) -> None:
@@ -180,11 +184,11 @@ def run_lockstep(scenario: Scenario, seed: int, years: int | None = None) -> Non
     years = scenario.years if years is None else years
     model = SchoolSystemModel(scenario, rng=seed)
     oracle = OracleModel(scenario, rng=seed)
-    compare(model._engine, 0, oracle)
+    compare(model, 0, oracle)
     for _ in range(years):
         model.step()
         oracle.step()
-        compare(model._engine, 0, oracle)
+        compare(model, 0, oracle)
 
 
 def run_batch_lockstep(systems: list[Scenario], seeds: list[int], years: int) -> None:
@@ -604,4 +608,4 @@ def test_levers_moved_mid_run_move_engine_and_oracle_alike() -> None:
             model.scenario = oracle.sc = changed
         model.step()
         oracle.step()
-        compare(model._engine, 0, oracle)
+        compare(model, 0, oracle)
