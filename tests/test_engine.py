@@ -4,6 +4,8 @@ A batch is an implementation detail, never a change of results."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -100,6 +102,15 @@ def test_a_lever_moved_mid_run_acts_from_the_next_year() -> None:
                                               "institutions.district.rate": 1.0})
     model.step()
     assert (model.state.districts.support == 1.0).all()
+
+
+def test_a_dimension_weighted_zero_drops_out_without_a_warning() -> None:
+    weights = {"roles": 1, "strength": 1, "orientation": 1, "representation": 1, "network": 0, "scale": 1}
+    batch = Batch([small(**{"years": 2, "programme.cohort_size": 0, "leadership_index.weights": weights})], [1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0 * log(0) on the way to an index of 0
+        batch.run()
+    assert (batch.yearly()["leadership_index"] == 0.0).all()
 
 
 def test_a_failing_system_is_recorded_without_losing_its_batch_mates() -> None:

@@ -209,11 +209,6 @@ def run_batch_lockstep(systems: list[Scenario], seeds: list[int], years: int) ->
 
 # --- the engine and the oracle agree ------------------------------------------------------------------
 
-# A leadership weight of 0 meets a component of 0 inside np.where (0 * -inf); the engine discards the
-# product, but NumPy warns first. Reported to the lead; harmless to the values compared here.
-pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in multiply:RuntimeWarning")
-
-
 def examples(n: int) -> int:
     """n examples under the default hypothesis profile (100 examples), proportionally more under `thorough`."""
     return max(1, n * settings.default.max_examples // 100)

@@ -129,9 +129,9 @@ def indicators(t: dict[str, np.ndarray], params: Section, group_sys: np.ndarray)
     }
     weights = cfg.weight_array[group_sys]  # (groups, dimensions)
     stacked = np.vstack([components[k] for k in DIMENSIONS]).T
-    with np.errstate(divide="ignore"):
-        logs = np.where(stacked > 0, np.log(np.maximum(stacked, 1e-300)), -np.inf)
-    total = np.where(weights > 0, weights * logs, 0.0).sum(axis=1)
+    logs = np.where(stacked > 0, np.log(np.maximum(stacked, 1e-300)), -np.inf)
+    # a dimension weighted 0 drops out, even where its component is 0 (no 0 * -inf, which is NaN)
+    total = np.multiply(weights, logs, out=np.zeros_like(logs), where=weights > 0).sum(axis=1)
     out["leadership_index"] = np.exp(total / weights.sum(axis=1))
     out.update({f"dim_{k}": v for k, v in components.items()})
     return out
