@@ -506,11 +506,22 @@ class OracleModel(mesa.Model):
         for row, m in enumerate(self.members):
             m.row = row
         n = len(self.members)
-        each = sc.network.alumni_ties if n >= 2 else 0
-        named = self.integers_below(0, [n - 1] * (n * each))
-        for k, b in enumerate(named):
-            a = k // each
-            self.members[a].ties.append(self.members[b + (b >= a)])
+        # each member names k distinct others (Floyd: the i-th pick is a draw in [0, m - k + i], or m - k + i
+        # itself when that draw was picked already); a pair who name each other are one tie, kept where first named
+        others = max(n - 1, 0)
+        k = min(sc.network.alumni_ties, others)
+        draws = self.integers_below(0, [others - k + i + 1 for _ in range(n) for i in range(k)])
+        pairs: set[frozenset[int]] = set()
+        for a in self.members:
+            picks: list[int] = []
+            for i in range(k):
+                t = draws[a.row * k + i]
+                picks.append(others - k + i if t in picks else t)
+            for v in picks:
+                b = self.members[v + (v >= a.row)]
+                if frozenset((a.row, b.row)) not in pairs:
+                    pairs.add(frozenset((a.row, b.row)))
+                    a.ties.append(b)
         prog = sc.programme
         traits = [self.betas(prog.strength, n), self.betas(prog.orientation, n), self.betas(prog.rootedness, n)]
         for i, m in enumerate(self.members):
@@ -970,19 +981,21 @@ class OracleModel(mesa.Model):
     # --- practice -----------------------------------------------------------------------------------------
 
     def alumni_ties_between_posts(self) -> list[list[Post]]:
-        """This year's alumni ties between teaching posts: both members in a classroom, both ways, once."""
+        """This year's alumni ties between teaching posts: both members in a classroom, both ways, once, and
+        only between posts not already tied statically (a colleague is in the set of ties once)."""
         neighbours: list[set[int]] = [set() for _ in self.posts]
         for a in self.members:
             for b in a.ties:
-                if a.post is not None and b.post is not None and a.post is not b.post:
+                if a.post is not None and b.post is not None and a.post is not b.post \
+                        and b.post not in a.post.static_ties:
                     neighbours[a.post.row].add(b.post.row)
                     neighbours[b.post.row].add(a.post.row)
         return [[self.posts[j] for j in sorted(n)] for n in neighbours]
 
     def spread_practice(self) -> None:
         """Rounds of threshold contagion (one uniform per teacher and round gives both the exposed and the
-        spontaneous chance), then unsupported practice lapses. The network is the static ties plus the
-        alumni ties between classrooms; a pair tied both ways counts in each."""
+        spontaneous chance), then unsupported practice lapses. The network is the set of static ties and
+        alumni ties between classrooms: a pair tied both ways counts once (with the static ties)."""
         c = self.sc.contagion
         posts, n, rounds = self.posts, len(self.posts), c.rounds_per_year
         draws = self.uniforms(n * (rounds + 1))
