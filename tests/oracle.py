@@ -884,7 +884,9 @@ class OracleModel(mesa.Model):
     def _rule_districts(self, rule: str, names: list[str]) -> list[DistrictOffice]:
         if rule == "named":
             return [d for d in self.districts if d.name in names]
-        return [d for d in self.districts if d.programme]  # host_schools and near_cluster
+        if rule == "host_schools":  # districts with a school that hosts or has hosted fellows
+            return [d for d in self.districts if any(s.hosted for s in d.schools)]
+        return [d for d in self.districts if d.programme]  # near_cluster: the planned hosts' districts
 
     def _steer_districts(self, roles: list[int], follow: list[bool], district: list[DistrictOffice | None]) -> None:
         """District roles that follow their rule take its district (fallback: the random route's)."""
@@ -897,9 +899,10 @@ class OracleModel(mesa.Model):
                 for i in who:
                     district[i] = self.most_disadvantaged_districts()[0]
                 continue
-            pool = self._rule_districts(rule.rule, rule.district_names)  # never empty: hosts and names exist
+            pool = self._rule_districts(rule.rule, rule.district_names)
             for i, u in zip(who, self.uniforms(len(who)), strict=True):
-                district[i] = pool[min(int(u * len(pool)), len(pool) - 1)]
+                if pool:  # else the random route's district
+                    district[i] = pool[min(int(u * len(pool)), len(pool) - 1)]
 
     def take_places(self, rule, requests: int, leaders: bool) -> list[School | None]:
         """Steered school roles take the rule's places in its order: most disadvantaged first, or at random

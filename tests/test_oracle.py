@@ -495,11 +495,9 @@ def test_planted_bug_is_caught_in_a_batch_too(monkeypatch: pytest.MonkeyPatch) -
 
 # --- what the engine does against what its docstrings say --------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/mechanisms/destinations.py documents `host_schools` as 'schools that host or have hosted fellows (their "
-    "districts, for district roles)', but steer_districts draws district roles from districts.programme, the "
-    "districts of the *planned* host schools, including districts where no school ever received a fellow"))
 def test_host_schools_rule_sends_district_roles_only_where_fellows_were_hosted() -> None:
+    # sim/mechanisms/destinations.py: 'schools that host or have hosted fellows (their districts, for district
+    # roles)', not the districts of every planned host school, some of which never receive a fellow
     scenario = Scenario.from_dict({
         "years": 4,
         "system": {"districts": 3, "schools_per_district": 2, "teachers_per_school": 8},
