@@ -771,6 +771,7 @@ class OracleModel(mesa.Model):
         held = [m for m in members if m.post is not None]
         for m in held:
             m.practising = m.post.practising
+            m.post.school.leavers += 1  # a member leaving a classroom is one of its leavers
         self.refill([m.post for m in held])
         for m in members:
             m.post = None

@@ -577,11 +577,9 @@ def test_every_set_of_others_is_as_likely() -> None:
     assert counts.size == 6 and ((counts > 400) & (counts < 600)).all(), counts  # about 5 SD either side
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Schools.leavers is documented as 'teachers who left this year' and students.turnover_penalty as the cost of "
-    "staff replaced, but careers.teacher_turnover counts only teachers from outside the programme: a fellow or "
-    "alumnus who leaves a classroom (a new role, an exit) is replaced by a newcomer without counting as a leaver"))
 def test_members_leaving_a_classroom_count_among_its_leavers() -> None:
+    # Schools.leavers: 'teachers who left this year'; a fellow or alumnus leaving a classroom (a new role, an
+    # exit) is replaced by a newcomer, which is what students.turnover_penalty costs
     batch = Batch([busy()], [1])
     state = batch.state
     for _ in range(6):

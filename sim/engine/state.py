@@ -57,7 +57,7 @@ class Schools:
     excess: np.ndarray  # float64 (schools x grades): achievement above the no-programme path, SD units
     entry: np.ndarray  # float64: achievement of a cohort arriving, SD units
     baseline_gain: np.ndarray  # float64: a year's gain under the starting conditions (the no-programme path)
-    leavers: np.ndarray  # int32: teachers who left this year
+    leavers: np.ndarray  # int32: teachers who left this year: turnover, and members leaving a classroom
 
     @property
     def size(self) -> int:

@@ -77,11 +77,13 @@ def seat_members_in_posts(state: SystemState, members: np.ndarray, posts: np.nda
 
 
 def vacate(state: SystemState, params: Section, streams: Streams, members: np.ndarray) -> None:
-    """Members leave the post or school they hold; they keep their practice, and newcomers fill their posts."""
+    """Members leave the post or school they hold; they keep their practice, and newcomers fill their posts.
+    A member leaving a classroom is one of its school's leavers this year (staff replaced, as turnover is)."""
     m, p = state.members, state.posts
     posts = m.post[members]
     held = posts >= 0
     m.practising[members[held]] = p.practising[posts[held]]
+    state.schools.leavers += np.bincount(p.school[posts[held]], minlength=state.schools.size).astype(np.int32)
     refill_with_newcomers(state, params, streams, posts[held])
     m.post[members] = -1
     leading = members[m.role[members] == SCHOOL_LEADER]
