@@ -308,7 +308,7 @@ class Member(mesa.Agent):
         self.post: Post | None = None
         self.years_in_programme = 0
         self.left_programme = -1
-        self.strength = self.orientation = self.rootedness = 0.0
+        self.strength = self.orientation = self.rootedness = self.adoption_threshold = 0.0
         self.practising = False  # their own practice, carried while out of a classroom
         self.founded: Partner | None = None
         self.ties: list[Member] = []  # the members this one named
@@ -524,8 +524,11 @@ class OracleModel(mesa.Model):
                     a.ties.append(b)
         prog = sc.programme
         traits = [self.betas(prog.strength, n), self.betas(prog.orientation, n), self.betas(prog.rootedness, n)]
+        # members are teachers: their adoption thresholds come from the teachers' distribution
+        thresholds = self.clipped_normals(sc.teachers.adoption_threshold_mean, sc.teachers.adoption_threshold_sd, n)
         for i, m in enumerate(self.members):
             m.strength, m.orientation, m.rootedness = (x[i] for x in traits)
+            m.adoption_threshold = thresholds[i]
 
     def _build_static_ties(self) -> None:
         """Each teacher names colleagues at random offsets round their school, and a few across the district."""
@@ -784,6 +787,7 @@ class OracleModel(mesa.Model):
         for m, post in zip(members, posts, strict=True):
             post.member = m
             post.strength, post.orientation, post.rootedness = m.strength, m.orientation, m.rootedness
+            post.adoption_threshold = m.adoption_threshold
             post.practising = m.practising
             post.experience = max(self.year - m.cohort - 1, 0)
             post.person = self.new_person()
@@ -1257,6 +1261,7 @@ class OracleModel(mesa.Model):
             "members.left_programme": [m.left_programme for m in M],
             "members.strength": [m.strength for m in M], "members.orientation": [m.orientation for m in M],
             "members.rootedness": [m.rootedness for m in M], "members.practising": [m.practising for m in M],
+            "members.adoption_threshold": [m.adoption_threshold for m in M],
             "members.founded_partner": [row(m.founded) for m in M],
             "members.tie_a": [m.row for m in M for _ in m.ties], "members.tie_b": [b.row for m in M for b in m.ties],
             "partners.district": [row(p.district) for p in R], "partners.founder": [row(p.founder) for p in R],

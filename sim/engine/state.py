@@ -96,6 +96,7 @@ class Members:
     strength: np.ndarray  # float64
     orientation: np.ndarray  # float64
     rootedness: np.ndarray  # float64
+    adoption_threshold: np.ndarray  # float64: their own, brought to every post they take
     practising: np.ndarray  # bool: their own practice, kept while out of a classroom
     founded_partner: np.ndarray  # int64 partner row founded by the member, -1 for none
     tie_a: np.ndarray  # int64: alumni-network ties as member pairs (a, b), both of one system

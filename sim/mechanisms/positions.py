@@ -67,6 +67,7 @@ def seat_members_in_posts(state: SystemState, members: np.ndarray, posts: np.nda
     p.strength[posts] = m.strength[members]
     p.orientation[posts] = m.orientation[members]
     p.rootedness[posts] = m.rootedness[members]
+    p.adoption_threshold[posts] = m.adoption_threshold[members]
     p.practising[posts] = m.practising[members]
     # years of teaching since they were recruited (cohort k arrives in year k + 1)
     p.experience[posts] = np.maximum(state.year - m.cohort[members] - 1, 0).astype(np.int16)
