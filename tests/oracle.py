@@ -36,14 +36,12 @@ sim.draws. What the oracle shares, and why:
   neighbours adopt (static ties first, then alumni ties, adopters in post order), as the engine
   does, instead of recomputing it.
 
-Every rule below names the part of the model it implements; the engine's module docstrings state
-the same rules (docs/model.md is being rewritten to match them). Where the engine does something
-other than its docstrings say, the oracle does what the engine does, so that the comparison stays
-exact, and a strict xfail test in tests/test_oracle.py states the documented rule: district roles
-steered to `host_schools` draw from the planned hosts' districts; a colleague tied both statically
-and through the alumni network counts twice in exposure; alumni ties are drawn with replacement;
-members leaving a classroom are not counted among its leavers; a seated member keeps the post's
-previous adoption threshold; a live change of students.gap_quantile is not read.
+Every rule below names the part of the model it implements; the engine's module docstrings and
+docs/model.md state the same rules. Where the engine once did something other than its docs said
+(district roles steered to `host_schools`, a colleague tied twice counting twice in exposure, alumni
+ties drawn with replacement, members leaving a classroom not counted among its leavers, a seated
+member keeping the post's adoption threshold, a live change of students.gap_quantile not read), the
+engine was fixed and tests/test_oracle.py states each documented rule as a test of its own.
 """
 
 from __future__ import annotations
