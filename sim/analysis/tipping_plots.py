@@ -205,3 +205,29 @@ def sobol_bars(table: pd.DataFrame, outcome: str, title: str, path: Path) -> Pat
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return save(fig, path)
+
+
+VERDICT_COLOURS = {"better": "C2", "worse": "C3", "within noise": "0.6"}
+
+
+def worlds_caterpillar(per_world: pd.DataFrame, title: str, xlabel: str, path: Path) -> Path:
+    """One world a row, sorted by the difference, with its interval and coloured by its verdict."""
+    part = per_world.dropna(subset=["difference"]).sort_values("difference").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    y = np.arange(len(part))
+    for verdict, colour in VERDICT_COLOURS.items():
+        rows = part[part["verdict"] == verdict]
+        if len(rows):
+            ax.hlines(rows.index, rows["ci_low"], rows["ci_high"], color=colour, linewidth=0.8, alpha=0.7)
+            ax.plot(rows["difference"], rows.index, "o", color=colour, markersize=2.5,
+                    label=f"{verdict} ({len(rows)} world{'' if len(rows) == 1 else 's'})")
+    ax.axvline(0, color="k", linewidth=0.8)
+    ax.set_yticks([])
+    ax.set_ylim(-1, max(len(y), 1))
+    ax.set_ylabel("plausible worlds, sorted by the difference")
+    ax.set_xlabel(xlabel)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
