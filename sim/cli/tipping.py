@@ -12,6 +12,7 @@ Each command parses, calls sim.tipping and prints; the analyses and their files 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import typer
@@ -108,14 +109,33 @@ def search_command(
     seed: int = Seed,
     workers: int = Workers,
     out_dir: Path = Out,
+    worlds: int = typer.Option(None, "--worlds", min=1, help="Instead, locate the tipping point in each of N "
+                               "plausible worlds (a grid of --steps values, --replicates each) and report its "
+                               "spread (N >= 10)."),
+    steps: int = typer.Option(9, "--steps", min=3, help="With --worlds: values from --low to --high."),
+    replicates: int = typer.Option(8, "--replicates", min=2, help="With --worlds: replicates at each value."),
+    priors: Path = typer.Option(None, "--priors", help="With --worlds: plausible ranges to draw from "  # noqa: B008
+                                "(default: the shipped ones)."),
+    posterior: Path = typer.Option(None, "--posterior", help="With --worlds: draw worlds from a calibration "  # noqa: B008
+                                   "posterior (Parquet)."),
 ) -> None:
-    """Adaptive search for the tipping point in one value: runs placed where the answer is uncertain."""
+    """Adaptive search for the tipping point in one value: runs placed where the answer is uncertain.
+    With --worlds N: the tipping point's distribution over N plausible worlds."""
     from sim.parallel import local
     from sim.tipping.reports import slug
     from sim.tipping.search import NoTransition
     from sim.tipping.trials import search
 
     base = _base(target, overrides)
+    if worlds is None and (priors is not None or posterior is not None):
+        raise UsageError("--priors and --posterior choose where worlds come from: add --worlds N")
+    if worlds is not None:
+        if worlds < 10:
+            raise UsageError(f"--worlds needs at least 10 worlds (got {worlds})")
+        directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-worlds-{slug(key)}")
+        _search_in_worlds(base, key, low, high, steps, worlds, replicates, seed, workers, priors, posterior,
+                          directory)
+        return
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-search-{slug(key)}")
     progress = DelayedProgress(f"search {key}", max_runs, console=err)
     done = [0]
@@ -135,6 +155,43 @@ def search_command(
     _shown(report.write(directory), directory)
     if not report.result.converged:
         raise typer.Exit(1)
+
+
+def _search_in_worlds(base: Any, key: str, low: float | None, high: float | None, steps: int, worlds: int,
+                      replicates: int, seed: int | None, workers: int | None, priors: Path | None,
+                      posterior: Path | None, directory: Path) -> None:
+    from sim.parallel import local
+    from sim.tipping.over_worlds import analyse_tipping_worlds
+    from sim.tipping.trials import numeric_value
+    from sim.uncertainty.priors import load_priors
+    from sim.uncertainty.run_worlds import run_tipping_in_worlds
+
+    current = numeric_value(base, key)
+    bounds = base.bounds.get(key)
+    low = low if low is not None else (bounds[0] if bounds else None)
+    high = high if high is not None else (bounds[1] if bounds else None)
+    if low is None or high is None:
+        raise UsageError(f"give --low and --high: {base.source} does not vary {key}")
+    if not high > low:
+        raise UsageError(f"--low must be below --high (got {low:g} and {high:g})")
+    grid = np.linspace(low, high, steps)
+    grid = sorted({int(x) for x in np.rint(grid)}) if isinstance(current, int) else [float(x) for x in grid]
+    ranges = load_priors(priors)
+    source = ranges.from_posterior(posterior) if posterior is not None else ranges
+    seed = base.seed if seed is None else seed
+    total = (worlds + 1) * len(grid) * replicates
+    kind = "a calibrated posterior" if posterior is not None else "the plausible ranges"
+    out.print(f"[bold]{base.name}[/]: {key} at {len(grid)} values x {replicates} replicates, in {worlds} worlds "
+              f"drawn from {kind} and at the scenario's own values: {total} runs of {base.years} years.")
+    with DelayedProgress("worlds", total, console=err) as progress:
+        ran = run_tipping_in_worlds(base, key, grid, source, worlds, replicates, seed, local(workers),
+                                    progress.advance)
+    report = analyse_tipping_worlds(ran)
+    for note in ran.notes:
+        err.print(f"note: {note}.", markup=False)
+    for sentence in report.sentences():
+        out.print(sentence, markup=False)
+    _shown(report.write(directory), directory)
 
 
 @tipping_app.command("hysteresis")

@@ -11,6 +11,8 @@ held at each strategy's own value, never drawn.
     worlds = run_in_worlds({"dispersed": a, "clustered": b}, load_priors(), n=200, replicates=10, seed=0)
     worlds.runs      # world, replicate, strategy, final-year outcomes, tipping over a common population
     worlds.values    # the worlds: index `world`, one column per drawn key
+
+run_tipping_in_worlds does the same for a grid of one value (the tipping point's distribution over worlds).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from sim.analysis.comparison import lever_notes, tipping_population
 from sim.scenario import Problem, Scenario, ScenarioError
 
 if TYPE_CHECKING:
+    from sim.parallel import Backend
+    from sim.tipping.trials import Base
     from sim.uncertainty.posterior import Posterior
     from sim.uncertainty.priors import Priors
 
@@ -102,3 +106,59 @@ def run_in_worlds(
         population = "the programme districts of any compared strategy"
     return WorldRuns(scenarios, values, table, held, replicates, seed, str(getattr(worlds_from, "source", "")),
                      isinstance(worlds_from, Posterior), population, notes)
+
+
+@dataclass
+class TippingWorldRuns:
+    """A grid of one value (e.g. fellows a year) run in every world and at the scenario's own values."""
+
+    name: str
+    key: str
+    grid: list[float]
+    values: pd.DataFrame  # index world; one column per drawn key
+    runs: pd.DataFrame  # world (DEFAULTS for the scenario as written), value, replicate, tipped (0/1)
+    held: list[str]
+    replicates: int
+    seed: int
+    source: str
+    from_posterior: bool
+    notes: list[str] = field(default_factory=list)
+
+
+DEFAULTS = -1  # the world label of the scenario's own values, run beside the drawn worlds
+
+
+def run_tipping_in_worlds(
+    base: Base, key: str, grid: list[float], worlds_from: Priors | Posterior, n: int, replicates: int, seed: int,
+    backend: Backend, on_runs: Callable[[int], None] | None = None,
+) -> TippingWorldRuns:
+    """Every grid value x (the scenario as written, and each of n worlds) x replicate on matched seeds;
+    the key searched (and its balancing share) is held, never drawn."""
+    from sim.runner import run_final
+    from sim.tipping.trials import overrides_for
+    from sim.uncertainty.posterior import Posterior
+
+    balance = base.balances.get(key)
+    ranged: list[str] = worlds_from.keys()
+    held = sorted(k for k in ranged if k in (key, balance))
+    notes = [f"{', '.join(held)} is the value searched, so it is held, not drawn"] if held else []
+    values = worlds_from.draw(n, seed).drop(columns=held)
+    grid_scenarios = [base.build(overrides_for(base, key, x, balance)) for x in grid]
+    for scenario in grid_scenarios[:1]:
+        worlds_from.check_scenario(scenario)
+    priors = worlds_from.priors if isinstance(worlds_from, Posterior) else worlds_from
+    moved = [k for k, *_ in priors.outside_ranges(grid_scenarios[0]) if k not in held]
+    if moved:
+        notes.append(f"{base.name} sets {', '.join(moved)} outside the plausible range; the worlds replace that "
+                     "choice with drawn values")
+    labels = [DEFAULTS, *values.index]
+    scenarios = [s if world == DEFAULTS else worlds_from.apply(s, values.loc[world])
+                 for world in labels for s in grid_scenarios]  # every world checked before any runs
+    frame = run_final(scenarios, replicates, seed, backend, on_runs, outcomes=(), years=base.years)
+    point = frame["point"].to_numpy()
+    runs = pd.DataFrame({
+        "world": [labels[p // len(grid)] for p in point], "value": [grid[p % len(grid)] for p in point],
+        "replicate": frame["replicate"].to_numpy(), "tipped": frame["tipped_year"].notna().to_numpy(int),
+    })
+    return TippingWorldRuns(base.name, key, list(grid), values, runs, held, replicates, seed,
+                            str(getattr(worlds_from, "source", "")), isinstance(worlds_from, Posterior), notes)
