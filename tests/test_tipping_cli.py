@@ -94,6 +94,24 @@ def test_search_converges_and_says_so(folder: Path) -> None:
     assert short.exit_code == 1 and "NOT converged" in short.stdout
 
 
+def test_the_tipping_point_over_plausible_worlds(folder: Path) -> None:
+    result = cli("tipping", "search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10",
+                 "--steps", "4", "--replicates", "2", "--workers", "1", "--out", "worlds", cwd=folder)
+    assert result.exit_code == 0, result.output
+    assert "seed noise only" in result.stdout  # the scenario's own values
+    assert "seed noise and the assumptions' plausible ranges" in result.stdout  # across worlds
+    summary = json.loads((folder / "worlds" / "summary.json").read_text())
+    assert summary["worlds"] == 10 and summary["grid"] == [0, 3, 7, 10]
+    points = pd.read_csv(folder / "worlds" / "tipping_points.csv")
+    assert list(points["world"]) == list(range(-1, 10))  # -1: the scenario as written
+    assert set(points["status"]) <= {"within", "at or below the grid", "beyond the grid"}
+    located = points[points["status"] == "within"]
+    assert ((located["midpoint"] >= 0) & (located["midpoint"] <= 10)).all()
+    runs = pd.read_parquet(folder / "worlds" / "runs.parquet")
+    assert len(runs) == 11 * 4 * 2
+    assert (folder / "worlds" / "tipping_over_worlds.png").stat().st_size > 0
+
+
 def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> None:
     ramp = cli("tipping", "hysteresis", "tiny.yaml", "--key", "contagion.spontaneous_adoption", "--from", "0",
                "--to", "0.3", "--steps", "3", "--years-per-step", "2", "--burn-in", "2", "--replicates", "2",
@@ -131,6 +149,8 @@ def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> 
      "only used when the system"),
     (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "0.1"], "must differ"),
     (["search", "tiny.yaml", "--key", "programme.cohort_size"], "give --low and --high"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "4"], "at least 10 worlds"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--priors", "x.yaml"], "add --worlds N"),
     (["search", "tiny.yaml", "--key", "programme.cohort_sise", "--low", "1", "--high", "3"], "no such scenario key"),
     (["sensitivity", "tiny.yaml"], "needs an experiment file"),
     (["sensitivity", "two.yaml", "--method", "sobel"], "morris or sobol"),

@@ -48,7 +48,10 @@ def _base(path: Path, overrides: list[str] | None):
 
 
 def _shown(paths: list[Path], directory: Path) -> None:
-    out.print(f"Results: {directory}/; figure: {', '.join(str(p) for p in paths)}", markup=False)
+    figures = [p.name for p in paths if p.suffix == ".png"]
+    tables = [p.name for p in paths if p.suffix != ".png"]
+    out.print(f"Results: {directory}/ ({', '.join(tables)})" + (f"; figures: {', '.join(figures)}" if figures else ""),
+              markup=False)
 
 
 @tipping_app.command("points")
