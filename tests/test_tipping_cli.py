@@ -10,6 +10,7 @@ import pytest
 
 from sim.parallel import local
 from sim.sweep import resolve, run_sweep
+from sim.sweep.store import read_runs
 from tests.helpers import cli
 
 # a system of 3 districts x 6 small schools: a run takes a few hundredths of a second
@@ -94,6 +95,25 @@ def test_search_converges_and_says_so(folder: Path) -> None:
     assert short.exit_code == 1 and "NOT converged" in short.stdout
 
 
+def test_discovery_finds_the_box_of_runs_that_tipped(folder: Path) -> None:
+    result = cli("tipping", "discover", "sweep_three", "--out", "discover", cwd=folder)
+    assert result.exit_code == 0, result.output
+    assert "finished runs" in result.stdout and "seed noise only" in result.stdout
+    summary = json.loads((folder / "discover" / "prim_summary.json").read_text())
+    assert summary["cases"] == len(read_runs(folder / "sweep_three"))
+    boxes = pd.read_csv(folder / "discover" / "prim_boxes.csv")
+    if len(boxes):  # tipping needs fellows: a box, if any, restricts the cohort from below
+        cohort = boxes[boxes["parameter"] == "programme.cohort_size"]
+        assert cohort["low"].notna().all()
+    by_level = cli("tipping", "discover", "sweep_three", "--outcome", "practising_share", "--above", "0.2",
+                   "--method", "cart", "--out", "cart", cwd=folder)
+    assert by_level.exit_code == 0, by_level.output
+    assert (folder / "cart" / "cart_boxes.csv").exists()
+    flagged = cli("tipping", "points", "sweep_three", "--discover", "--out", "flagged", cwd=folder)
+    assert flagged.exit_code == 0, flagged.output
+    assert (folder / "flagged" / "prim_summary.json").exists()
+
+
 def test_the_tipping_point_over_plausible_worlds(folder: Path) -> None:
     result = cli("tipping", "search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10",
                  "--steps", "4", "--replicates", "2", "--workers", "1", "--out", "worlds", cwd=folder)
@@ -145,6 +165,9 @@ def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> 
 @pytest.mark.parametrize("args, message", [
     (["points", "no_such_folder"], "not a sweep folder"),
     (["points", "sweep_three"], "varies 3 parameters"),
+    (["discover", "sweep_three", "--outcome", "practising_share"], "exactly one of --above or --below"),
+    (["discover", "sweep_three", "--outcome", "practicing_share", "--above", "0.1"], "practising_share"),
+    (["discover", "sweep_three", "--method", "tree"], "prim or cart"),
     (["hysteresis", "tiny.yaml", "--key", "network.alumni_ties", "--from", "0", "--to", "4"],
      "only used when the system"),
     (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "0.1"], "must differ"),

@@ -61,6 +61,8 @@ def points_command(
                               help="Two-parameter sweep: the parameter to find tipping points in."),
     confidence: float = Confidence,
     out_dir: Path = Out,
+    discover: bool = typer.Option(False, "--discover", help="Also find PRIM boxes of the runs that tipped "
+                                  "(as `tipping discover`)."),
 ) -> None:
     """Tipping points of a finished sweep: P(tipped) = 1/2 in one parameter, or the boundary in two."""
     from sim.sweep.store import read_manifest, read_runs
@@ -68,6 +70,9 @@ def points_command(
 
     if not sweep.is_dir():
         raise UsageError(f"{sweep} is not a sweep folder (give the --out folder of `critical-mass sweep`)")
+    if discover and len(read_manifest(sweep)["parameters"]) > 2:
+        discover_command(sweep, "tipped", None, None, "prim", 3, out_dir)
+        return
     result = analyse_sweep(read_runs(sweep), read_manifest(sweep), along, confidence)
     target = result_folder(out_dir, sweep, "tipping")
     figures = result.write(target)
@@ -96,6 +101,32 @@ def points_command(
                          f"{number(row['ci_low'])} to {number(row['ci_high'])}", row["note"])
         out.print(view)
     _shown(figures, target)
+    if discover:
+        discover_command(sweep, "tipped", None, None, "prim", 3, out_dir)
+
+
+@tipping_app.command("discover")
+def discover_command(
+    sweep: Path = typer.Argument(..., metavar="SWEEP_DIR", help="A sweep folder (critical-mass sweep)."),  # noqa: B008
+    outcome: str = typer.Option("tipped", "--outcome", help="tipped (the scenario's rule) or a kept outcome column."),
+    above: float = typer.Option(None, "--above", help="With --outcome: runs ending above this are of interest."),
+    below: float = typer.Option(None, "--below", help="With --outcome: runs ending below this are of interest."),
+    method: str = typer.Option("prim", "--method", help="prim (boxes to read) or cart (a tree's leaves, a check)."),
+    max_boxes: int = typer.Option(3, "--boxes", min=1, help="Most boxes to report."),
+    out_dir: Path = Out,
+) -> None:
+    """Scenario discovery: which ranges of the swept parameters hold the runs that tipped (PRIM or CART)."""
+    from sim.sweep.store import read_manifest, read_runs
+    from sim.tipping.discover import discover_sweep
+
+    if not sweep.is_dir():
+        raise UsageError(f"{sweep} is not a sweep folder (give the --out folder of `critical-mass sweep`)")
+    found = discover_sweep(read_runs(sweep), read_manifest(sweep), outcome=outcome, above=above, below=below,
+                           method=method, max_boxes=max_boxes)
+    target = result_folder(out_dir, sweep, "tipping")
+    for sentence in found.sentences():
+        out.print("- " + sentence, markup=False)
+    _shown(found.write(target), target)
 
 
 @tipping_app.command("search")
