@@ -69,6 +69,8 @@ def test_compare_with_worlds_end_to_end(tmp_path: Path) -> None:
     per_world = pd.read_parquet(tmp_path / "robust" / "per_world.parquet")
     assert set(per_world["world"]) <= set(range(10))
     assert (tmp_path / "robust" / "worlds_mean_achievement_cluster.png").stat().st_size > 0
+    page = (tmp_path / "robust" / "report.html").read_text()
+    assert "share of worlds" in page and "data:image/png;base64" in page and "plausible ranges" in page
 
     # a posterior: worlds drawn from its weighted rows, and the sentences say so
     draws = load_priors().draw(20, seed=2).reset_index(drop=True)

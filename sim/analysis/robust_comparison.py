@@ -104,7 +104,9 @@ class RobustComparison:
                 part, f"{strategy} minus {self.baseline} in each of {len(w.values)} worlds\n({self.included.value})",
                 f"{label}: difference, {int(w.replicates)} matched replicates a world, 95% interval",
                 directory / f"worlds_{outcome}_{strategy}.png"))
-        return written
+        from sim.report import worlds_report
+
+        return [*written, worlds_report(self, written, directory)]
 
 
 def analyse_worlds(worlds: WorldRuns, baseline: str | None = None, *, confidence: float = 0.95) -> RobustComparison:

@@ -112,4 +112,6 @@ def _compare_in_worlds(scenarios: dict[str, Scenario], worlds: int, replicates: 
     out.print(table)
     for sentence in report.sentences():
         out.print("- " + sentence, markup=False)
-    out.print(f"\nResults: {directory}/ ({', '.join(p.name for p in written[:5])}, figures ...)", markup=False)
+    out.print(f"\nResults: {directory}/ ({', '.join(p.name for p in written if p.suffix in ('.csv', '.json'))})",
+              markup=False)
+    out.print(f"Report: {directory / 'report.html'} (self-contained HTML; figures also as PNG)", markup=False)
