@@ -211,11 +211,11 @@ class Committed:
         return cls(lines[0]["quick"], {m.key: m for m in measures}, rows)
 
 
-def disagreements(new: ValidationReport, committed: Committed) -> list[str]:
-    """Why a new run does not reproduce a committed document: deterministic numbers that differ,
+def disagreements(new: dict[str, Measure], quick: bool, committed: Committed) -> list[str]:
+    """Why a new run's measures do not reproduce a committed document: deterministic numbers that differ,
     stochastic means outside their check interval, numbers one side has and the other does not."""
     problems = []
-    for key, m in new.measures.items():
+    for key, m in new.items():
         old = committed.measures.get(key)
         if old is None:
             problems.append(f"{key}: measured now but not in the document")
@@ -231,6 +231,6 @@ def disagreements(new: ValidationReport, committed: Committed) -> list[str]:
                 problems.append(f"{key}: mean {m.value:.6g} over {m.n} replicates is outside the document's "
                                 f"interval {low:.6g} to {high:.6g} for that many")
     for key, old in committed.measures.items():
-        if key not in new.measures and not (new.quick and old.full_only):
+        if key not in new and not (quick and old.full_only):
             problems.append(f"{key}: in the document but no longer measured")
     return problems
