@@ -190,6 +190,26 @@ def teach_for_india(family: Family, run: ScenarioRun) -> None:
         "entry, separate from working in a nonprofit (a mechanism change), would bring founders down without "
         "emptying the nonprofit role",
     ))
+    family.details += (
+        "### Teach For India's alumni (Delhi)\n\n"
+        "Teach For India's figures are for all its alumni; the model's are for delhi.yaml's 1,200 fellows at its "
+        f"last year ({run.years}). 'Alumni' are those who completed the two-year fellowship (early leavers are "
+        "alumni in the model too, with the outside role: the second line counts them); 'in education or the "
+        "social sector' is any role but outside, and alumni who left education for good (alumni.exit_rate) count "
+        "as having left. Founders are alumni who have founded a partner organisation. Mean over "
+        f"{n} replicate{'s' if n > 1 else ''} (seed noise only).\n\n"
+        + markdown_table(pd.DataFrame([
+            {"quantity": "completed alumni in education or the social sector", "model": sector.text(),
+             "reported": "77%"},
+            {"quantity": "… counting early leavers as alumni", "model": with_quitters.text(), "reported": "—"},
+            {"quantity": "completed alumni gone for good", "model": gone.text(), "reported": "—"},
+            {"quantity": "completed alumni who founded an organisation or hold a senior role",
+             "model": senior.text(), "reported": "about 12%"},
+            {"quantity": "… founders alone", "model": founders.text(), "reported": "—"},
+            {"quantity": "alumni in positions of influence (head, district, ministry, nonprofit)",
+             "model": influence.text(), "reported": "about 500 (seed 001)"},
+        ])) + "\n\n"
+    )
     low, high = about(500)
     ok = low <= influence.value <= high
     family.rows.append(Row(

@@ -125,7 +125,7 @@ def centola_2010(family: Family, effort: Effort, reach_by_size: dict[int, np.nda
         f"{effort.graphs} random 6-regular graphs per N (networkx, seeds 0–{effort.graphs - 1}), two adjacent "
         "seeds; as above",
         f"{pooled.text()} over all; " + ", ".join(f"N={n}: {m.text()}" for n, m in per_size.items())
-        + "; graphs reaching half or more: " + ", ".join(f"{c.fmt()}" for c in cascades.values()),
+        + "; graphs where it reached half or more: " + ", ".join(f"{c.fmt()} at N={n}" for n, c in cascades.items()),
         uncertainty_text([pooled]) + " (graphs)", status_of(random_ok),
         "" if random_ok else "a threshold-2 contagion crosses random long ties: exposure is no longer a share of "
         "neighbours, or thresholds are lowered somewhere",

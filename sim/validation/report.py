@@ -68,23 +68,25 @@ class Measure:
         half = CHECK_Z * spread * math.sqrt(1.0 / max(n_new, 1) + 1.0 / self.n)
         return self.value - half, self.value + half
 
-    def fmt(self, value: float | None = None, digits: int | None = None) -> str:
+    def fmt(self, value: float | None = None, digits: int | None = None, unit: bool = True) -> str:
         v = self.value if value is None else value
         d = self.digits if digits is None else digits
         if self.unit == "%":
             return f"{100 * v:.{max(d - 2, 0)}f}%"
         if self.unit == "count":
             return f"{v:,.{d}f}"
-        return f"{v:.{d}f}" + (f" {self.unit}" if self.unit else "")
+        return f"{v:.{d}f}" + (f" {self.unit}" if self.unit and unit else "")
 
     def text(self) -> str:
-        """The value with its interval: '0.083 (0.079–0.087)' or, deterministic, '0.083'."""
+        """The value with its interval: '0.083 (0.079–0.087) SD' or, deterministic, '0.083 SD'."""
         if self.deterministic or self.n < 2:
             return self.fmt()
         low, high = self.ci95()
         if self.unit == "%":  # a share's interval stays within 0-100%
             low, high = max(low, 0.0), min(high, 1.0)
-        return f"{self.fmt()} ({self.fmt(low)}–{self.fmt(high)})"
+        plain = self.unit not in ("%", "count", "")
+        interval = f"{self.fmt(unit=False)} ({self.fmt(low, unit=False)}–{self.fmt(high, unit=False)})"
+        return interval + (f" {self.unit}" if plain else "")
 
 
 @dataclass

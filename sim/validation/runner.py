@@ -27,6 +27,7 @@ def run_validation(quick: bool, workers: int | None = None,
     otherwise the replicates docs/validation.md is generated with (minutes). workers: processes for the
     model runs (default: every core; 1 runs in this process, where monkeypatches reach)."""
     e = effort(quick)
+    load = os.getloadavg()[0]  # timings mean little on a busy machine: the document says how busy it was
     start = time.perf_counter()
     jobs = all_jobs(e)
     backend = local(workers or default_workers(len(jobs)))
@@ -45,7 +46,8 @@ def run_validation(quick: bool, workers: int | None = None,
         seconds["national" if job.key.endswith(("national", "national:0")) else group] += r.seconds
     report = ValidationReport(
         families, quick=quick, replicates=replicate_text(e), seconds=time.perf_counter() - start,
-        machine=f"{os.cpu_count()} cores, {backend.workers} worker{'s' if backend.workers > 1 else ''}",
+        machine=f"{os.cpu_count()} cores, {backend.workers} worker{'s' if backend.workers > 1 else ''}, "
+                f"load average {load:.1f} at the start",
         job_seconds=dict(seconds),
     )
     return report
