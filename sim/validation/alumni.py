@@ -46,6 +46,8 @@ def london(family: Family, run: ScenarioRun, effort: Effort) -> None:
                                        unit="count", digits=0, resolution=1))
     gone = family.add(Measure.of("london.alumni_gone", final(run, "alumni_gone"), unit="count", digits=0,
                                  resolution=1))
+    in_sector = family.add(Measure.of("london.completed_in_sector",
+                                      e["completed_in_sector"] / np.maximum(e["completed"], 1), unit="%", digits=3))
     source = "literature.md 75–77 [read] (Teach First)"
     settings = f"london.yaml as shipped, {n} replicate{'s' if n > 1 else ''}, year {run.years}"
     rows = [
@@ -118,6 +120,9 @@ def london(family: Family, run: ScenarioRun, effort: Effort) -> None:
              "model": in_schools.text(), "reported": "1,000+ in middle or senior leadership"},
             {"quantity": "alumni in classrooms", "model": classroom.text(), "reported": "—"},
             {"quantity": "alumni gone for good", "model": gone.text(), "reported": "—"},
+            {"quantity": "completed alumni in education or the social sector", "model": in_sector.text(),
+             "reported": "70% in education (the source docs/model.md gives for the outside share; not in "
+                         "literature.md, so no row)"},
         ])) + "\n\n![London's alumni roles over 20 years](validation_london.png)\n\n"
     )
     family.figures["validation_london.png"] = london_figure(run)

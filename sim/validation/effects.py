@@ -61,12 +61,15 @@ def class_gain(family: Family, effort: Effort, runs: dict[str, ScenarioRun]) -> 
         f"{low[1].text()} ({low[0]}) to {high[1].text()} ({high[0]}); within the target in {len(passing)} of "
         f"{len(measured)}", uncertainty_text(gaps.values()), status_of(ok),
         "" if ok else (
-            f"below the target in {', '.join(failing)}: a fellow's class gets programme_teacher_effect (0.09) only "
-            "while the fellow practises, and the comparison classes gain peer_practice_effect (0.03) where their "
-            "teachers have taken the practice up, so the difference shrinks as a host school tips. The studies "
-            "compared with colleagues who had mostly not; if the comparison should be the same, the peer effect "
-            "(Jackson & Bruegmann's 0.02–0.04) or the fellows' lapses (lapse_rate × (1 − orientation)) are where "
-            "to look — not programme_teacher_effect, which already sits inside the range"
+            f"below in {', '.join(failing)}: " + "; ".join(
+                f"in {n} {measured[n]['others_practising'].fmt()} of the comparison teachers (in schools with "
+                f"fellows) practise and their classes gain {measured[n]['other'].fmt()} a year" for n in failing)
+            + ". programme_teacher_effect (0.09) itself is inside the range; the difference a study would measure "
+            "shrinks as colleagues take the practice up (peer_practice_effect 0.03) and as fellows lapse "
+            "(lapse_rate × (1 − orientation)). literature.md does not say how many of the studies' comparison "
+            "teachers worked in schools where the practice had spread: if few, the model's result for such a "
+            "school is a prediction, not a contradiction; if the fit matters, the peer effect or the lapses are "
+            "where to look"
         ),
     ))
     family.details += class_details(measured, effort)
