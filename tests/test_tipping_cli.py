@@ -68,6 +68,9 @@ def test_tipping_points_from_a_one_parameter_sweep(folder: Path) -> None:
     assert (folder / "sweep_scale" / "tipping" / "tipping_programme_cohort_size.png").stat().st_size > 0
     summary = json.loads((folder / "sweep_scale" / "tipping" / "summary.json").read_text())
     assert summary["uncertainty"].startswith("seed noise only")
+    knees = pd.read_csv(folder / "sweep_scale" / "tipping" / "knees.csv")
+    assert set(knees["outcome"]) <= {"practising_share", "achievement_gap"} and len(knees)
+    assert all("seed noise only" in s for s in knees["sentence"])
 
 
 def test_the_boundary_of_a_two_parameter_sweep(folder: Path) -> None:
@@ -109,6 +112,16 @@ def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> 
     assert morris.exit_code == 0, morris.output
     table = pd.read_csv(folder / "morris" / "morris.csv")
     assert set(table["parameter"]) == {"programme.cohort_size", "alumni.stages.1.roles.school_leader"}
+
+    sobol = cli("tipping", "sensitivity", "two.yaml", "--method", "sobol", "--samples", "8", "--replicates", "2",
+                "--workers", "1", "--out", "sobol", cwd=folder)
+    assert sobol.exit_code == 0, sobol.output
+    assert "Sobol" in sobol.stdout and "ST" in sobol.stdout
+    indices = pd.read_csv(folder / "sobol" / "sobol.csv")
+    assert {"S1", "ST", "S1_conf", "ST_conf", "noise_share"} <= set(indices.columns)
+    assert set(indices["outcome"]) == {"p_tipped", "tipping_metric", "tipped_year"}
+    # 8 x (2 + 2) points x 2 replicates
+    assert len(pd.read_parquet(folder / "sobol" / "runs.parquet")) == 8 * 4 * 2
 
 
 @pytest.mark.parametrize("args, message", [

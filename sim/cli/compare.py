@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sim.cli.common import SetOption, UsageError, err, out, result_folder
 from sim.cli.progress import DelayedProgress
-from sim.scenario import load_scenario, parse_overrides
+from sim.scenario import Scenario, load_scenario, parse_overrides
 
 
 def compare_command(
@@ -27,7 +27,7 @@ def compare_command(
     shared = parse_overrides(overrides)
     if years is not None:
         shared["years"] = years
-    scenarios = {}
+    scenarios: dict[str, Scenario] = {}
     for path in scenario_files:
         scenario = load_scenario(path, shared)
         name = scenario.name if scenario.name not in scenarios else f"{scenario.name}-{len(scenarios) + 1}"

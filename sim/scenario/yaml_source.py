@@ -159,7 +159,7 @@ def validate(
         raise ScenarioError(problems) from None
 
 
-def _problem(model: type[BaseModel], err: dict, source: str, lines: dict, overridden: set) -> Problem:
+def _problem(model: type[BaseModel], err: Any, source: str, lines: dict, overridden: set) -> Problem:
     loc: KeyPath = tuple(err["loc"])
     # pydantic appends the validator's name or a union branch to loc; keep only real keys
     loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
