@@ -21,8 +21,15 @@ ROLES = (
 DIMENSIONS = ("roles", "strength", "orientation", "representation", "network", "scale")
 
 
+# Whole numbers that size arrays are bounded so that no sum or product of them overflows the
+# model's 32- and 64-bit indices; whether a valid system fits in memory is sim.memory's question.
+MAX_PEOPLE = 10_000_000
+MAX_YEARS = 500
+
+
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and infinity are refused everywhere: no setting means either, and NaN passes every bound
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Disadvantage(_Section):
@@ -33,15 +40,15 @@ class Disadvantage(_Section):
 
 class SystemSection(_Section):
     districts: int = Field(10, ge=1, le=100_000)
-    district_names: list[str] = Field(default_factory=list)
+    district_names: list[str] = Field(default_factory=list, max_length=100_000)
     schools_per_district: int = Field(30, ge=1, le=100_000)
     teachers_per_school: float = Field(20.0, ge=1, le=500)
     school_size_spread: float = Field(0.3, ge=0, le=2, description="coefficient of variation")
     students_per_teacher: float = Field(20.0, gt=0, le=200)
     grades: int = Field(6, ge=1, le=15)
     disadvantage: Disadvantage = Disadvantage()
-    district_office_staff: int = Field(20, ge=1)
-    ministry_staff: int = Field(100, ge=1)
+    district_office_staff: int = Field(20, ge=1, le=MAX_PEOPLE)
+    ministry_staff: int = Field(100, ge=1, le=MAX_PEOPLE)
 
     @model_validator(mode="after")
     def _names_match(self) -> SystemSection:
@@ -62,7 +69,7 @@ class TeachersSection(_Section):
     orientation_mean: float = Field(0.40, ge=0, le=1)
     rootedness_mean: float = Field(0.50, ge=0, le=1)
     initial_practice: float = Field(0.05, ge=0, le=1)
-    novice_years: int = Field(3, ge=0)
+    novice_years: int = Field(3, ge=0, le=MAX_YEARS)
     novice_threshold_discount: float = Field(0.05, ge=0, le=1)
 
 
@@ -74,9 +81,11 @@ class CareersSection(_Section):
 
 
 class ProgrammeSection(_Section):
-    cohort_size: int = Field(60, ge=0)
-    cohorts: int = Field(8, ge=0, description="number of yearly cohorts")
-    cohort_sizes: list[int] | None = Field(None, description="explicit sizes per year; overrides the two above")
+    cohort_size: int = Field(60, ge=0, le=MAX_PEOPLE)
+    cohorts: int = Field(8, ge=0, le=MAX_YEARS, description="number of yearly cohorts")
+    cohort_sizes: list[int] | None = Field(
+        None, max_length=MAX_YEARS, description="explicit sizes per year; overrides the two above"
+    )
     commitment_years: int = Field(2, ge=1, le=10)
     attrition: float = Field(0.08, ge=0, le=1)
     practise_on_arrival: float = Field(0.9, ge=0, le=1)
@@ -87,8 +96,8 @@ class ProgrammeSection(_Section):
     @field_validator("cohort_sizes")
     @classmethod
     def _non_negative(cls, sizes: list[int] | None) -> list[int] | None:
-        if sizes is not None and any(s < 0 for s in sizes):
-            raise ValueError("cohort sizes must be zero or more")
+        if sizes is not None and any(s < 0 or s > MAX_PEOPLE for s in sizes):
+            raise ValueError(f"cohort sizes must be from 0 to {MAX_PEOPLE:,}")
         return sizes
 
     def sizes(self) -> list[int]:
@@ -97,8 +106,8 @@ class ProgrammeSection(_Section):
 
 class PlacementSection(_Section):
     districts: Literal["all", "most_disadvantaged", "random", "named"] = "all"
-    district_count: int = Field(1, ge=1)
-    district_names: list[str] = Field(default_factory=list)
+    district_count: int = Field(1, ge=1, le=100_000)
+    district_names: list[str] = Field(default_factory=list, max_length=100_000)
     clustering: float = Field(0.0, ge=0, le=1, description="0 spreads over every eligible school, 1 packs the fewest")
     school_priority: Literal["most_disadvantaged", "random"] = "most_disadvantaged"
     max_fellow_share: float = Field(0.5, gt=0, le=1, description="most of a school's posts fellows may hold")
@@ -133,7 +142,7 @@ class RoleShares(_Section):
 
 
 class CareerStage(_Section):
-    after_years: int = Field(0, ge=0, description="years since leaving the programme")
+    after_years: int = Field(0, ge=0, le=MAX_YEARS, description="years since leaving the programme")
     roles: RoleShares
 
 
@@ -156,7 +165,7 @@ def _default_stages() -> list[CareerStage]:
 
 
 class AlumniSection(_Section):
-    stages: list[CareerStage] = Field(default_factory=_default_stages, min_length=1)
+    stages: list[CareerStage] = Field(default_factory=_default_stages, min_length=1, max_length=100)
     mobility: float = Field(0.25, ge=0, le=1, description="yearly chance an alumnus re-draws a role")
     stay_in_district: float = Field(0.8, ge=0, le=1)
 
@@ -222,8 +231,8 @@ class InstitutionsSection(_Section):
 
 class PartnersSection(_Section):
     enabled: bool = True
-    initial: int = Field(0, ge=0, description="backbone organisations present at the start")
-    schools_per_partner: int = Field(5, ge=1)
+    initial: int = Field(0, ge=0, le=1_000_000, description="backbone organisations present at the start")
+    schools_per_partner: int = Field(5, ge=1, le=10_000)
 
 
 class StudentsSection(_Section):
@@ -240,7 +249,7 @@ class StudentsSection(_Section):
 
 class LeadershipIndexSection(_Section):
     scale_reference: float = Field(1 / 14, gt=0, le=1, description="member share counted as full scale")
-    network_min_ties: int = Field(2, ge=1)
+    network_min_ties: int = Field(2, ge=1, le=10_000)
     weights: dict[Literal[DIMENSIONS], float] = Field(  # type: ignore[valid-type]
         default_factory=lambda: dict.fromkeys(DIMENSIONS, 1.0)
     )
@@ -258,7 +267,7 @@ class TippingSection(_Section):
         "practising_share"
     )
     threshold: float = 0.5
-    sustained_years: int = Field(2, ge=1)
+    sustained_years: int = Field(2, ge=1, le=MAX_YEARS)
     scope: Literal["system", "programme_districts"] = "system"
 
 
@@ -267,7 +276,7 @@ class Scenario(_Section):
 
     name: str = "scenario"
     description: str = ""
-    years: int = Field(15, ge=1, le=500)
+    years: int = Field(15, ge=1, le=MAX_YEARS)
     system: SystemSection = SystemSection()
     teachers: TeachersSection = TeachersSection()
     careers: CareersSection = CareersSection()

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario import bounded_yaml
 from sim.scenario.problems import Problem, ScenarioError, closest
 
 KeyPath = tuple[str | int, ...]
@@ -22,24 +23,25 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[KeyPath, int]]:
     """Parse a YAML file with safe loading; return the data and a map from key path to line."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:  # read no more than the limit, whatever the file's size
+            raw = handle.read(bounded_yaml.MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError([Problem(source, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(source, None, "", f"cannot read file: {exc}")]) from None
+    except OSError as exc:
+        raise ScenarioError([Problem(source, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError([Problem(source, line, "", f"not UTF-8 text (byte {exc.start}: {exc.reason})")]) from None
     return parse_yaml(text, source)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ScenarioError([Problem(source, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(source, None, "", f"not valid YAML: {exc}")]) from None
+        data, node = bounded_yaml.load(text)
+    except bounded_yaml.YamlLimitError as exc:
+        raise ScenarioError([Problem(source, exc.line, exc.path, exc.message)]) from None
     lines: dict[KeyPath, int] = {}
     problems: list[Problem] = []
     if node is not None:
@@ -49,8 +51,14 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(source, 1, "", "expected a mapping of keys to values at the top", data)])
+        raise ScenarioError([Problem(source, 1, "", "expected a mapping of keys to values at the top", _shown(data))])
     return data, lines
+
+
+def _shown(value: Any) -> Any:
+    """A value short enough to quote in a message."""
+    text = repr(value)
+    return value if len(text) <= 60 else text[:57] + "..."
 
 
 def _walk(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Problem], source: str) -> None:
@@ -58,7 +66,8 @@ def _walk(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Problem], 
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = key_node.value
+            # a key written as a list or mapping is refused when the data is built; name it plainly here
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else f"<{key_node.id} key>"
             if key in seen:
                 problems.append(
                     Problem(source, key_node.start_mark.line + 1, _dotted((*path, key)), "key given twice")
@@ -84,9 +93,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not key:
         raise ScenarioError([Problem("--set", None, text, "the key path is empty")])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
+        value = bounded_yaml.load(raw)[0] if raw.strip() else ""
+    except bounded_yaml.YamlLimitError:
+        value = raw  # not YAML: taken as the plain text it is, and validated as such
     return key, value
 
 
@@ -149,14 +158,12 @@ def validate(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(model, err, source, lines, overridden) for err in exc.errors()]
+        problems = [_problem(model, err, data, source, lines, overridden) for err in exc.errors()]
         raise ScenarioError(problems) from None
 
 
-def _problem(model: type[BaseModel], err: dict, source: str, lines: dict, overridden: set) -> Problem:
-    loc: KeyPath = tuple(err["loc"])
-    # pydantic appends the validator's name or a union branch to loc; keep only real keys
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+def _problem(model: type[BaseModel], err: dict, data: Any, source: str, lines: dict, overridden: set) -> Problem:
+    loc = _real_loc(tuple(err["loc"]), data)
     path = _dotted(loc)
     from_override = any(loc[: len(o)] == o or o[: len(loc)] == loc for o in overridden)
     where = "--set" if from_override else source
@@ -170,6 +177,30 @@ def _problem(model: type[BaseModel], err: dict, source: str, lines: dict, overri
     if isinstance(value, dict | list):
         value = None
     return Problem(where, line, path, message, value)
+
+
+_ABSENT = object()
+_TYPE_NAMES = frozenset({"bool", "int", "float", "str", "list", "dict", "tuple", "none", "literal"})
+
+
+def _real_loc(loc: KeyPath, data: Any) -> KeyPath:
+    """The key path of loc in data: pydantic adds validator names and union branches ('int',
+    'function-after[...]') to it, which must not be mistaken for keys, and a key of the user's that
+    looks like one (it may contain '[') must not be dropped."""
+    kept: list[str | int] = []
+    current = data
+    for part in loc:
+        inside_dict = isinstance(current, dict) and part in current
+        if inside_dict or (isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)):
+            current = current[part]
+        elif isinstance(part, str) and ("[" in part or part.startswith("function-") or part in _TYPE_NAMES):
+            continue  # a tag pydantic added, not a key
+        elif isinstance(current, dict | list) or current is _ABSENT:
+            current = _ABSENT  # a missing key: kept, it is where the problem is
+        else:
+            continue  # below a plain value there are no keys, only a union's branches
+        kept.append(part)
+    return tuple(kept)
 
 
 def _nearest_line(loc: KeyPath, lines: dict[KeyPath, int]) -> int | None:

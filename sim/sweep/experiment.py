@@ -104,7 +104,7 @@ class Experiment(_Section):
     samples: int | None = Field(None, ge=1, le=1_000_000, description="points drawn by a sampled design")
     replicates: int = Field(1, ge=1, le=100_000)
     years: int | None = Field(None, ge=1, le=500, description="default: the scenario's")
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
 
     @field_validator("outcomes")
