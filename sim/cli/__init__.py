@@ -7,7 +7,7 @@ import sys
 import typer
 
 from sim.cli.app import app_command
-from sim.cli.common import fail_cleanly
+from sim.cli.common import cleanly, fail_cleanly
 from sim.cli.compare import compare_command
 from sim.cli.run import run_command
 from sim.cli.sweep import sweep_command
@@ -21,12 +21,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("run")(run_command)
-app.command("validate")(validate_command)
-app.command("compare")(compare_command)
-app.command("sweep")(sweep_command)
-app.command("app")(app_command)
-app.command("tipping")(tipping_command)
+app.command("run")(cleanly(run_command))
+app.command("validate")(cleanly(validate_command))
+app.command("compare")(cleanly(compare_command))
+app.command("sweep")(cleanly(sweep_command))
+app.command("app")(cleanly(app_command))
+app.command("tipping")(cleanly(tipping_command))
 
 
 def main() -> None:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import errno
+import functools
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from sim.scenario import ScenarioError
 
-# a pipe or a CI log gets lines wide enough for the summary table instead of rich's 80 columns
-out = Console(highlight=False, width=None if Console().is_terminal else 110)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# A pipe or a CI log gets lines wide enough for the summary table instead of rich's 80 columns.
+# Markup is off unless a call asks for it (markup=True, with user text escaped): names, keys and values
+# come from files anyone may have shared, and "[bold]" or "[/]" in them must print as written.
+out = Console(highlight=False, markup=False, width=None if Console().is_terminal else 110)
+err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 
 class UsageError(Exception):
@@ -25,19 +31,81 @@ def report_problems(error: ScenarioError) -> None:
         err.print(f"  {problem}", markup=False)
 
 
+# An OSError's errno: what the user can fix by choosing another place (exit 2), or what the machine
+# lacks (exit 1: a full disk, a failing device).
+_USER_FIXABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EISDIR,
+                 errno.ENAMETOOLONG, errno.EEXIST}
+
+
+def report_os_error(exc: OSError) -> int:
+    """Say what could not be read or written, without a traceback; return the exit code."""
+    where = f": {exc.filename}" if exc.filename else ""
+    what = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what += " (free some space and run the command again)"
+    err.print(f"error: {what}{where}", markup=False)
+    return 2 if exc.errno in _USER_FIXABLE else 1
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """Warnings meant for users (those with `plain = True`) as one plain line, not a code location."""
+    if getattr(category, "plain", False):
+        err.print(f"warning: {message}", markup=False)
+    else:
+        _default_show_warning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+
+_default_show_warning = warnings.showwarning
+
+
 @contextlib.contextmanager
 def fail_cleanly() -> Iterator[None]:
-    try:
-        yield
-    except ScenarioError as exc:
-        report_problems(exc)
-        raise SystemExit(2) from None
-    except UsageError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise SystemExit(2) from None
-    except KeyboardInterrupt:
-        err.print("interrupted", markup=False)
-        raise SystemExit(130) from None
+    """Known errors become a message and an exit code, never a traceback; warnings meant for users
+    become one plain line."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            yield
+        except ScenarioError as exc:
+            report_problems(exc)
+            raise SystemExit(2) from None
+        except UsageError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise SystemExit(2) from None
+        except OSError as exc:
+            raise SystemExit(report_os_error(exc)) from None
+        except KeyboardInterrupt:
+            err.print("interrupted", markup=False)
+            raise SystemExit(130) from None
+
+
+def cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The command, failing cleanly also when called in-process (Typer's CliRunner), not only from main()."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with fail_cleanly():
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+def with_years(overrides: dict[str, Any], years: int | None) -> dict[str, Any]:
+    """--years as the override it is, so the scenario is validated and saved with it."""
+    return {**overrides, "years": years} if years is not None else overrides
+
+
+def workers_for(scenario: Any, asked: int | None, runs: int, source: str, replicates: int = 1) -> int:
+    """The workers to use: as asked, if their runs fit in memory together, or by default as many as
+    fit up to one per core (sim.memory); TooBigForMemory (exit 2) if not even one run fits."""
+    from sim.memory import check_fits, fitting_workers
+    from sim.runner import default_workers
+
+    if asked:
+        check_fits(scenario, asked, replicates=replicates, source=source)
+        return asked
+    return fitting_workers(scenario, default_workers(runs), replicates=replicates, source=source)
 
 
 SetOption = typer.Option(

@@ -7,10 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sim.cli.common import SetOption, UsageError, out
+from sim.cli.common import SetOption, UsageError, out, with_years, workers_for
 from sim.cli.progress import DelayedProgress
-from sim.runner import default_workers
+from sim.folder_names import folder_name
+from sim.result_folder import check_target, result_folder
 from sim.scenario import load_scenario, parse_overrides
+from sim.scenario.schema import MAX_YEARS
 
 
 def compare_command(
@@ -18,42 +20,48 @@ def compare_command(
     overrides: list[str] = SetOption,
     replicates: int = typer.Option(20, "--replicates", min=2, help="Matched replicates per scenario."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed from which every replicate's seed derives."),
-    years: int = typer.Option(None, "--years", min=1, help="Years to simulate (default: each scenario's)."),
+    years: int = typer.Option(
+        None, "--years", min=1, max=MAX_YEARS, help="Years to simulate (default: each scenario's)."
+    ),
     out_dir: Path = typer.Option(None, "--out", help="Results folder (default: results/compare-A-B/)."),  # noqa: B008
     workers: int = typer.Option(None, "--workers", min=1, help="Processes to use (default: up to all cores)."),
 ) -> None:
     """Compare scenarios on matched seeds; report differences with 95% intervals, and an HTML report."""
     if len(scenario_files) < 2:
         raise UsageError("give at least two scenario files to compare")
-    shared = parse_overrides(overrides)
+    shared = with_years(parse_overrides(overrides), years)
     scenarios = {}
     for path in scenario_files:
         scenario = load_scenario(path, shared)
-        name = scenario.name if scenario.name not in scenarios else f"{scenario.name}-{len(scenarios) + 1}"
+        # each scenario's results go in a folder of its (safe) name, so names must differ as folders
+        name = folder_name(scenario.name, "scenario")
+        name = name if name not in scenarios else f"{name}-{len(scenarios) + 1}"
         scenarios[name] = scenario
-    directory = out_dir or Path("results") / ("compare-" + "-".join(scenarios))
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--out {directory} exists and is not a folder")
-    workers = workers or default_workers(replicates)
+    directory = out_dir or Path("results") / folder_name("compare-" + "-".join(scenarios))
+    check_target(directory)
+    workers = min(workers_for(s, workers, replicates, str(p), replicates)
+                  for s, p in zip(scenarios.values(), scenario_files, strict=True))
 
     # the model, pandas and matplotlib load here, not when the command line starts
     from sim.analysis.compare import compare, differences_frame
     from sim.report import compare_report
-    from sim.results_io import write_frames, write_parquet
+    from sim.results_io import write_frames, write_parquet, write_text
     from sim.runner import run_replicates
 
-    total = sum(replicates * (years or s.years) for s in scenarios.values())
-    yearly = {}
+    total = sum(replicates * s.years for s in scenarios.values())
+    yearly, all_frames = {}, {}
     with DelayedProgress(f"{len(scenarios)} scenarios x {replicates} replicates", total) as progress:
         for name, scenario in scenarios.items():
-            frames = run_replicates(scenario, replicates, seed, years, workers, progress.advance)
-            write_frames(frames, directory / name)
-            yearly[name] = frames["yearly"]
+            all_frames[name] = run_replicates(scenario, replicates, seed, scenario.years, workers, progress.advance)
+            yearly[name] = all_frames[name]["yearly"]
 
     differences = compare(yearly)
-    write_parquet(differences_frame(differences), directory / "differences.parquet")
-    differences_frame(differences).to_csv(directory / "differences.csv", index=False)
-    report = compare_report(yearly, differences, scenarios, directory)
+    with result_folder(directory, "compare", {"scenarios": list(scenarios), "seed": seed}) as staging:
+        for name, frames in all_frames.items():
+            write_frames(frames, staging / name)
+        write_parquet(differences_frame(differences), staging / "differences.parquet")
+        write_text(differences_frame(differences).to_csv(index=False), staging / "differences.csv")
+        report = directory / compare_report(yearly, differences, scenarios, staging).relative_to(staging)
     print_differences(differences, replicates)
     out.print(f"\nResults: {directory}/ (per-scenario Parquet, differences.parquet/.csv)")
     out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)")

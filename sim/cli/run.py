@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.common import SetOption, UsageError, out
+from sim.cli.common import SetOption, UsageError, out, with_years, workers_for
 from sim.cli.progress import DelayedProgress
-from sim.runner import default_workers
+from sim.folder_names import folder_name
+from sim.result_folder import check_target, result_folder
 from sim.scenario import Scenario, load_scenario, parse_overrides
+from sim.scenario.schema import MAX_YEARS
 
 if TYPE_CHECKING:
     from sim.analysis.summary import RunSummary
@@ -20,7 +23,9 @@ if TYPE_CHECKING:
 
 def run_command(
     scenario_file: Path = typer.Argument(None, metavar="SCENARIO", help="A scenario YAML file."),  # noqa: B008
-    years: int = typer.Option(None, "--years", min=1, help="Years to simulate (default: the scenario's)."),
+    years: int = typer.Option(
+        None, "--years", min=1, max=MAX_YEARS, help="Years to simulate (default: the scenario's)."
+    ),
     replicates: int = typer.Option(5, "--replicates", min=1, help="Independent runs with derived seeds."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed from which every replicate's seed derives."),
     overrides: list[str] = SetOption,
@@ -38,12 +43,12 @@ def run_command(
         return replay_from_sweep(from_sweep, run_id)
     if scenario_file is None:
         raise UsageError("give a SCENARIO file (or --from-sweep DIR --run ID)")
-    scenario = load_scenario(scenario_file, parse_overrides(overrides))
-    years = years or scenario.years
-    directory = out_dir or Path("results") / scenario.name
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--out {directory} exists and is not a folder")
-    workers = workers or default_workers(replicates)
+    # --years is an override like any other: validated with the file and saved in scenario.yaml
+    scenario = load_scenario(scenario_file, with_years(parse_overrides(overrides), years))
+    years = scenario.years
+    directory = out_dir or Path("results") / folder_name(scenario.name)
+    check_target(directory)
+    workers = workers_for(scenario, workers, replicates, str(scenario_file), replicates)
 
     # the model, pandas and matplotlib load here, not when the command line starts
     from sim.analysis.summary import summarise
@@ -55,10 +60,11 @@ def run_command(
         frames = run_replicates(scenario, replicates, seed, years, workers, progress.advance)
 
     summary = summarise(frames["yearly"], scenario.name, tipping_rule(scenario))
-    write_frames(frames, directory)
-    write_json({**summary.as_dict(), "seed": seed, "overrides": overrides or []}, directory / "summary.json")
-    write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False), directory / "scenario.yaml")
-    report = run_report(summary, frames["yearly"], scenario, directory)
+    with result_folder(directory, "run", {"scenario": scenario.name, "seed": seed}) as staging:
+        write_frames(frames, staging)
+        write_json({**summary.as_dict(), "seed": seed, "overrides": overrides or []}, staging / "summary.json")
+        write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False), staging / "scenario.yaml")
+        report = directory / run_report(summary, frames["yearly"], scenario, staging).relative_to(staging)
     print_summary(summary, scenario)
     out.print(f"\nResults: {directory}/ (yearly, districts, roles as Parquet; summary.json; scenario.yaml)")
     out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)")
@@ -72,7 +78,7 @@ def tipping_rule(scenario: Scenario) -> str:
 
 def print_summary(summary: RunSummary, scenario: Scenario) -> None:
     headline = scenario.description.strip().splitlines()[0] if scenario.description.strip() else ""
-    out.print(f"[bold]{scenario.name}[/]  {headline}")
+    out.print(f"[bold]{escape(scenario.name)}[/]  {escape(headline)}", markup=True)
     out.print(f"{summary.replicates} replicate(s), {summary.years} years; "
               "end values are the mean and the 5-95% range over replicates.")
     table = Table(show_edge=False)

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.common import UsageError, err, out
 from sim.cli.progress import DelayedProgress
+from sim.folder_names import folder_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,20 +50,25 @@ def sweep_command(
     ),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw PNG figures when the sweep ends."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate the experiment and show its design; run nothing."),
+    allow_huge: bool = typer.Option(
+        False, "--allow-huge", help="Run a plan of more than 10,000,000 runs (refused without it)."
+    ),
 ) -> None:
     """Vary scenario values over many replicates; results are saved as runs finish and can be resumed."""
-    from sim.sweep.plan import resolve
+    from sim.cli.plan_check import checked_plan, print_plan_estimate, sweep_workers
     from sim.sweep.store import MANIFEST
 
-    plan = resolve(experiment_file)
-    directory = out_dir or Path("results") / "sweeps" / plan.name
+    if dask and workers and dask != "local":
+        raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
+    plan = checked_plan(experiment_file, allow_huge, workers)
+    directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
+    workers = sweep_workers(plan, workers, dask)
+    print_plan_estimate(plan, workers)
     if dry_run:
         return
     if not resume and (directory / MANIFEST).exists():
         raise UsageError(f"{directory} already holds a sweep; add --resume to finish it, or choose another --out")
-    if dask and workers and dask != "local":
-        raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
 
     with _executor(dask, workers, plan.total_runs) as executor:
         out.print(f"Running on {executor.description}.")
@@ -130,8 +137,8 @@ def _executor(dask: str | None, workers: int | None, runs: int) -> Iterator[Exec
 
 def print_design(plan: Plan, directory: Path) -> None:
     values = {key: sorted({p.values[key] for p in plan.points}, key=str) for key in plan.parameters}
-    out.print(f"[bold]{plan.name}[/]: {len(plan.points)} design points ({plan.design}) x {plan.replicates} "
-              f"replicate(s) = {plan.total_runs} runs of {plan.years} years; seed {plan.seed}")
+    out.print(f"[bold]{escape(plan.name)}[/]: {len(plan.points)} design points ({plan.design}) x {plan.replicates} "
+              f"replicate(s) = {plan.total_runs:,} runs of {plan.years} years; seed {plan.seed}", markup=True)
     for key, levels in values.items():
         shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(levels)[:12])
         more = f", ... ({len(levels)} values)" if len(levels) > 12 else ""

@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.common import SetOption, UsageError, err, out
 from sim.cli.progress import DelayedProgress
+from sim.folder_names import folder_name
 from sim.results_io import write_json, write_parquet, write_text
 from sim.scenario import parse_overrides
 from sim.tipping.trials import Base, load_base
@@ -132,7 +134,8 @@ def _detect(directory: Path, along: str | None, confidence: float, out_dir: Path
     if numeric != parameters:
         raise UsageError(f"thresholds need numeric parameters; {', '.join(set(parameters) - set(numeric))} are not")
     target = _folder(out_dir, directory / "tipping")
-    out.print(f"[bold]{manifest['name']}[/]: {len(ok)} finished runs; tipped means the scenario's own rule.")
+    out.print(f"[bold]{escape(manifest['name'])}[/]: {len(ok)} finished runs; tipped means the scenario's own rule.",
+              markup=True)
     if len(parameters) == 1:
         _one_parameter(ok, parameters[0], outcomes, confidence, target, manifest["name"])
     elif len(parameters) == 2:
@@ -219,9 +222,10 @@ def _search(base: Base, key: str, low: float | None, high: float | None, toleran
     tolerance = tolerance or 0.02 * (high - low)
     trial = ModelTrial(base, key, base.balances.get(key))
     trial.scenario(low), trial.scenario(high)  # both ends must be valid scenarios before anything runs
-    target = _folder(out_dir, Path("results") / "tipping" / f"{base.name}-search-{_slug(key)}")
-    out.print(f"[bold]{base.name}[/]: searching {key} in [{low:g}, {high:g}] to within {tolerance:g} "
-              f"({confidence:.0%} interval), at most {max_runs} runs of {base.years} years; seed {seed}.")
+    target = _folder(out_dir, Path("results") / "tipping" / f"{folder_name(base.name)}-search-{_slug(key)}")
+    out.print(f"[bold]{escape(base.name)}[/]: searching {key} in [{low:g}, {high:g}] to within {tolerance:g} "
+              f"({confidence:.0%} interval), at most {max_runs} runs of {base.years} years; seed {seed}.",
+              markup=True)
     executor = local_executor(workers)
     progress = DelayedProgress(f"search {key}", max_runs, console=err)
 
@@ -278,11 +282,11 @@ def _hysteresis(base: Base, key: str, start: float, stop: float, steps: int, yea
         raise UsageError("--from and --to must differ")
     ramp = Ramp(key, [float(v) for v in np.linspace(start, stop, steps)], years_per_step,
                 base.years if burn_in is None else burn_in, base.balances.get(key))
-    target = _folder(out_dir, Path("results") / "tipping" / f"{base.name}-hysteresis-{_slug(key)}")
+    target = _folder(out_dir, Path("results") / "tipping" / f"{folder_name(base.name)}-hysteresis-{_slug(key)}")
     total = ramp.burn_in + 2 * steps * years_per_step
-    out.print(f"[bold]{base.name}[/]: {key} from {start:g} to {stop:g} and back in {steps} steps of "
+    out.print(f"[bold]{escape(base.name)}[/]: {key} from {start:g} to {stop:g} and back in {steps} steps of "
               f"{years_per_step} year(s), after {ramp.burn_in} years at {start:g} ({total} years); "
-              f"{replicates} replicate(s), seed {seed}.")
+              f"{replicates} replicate(s), seed {seed}.", markup=True)
     frame = run_hysteresis(base, ramp, replicates, seed, min(workers, replicates))
     result = analyse(frame, confidence)
     write_parquet(frame, target / "steps.parquet")
@@ -345,9 +349,9 @@ def _warning(base: Base, years: int | None, replicates: int, seed: int, workers:
 
     scenario = base.build()
     years = years or base.years
-    target = _folder(out_dir, Path("results") / "tipping" / f"{base.name}-warning")
-    out.print(f"[bold]{base.name}[/]: {replicates} replicate(s) of {years} years, seed {seed}; indicators on the "
-              "tipping metric before the year each replicate tipped.")
+    target = _folder(out_dir, Path("results") / "tipping" / f"{folder_name(base.name)}-warning")
+    out.print(f"[bold]{escape(base.name)}[/]: {replicates} replicate(s) of {years} years, seed {seed}; "
+              "indicators on the tipping metric before the year each replicate tipped.", markup=True)
     with DelayedProgress(f"{base.name}: {replicates} x {years} years", replicates * years, console=err) as progress:
         frames = run_replicates(scenario, replicates, seed, years, min(workers, replicates), progress.advance)
     runups = before_tipping(frames["yearly"], "tipping_metric")
@@ -387,10 +391,10 @@ def _sensitivity(path: Path, base: Base, trajectories: int, replicates: int, see
     factors = morris.factors(base, load_experiment(path).experiment.parameters)
     points = morris.design(factors, trajectories, seed)
     total = len(points) * replicates
-    target = _folder(out_dir, Path("results") / "tipping" / f"{base.name}-sensitivity")
-    out.print(f"[bold]{base.name}[/]: Morris screening of {len(factors)} parameters, {trajectories} trajectories = "
-              f"{len(points)} points x {replicates} replicates (same seeds at every point) = {total} runs of "
-              f"{base.years} years.")
+    target = _folder(out_dir, Path("results") / "tipping" / f"{folder_name(base.name)}-sensitivity")
+    out.print(f"[bold]{escape(base.name)}[/]: Morris screening of {len(factors)} parameters, "
+              f"{trajectories} trajectories = {len(points)} points x {replicates} replicates (same seeds at every "
+              f"point) = {total} runs of {base.years} years.", markup=True)
     with DelayedProgress("sensitivity", total, console=err) as progress:
         runs = morris.run_design(base, factors, points, replicates, local_executor(min(workers, total)),
                                  on_run=lambda: progress.advance(1))

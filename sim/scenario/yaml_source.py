@@ -101,14 +101,27 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 def value_at(data: Any, dotted: str) -> Any:
     """The value at a dotted key path (list items by index), or None where the path does not exist."""
-    for part in dotted.split("."):
-        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+    for part in str(dotted).split("."):
+        if isinstance(data, list) and _is_index(part) and int(part) < len(data):
             data = data[int(part)]
         elif isinstance(data, dict) and part in data:
             data = data[part]
         else:
             return None
     return data
+
+
+def _is_index(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
+def key_parts(dotted: str) -> list[str | int]:
+    """'alumni.stages.1.roles' -> ['alumni', 'stages', 1, 'roles'], refusing empty parts ('a..b', 'a.')."""
+    parts = str(dotted).split(".")
+    if any(not p.strip() for p in parts):
+        raise ScenarioError([Problem("--set", None, str(dotted),
+                                     "the key path has an empty part; write it like placement.clustering")])
+    return [int(p) if _is_index(p) else p for p in parts]
 
 
 def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[KeyPath]]:
@@ -118,29 +131,24 @@ def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[Ke
     result = copy.deepcopy(data)
     touched: set[KeyPath] = set()
     for dotted, value in overrides.items():
-        parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        parts = key_parts(dotted)
         target: Any = result
-        for i, part in enumerate(parts[:-1]):
-            nxt = parts[i + 1]
+        for depth, part in enumerate(parts):
+            where = _dotted(parts[:depth]) or "the top level"
+            last = depth == len(parts) - 1
             if isinstance(target, list):
                 if not isinstance(part, int) or part >= len(target):
-                    raise ScenarioError(
-                        [Problem("--set", None, dotted, f"no list item {part} (the list has {len(target)})")]
-                    )
+                    raise ScenarioError([Problem("--set", None, str(dotted),
+                                                 f"{where} is a list of {len(target)}; no item {part}")])
+            elif not isinstance(target, dict):
+                raise ScenarioError([Problem("--set", None, str(dotted),
+                                             f"{where} is a plain value ({_shown(target)!r}), with no keys inside")])
+            elif not last and target.get(part) is None:
+                target[part] = [] if isinstance(parts[depth + 1], int) else {}
+            if last:
+                target[part] = value
+            else:
                 target = target[part]
-                continue
-            if part not in target or target[part] is None:
-                target[part] = [] if isinstance(nxt, int) else {}
-            target = target[part]
-        last = parts[-1]
-        if isinstance(target, list):
-            if not isinstance(last, int) or last >= len(target):
-                raise ScenarioError([Problem("--set", None, dotted, f"no list item {last}")])
-            target[last] = value
-        elif isinstance(target, dict):
-            target[last] = value
-        else:
-            raise ScenarioError([Problem("--set", None, dotted, "cannot set a key inside a plain value")])
         touched.add(tuple(parts))
     return result, touched
 

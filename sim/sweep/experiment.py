@@ -50,8 +50,12 @@ class Steps(_Section):
             raise ValueError("more than 10,000 steps; use a larger step or a sampled design")
         return self
 
+    def count(self) -> int:
+        """How many levels, without listing them."""
+        return math.floor((self.stop - self.start) / self.step + 1e-9) + 1
+
     def levels(self) -> list[float | int]:
-        count = math.floor((self.stop - self.start) / self.step + 1e-9) + 1
+        count = self.count()
         # rounding keeps 0.1 + 0.2 from becoming 0.30000000000000004 in tables and file names
         values = [round(self.start + k * self.step, 12) for k in range(count)]
         if all(float(v).is_integer() for v in (self.start, self.step)):
@@ -82,6 +86,12 @@ class Parameter(_Section):
         if self.balance is not None and self.balance == self.key:
             raise ValueError("balance must name another key than the one varied")
         return self
+
+    def level_count(self) -> int | None:
+        """How many discrete values, without listing them; None for a continuous interval."""
+        if self.values is not None:
+            return len(self.values)
+        return self.range.count() if self.range is not None else None
 
     def levels(self) -> list[Scalar] | None:
         """The discrete values, or None for a continuous interval."""
@@ -162,6 +172,15 @@ class LoadedExperiment:
             if path[:n] in self.lines:
                 return self.lines[path[:n]]
         return None
+
+
+def is_experiment(path: str | Path) -> bool:
+    """Whether a file reads as an experiment (it names a base scenario and parameters), not a scenario."""
+    try:
+        data, _ = read_yaml(path)
+    except ScenarioError:
+        return False  # unreadable either way; loading it as a scenario reports why
+    return "parameters" in data and "scenario" in data
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.sweep.execute import Executor, Lost, RunResult, RunTask
+from sim.sweep.lock import sweep_lock
 from sim.sweep.plan import Plan, RunSpec
 from sim.sweep.store import MANIFEST, SweepStore
 
@@ -40,7 +41,22 @@ def run_sweep(
     on_start: Callable[[SweepReport], None] | None = None,
     flush_seconds: float = 5.0,
 ) -> SweepReport:
-    """Run every run of the plan not already in directory; failed runs are recorded, never fatal."""
+    """Run every run of the plan not already in directory; failed runs are recorded, never fatal.
+
+    One writer at a time: SweepLocked (exit 2) names the process already writing to directory."""
+    with sweep_lock(directory):
+        return _run_sweep(plan, directory, executor, resume, on_result, on_start, flush_seconds)
+
+
+def _run_sweep(
+    plan: Plan,
+    directory: Path,
+    executor: Executor,
+    resume: bool,
+    on_result: Callable[[RunResult | Lost], None] | None,
+    on_start: Callable[[SweepReport], None] | None,
+    flush_seconds: float,
+) -> SweepReport:
     store = SweepStore(directory, plan, flush_seconds=flush_seconds)
     # --resume on a folder that holds no sweep yet simply starts it, so scripts can always pass it
     if resume and (directory / MANIFEST).exists():

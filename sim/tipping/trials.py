@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from sim.runner import run_once
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
 from sim.scenario.yaml_source import value_at
 from sim.sweep.execute import Executor, Lost, RunTask
+from sim.sweep.experiment import is_experiment
 from sim.sweep.plan import RunSpec
 from sim.tipping.search import BatchMap
 
@@ -46,14 +46,6 @@ class Base:
 
     def value(self, key: str) -> Any:
         return value_at(self.scenario, key)
-
-
-def is_experiment(path: Path) -> bool:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return False
-    return isinstance(data, dict) and "parameters" in data and "scenario" in data
 
 
 def load_base(path: str | Path) -> Base:
