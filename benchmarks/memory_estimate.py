@@ -73,7 +73,8 @@ def main() -> None:
                               check=True)
         rows.append(json.loads(done.stdout))
     mb = 1024**2
-    print(f"| Case | Teachers | Members | Measured peak | Raw estimate | Raw / measured | Estimate | Estimate / measured |")
+    print("| Case | Teachers | Members | Measured peak | Raw estimate | Raw / measured | Estimate "
+          "| Estimate / measured |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {r['case']} | {r['posts']:,} | {r['members']:,} | {r['measured'] / mb:,.0f} MB | "

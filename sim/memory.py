@@ -191,8 +191,8 @@ def check_fits(scenario: Scenario, workers: int = 1, years: int | None = None, r
     at_once = f"{workers} runs at once need" if workers > 1 else "one run needs"
     raise TooBigForMemory([Problem(
         source or scenario.name, None, "",
-        f"{at_once} about {_size(need)} of memory (estimated from its sizes), and this machine has "
-        f"{_size(room)} available; {advice}. Set CRITICAL_MASS_SKIP_MEMORY_CHECK=1 to try anyway",
+        f"{at_once} about {describe_bytes(need)} of memory (estimated from its sizes), and this machine has "
+        f"{describe_bytes(room)} available; {advice}. Set CRITICAL_MASS_SKIP_MEMORY_CHECK=1 to try anyway",
     )])
 
 
@@ -200,7 +200,10 @@ def _skipped() -> bool:
     return bool(os.environ.get("CRITICAL_MASS_SKIP_MEMORY_CHECK"))
 
 
-def _size(n: int) -> str:
+def describe_bytes(n: int) -> str:
+    """12 MiB, 3.4 GiB, 9 PiB."""
+    if n < 1024**2:
+        return "under 1 MiB"
     if n >= 1024**5:
         return f"{n / 1024**5:,.0f} PiB"
     return f"{n / GIB:,.1f} GiB" if n >= GIB / 10 else f"{n / 1024**2:,.0f} MiB"

@@ -25,10 +25,21 @@ class UsageError(Exception):
     """A mistake in what the user asked for, reported without a traceback (exit code 2)."""
 
 
+MAX_PROBLEMS_SHOWN = 50
+
+
 def report_problems(error: ScenarioError) -> None:
     err.print(f"[bold red]error:[/] {len(error.problems)} problem(s) found", markup=True)
-    for problem in error.problems:
-        err.print(f"  {problem}", markup=False)
+    for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
+        err.print(f"  {_printable(str(problem))}", markup=False)
+    if len(error.problems) > MAX_PROBLEMS_SHOWN:
+        err.print(f"  ... and {len(error.problems) - MAX_PROBLEMS_SHOWN} more", markup=False)
+
+
+def _printable(text: str) -> str:
+    """Text any terminal can show: a file may hold lone surrogates or control characters."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 # An OSError's errno: what the user can fix by choosing another place (exit 2), or what the machine

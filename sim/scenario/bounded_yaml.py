@@ -22,8 +22,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 MAX_BYTES = 4_000_000
 # The deepest key path of a scenario is 6 levels (alumni.stages.0.roles.classroom); 50 leaves room.
 MAX_DEPTH = 50
-# Nodes after alias expansion: 100,000 district names and everything else fit with room to spare.
-MAX_NODES = 250_000
+# Values after alias expansion. A scenario holds a few hundred; a list of names for every district of
+# the biggest real school systems a few thousand. The limit keeps the worst case (parsing, then
+# checking every value) well under a second.
+MAX_NODES = 50_000
 # Digits of a whole number: a seed fits in 20; more is a typing accident or an attack on int().
 MAX_DIGITS = 30
 
@@ -45,13 +47,54 @@ def load(text: str) -> tuple[Any, Node | None]:
     root = compose(text)
     if root is None:
         return None, None
+    constructor = _Constructor()
     try:
-        return SafeConstructor().construct_document(root), root
+        return constructor.construct_document(root), root
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise YamlLimitError(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}") from None
-    except (ValueError, OverflowError, TypeError) as exc:  # a constructor meeting a value it cannot hold
-        raise YamlLimitError(None, f"not valid YAML: {exc}") from None
+        raise YamlLimitError(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}",
+                             _path_to(root, constructor.current)) from None
+    except Exception as exc:  # a constructor meeting a value it cannot read (`!!bool maybe`, `!!int x`)
+        node = constructor.current
+        line = node.start_mark.line + 1 if node is not None else None
+        raise YamlLimitError(line, f"not valid YAML: cannot read {_quoted(node)} as its tag says "
+                                   f"({type(exc).__name__}: {exc})", _path_to(root, node)) from None
+
+
+def _path_to(root: Node, target: Node | None) -> str:
+    """The dotted key path of target in the graph (each node visited once), "" if not found."""
+    stack: list[tuple[Node, tuple[str, ...]]] = [(root, ())]
+    seen: set[int] = set()
+    while stack and target is not None:
+        node, path = stack.pop()
+        if node is target:
+            return ".".join(path)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend((child, (*path, str(i))) for i, child in enumerate(node.value))
+        elif isinstance(node, MappingNode):
+            for key, value in node.value:
+                name = key.value if isinstance(key, ScalarNode) else "?"
+                stack.extend(((value, (*path, name)), (key, path)))
+    return ""
+
+
+class _Constructor(SafeConstructor):
+    """PyYAML's safe constructor, remembering the node it is building, to say where it failed."""
+
+    current: Node | None = None
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        self.current = node
+        return super().construct_object(node, deep)
+
+
+def _quoted(node: Node | None) -> str:
+    if isinstance(node, ScalarNode):
+        return f"{node.value[:40]!r} ({node.tag.rsplit(':', 1)[-1]})"
+    return "a value"
 
 
 def compose(text: str) -> Node | None:
@@ -72,6 +115,38 @@ def compose(text: str) -> Node | None:
         raise YamlLimitError(None, f"not valid YAML: {exc}", composer.where()) from None
     finally:
         loader.dispose()
+
+
+def top_level_keys(text: str) -> set[str]:
+    """The keys of a mapping document's top level, from the parser's events alone (no values are built,
+    so this is cheap whatever the file holds); empty if the text is not a YAML mapping."""
+    if len(text) > MAX_BYTES:
+        return set()
+    loader = _Loader(text)
+    keys: set[str] = set()
+    depth, is_key = 0, True  # inside the top mapping (depth 1), items alternate: key, value, key, ...
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
+                    return set()
+                depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                if depth == 0:
+                    break
+                if depth == 1:  # a list or mapping item of the top level is complete
+                    is_key = not is_key
+            elif isinstance(event, yaml.ScalarEvent | yaml.AliasEvent) and depth == 1:
+                if is_key and isinstance(event, yaml.ScalarEvent):
+                    keys.add(event.value)
+                is_key = not is_key
+    except yaml.YAMLError:
+        return set()
+    finally:
+        loader.dispose()
+    return keys
 
 
 class _Open:
@@ -134,8 +209,8 @@ class _Composer:
             else:
                 raise YamlLimitError(line, f"unexpected {type(event).__name__}")
             if self.count > MAX_NODES:
-                raise YamlLimitError(line, f"more than {MAX_NODES:,} values once aliases are expanded "
-                                           "(a file of nested aliases can grow without end)")
+                raise YamlLimitError(line, f"more than {MAX_NODES:,} values, counting what each alias repeats "
+                                           "(a scenario or experiment holds a few hundred)")
             if not self.open:
                 return node
             self._attach(node)
@@ -153,12 +228,14 @@ class _Composer:
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.loader.resolve(ScalarNode, event.value, event.implicit)
-        if tag == "tag:yaml.org,2002:int" and sum(c.isdigit() for c in event.value) > MAX_DIGITS:
-            raise YamlLimitError(line, f"a whole number of {sum(c.isdigit() for c in event.value)} digits; "
-                                       f"numbers here have at most {MAX_DIGITS}")
+        if len(event.value) > MAX_DIGITS and tag == "tag:yaml.org,2002:int":
+            digits = sum(c.isdigit() for c in event.value)
+            if digits > MAX_DIGITS:
+                raise YamlLimitError(line, f"a whole number of {digits} digits; numbers here have at most {MAX_DIGITS}")
         node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         self.count += 1
-        self._anchor(event.anchor, node, 1, line)
+        if event.anchor is not None:
+            self._anchor(event.anchor, node, 1, line)
         return node
 
     def _start(self, event: yaml.CollectionStartEvent, line: int) -> None:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.model import SYSTEM_COLUMNS
-from sim.scenario import DIMENSIONS, ROLES
+from sim.scenario import DIMENSIONS, ROLES, bounded_yaml
 from sim.scenario.problems import Problem, ScenarioError, closest
 from sim.scenario.schema import _Section
 from sim.scenario.yaml_source import KeyPath, read_yaml, validate
@@ -175,12 +175,16 @@ class LoadedExperiment:
 
 
 def is_experiment(path: str | Path) -> bool:
-    """Whether a file reads as an experiment (it names a base scenario and parameters), not a scenario."""
+    """Whether a file reads as an experiment (its top level names a base scenario and parameters).
+
+    Looks at the top-level keys only, which is cheap whatever the file holds; a file that cannot be
+    read is not an experiment, and loading it as a scenario then says why."""
     try:
-        data, _ = read_yaml(path)
-    except ScenarioError:
-        return False  # unreadable either way; loading it as a scenario reports why
-    return "parameters" in data and "scenario" in data
+        with open(path, "rb") as handle:
+            text = handle.read(bounded_yaml.MAX_BYTES + 1).decode("utf-8")
+    except (OSError, ValueError):
+        return False
+    return {"parameters", "scenario"} <= bounded_yaml.top_level_keys(text)
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
@@ -190,9 +194,13 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     data.setdefault("name", path.stem)
     experiment = validate(Experiment, data, str(path), lines)
     loaded = LoadedExperiment(experiment, path, path.read_text(encoding="utf-8"), lines)  # type: ignore[arg-type]
-    if not loaded.scenario_path.is_file():
+    try:
+        found = loaded.scenario_path.is_file()
+        why = f"base scenario file not found at {loaded.scenario_path}"
+    except (OSError, ValueError) as exc:  # a name too long for the filesystem, a NUL character
+        found, why = False, f"not a usable file name ({getattr(exc, 'strerror', None) or exc})"
+    if not found:
         raise ScenarioError([Problem(
-            str(path), loaded.line_of("scenario"), "scenario",
-            f"base scenario file not found at {loaded.scenario_path}", experiment.scenario,  # type: ignore[attr-defined]
+            str(path), loaded.line_of("scenario"), "scenario", why, experiment.scenario,  # type: ignore[attr-defined]
         )])
     return loaded
