@@ -127,23 +127,30 @@ def _set(data: Any, path: tuple, value: Any) -> Any:
     return data
 
 
+def _load(text: str) -> Any:
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # the shipped files: trusted
+
+
 def dump(data: Any, rng: random.Random) -> str:
-    flow = rng.random() < 0.2
-    return yaml.safe_dump(data, allow_unicode=rng.random() < 0.5, default_flow_style=flow, sort_keys=False,
-                          width=rng.choice([80, 10_000]))
+    options = {"allow_unicode": rng.random() < 0.5, "default_flow_style": rng.random() < 0.2, "sort_keys": False,
+               "width": rng.choice([80, 10_000])}
+    try:
+        return yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), **options)
+    except UnicodeEncodeError:  # libyaml cannot write a lone surrogate; the Python dumper escapes it
+        return yaml.dump(data, Dumper=yaml.SafeDumper, **options)
 
 
 # --- mutators: each takes the rng and a shipped file's text, returns the new content -------------------
 
 
 def replace_value(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     path = rng.choice(_paths(data)[1:])
     return dump(_set(data, path, hostile_value(rng)), rng)
 
 
 def replace_many(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     for _ in range(rng.randint(2, 6)):
         paths = _paths(data)[1:]
         if not paths:
@@ -153,7 +160,7 @@ def replace_many(rng: random.Random, text: str, kind: str) -> str:
 
 
 def add_key(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     mappings = [p for p in _paths(data) if isinstance(_get(data, p), dict)]
     target = _get(data, rng.choice(mappings))
     target[hostile_key(rng)] = hostile_value(rng) if rng.random() < 0.5 else 1
@@ -161,7 +168,7 @@ def add_key(rng: random.Random, text: str, kind: str) -> str:
 
 
 def remove_key(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     keyed = [p for p in _paths(data)[1:] if isinstance(_get(data, p[:-1]), dict)]
     path = rng.choice(keyed)
     del _get(data, path[:-1])[path[-1]]
@@ -169,7 +176,7 @@ def remove_key(rng: random.Random, text: str, kind: str) -> str:
 
 
 def wrong_type_section(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     sections = [p for p in _paths(data)[1:] if isinstance(_get(data, p), dict | list)]
     if not sections:
         return replace_value(rng, text, kind)
@@ -177,7 +184,7 @@ def wrong_type_section(rng: random.Random, text: str, kind: str) -> str:
 
 
 def nest_deeply(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     path = rng.choice(_paths(data)[1:])
     value: Any = _get(data, path)
     for _ in range(rng.choice([5, 40, 60, 200, 999, 3000])):
@@ -310,7 +317,7 @@ def documents(rng: random.Random, text: str, kind: str) -> str:
 
 
 def name_attack(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     data["name"] = rng.choice(["../../escaped", "/tmp/abs", "..", "", "x" * 5000, "a/b\\c", rng.choice(MARKUP),
                                "\x1b[31mred", random_unicode(rng), "\ud800", "con", "nul\x00"])
     return dump(data, rng)
@@ -320,7 +327,7 @@ def name_attack(rng: random.Random, text: str, kind: str) -> str:
 
 
 def hostile_range(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     params = data.setdefault("parameters", [{"key": "placement.clustering"}])
     p = params[rng.randrange(len(params))]
     for k in ("values", "between", "range"):
@@ -331,7 +338,7 @@ def hostile_range(rng: random.Random, text: str, kind: str) -> str:
 
 
 def huge_plan(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     data["parameters"] = [
         {"key": "placement.clustering", "range": {"start": 0, "stop": 1, "step": rng.choice([1e-4, 1e-3, 0.1])}},
         {"key": "programme.cohort_size", "range": {"start": 0, "stop": rng.choice([10_000, 1000, 10]), "step": 1}},
@@ -346,7 +353,7 @@ def huge_plan(rng: random.Random, text: str, kind: str) -> str:
 
 
 def hostile_sampled(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     data["design"] = rng.choice(["sobol", "latin_hypercube", "random", None, 3])
     data["samples"] = rng.choice([0, -1, 3, 2**20, 2**40, 10**6, float("nan"), "many", 1024])
     for p in data.get("parameters", []):
@@ -357,7 +364,7 @@ def hostile_sampled(rng: random.Random, text: str, kind: str) -> str:
 
 
 def hostile_key_path(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     params = data.setdefault("parameters", [{"key": "x", "values": [1]}])
     params[rng.randrange(len(params))]["key"] = rng.choice([
         "", ".", "a..b", "years.", ".years", "alumni.stages.99.roles.classroom", "alumni.stages.-1.after_years",
@@ -371,7 +378,7 @@ def hostile_key_path(rng: random.Random, text: str, kind: str) -> str:
 
 
 def hostile_base_path(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     data["scenario"] = rng.choice([
         "/dev/zero", "/dev/urandom", "/etc/passwd", "/etc/shadow", "../../../../etc/hostname", "", ".", "..",
         "/", "missing.yaml", "x" * 5000, "nul\x00.yaml", "case.yaml", 5, None, ["a"], "../experiments",
@@ -381,7 +388,7 @@ def hostile_base_path(rng: random.Random, text: str, kind: str) -> str:
 
 
 def hostile_outcomes(rng: random.Random, text: str, kind: str) -> str:
-    data = yaml.safe_load(text)
+    data = _load(text)
     data["outcomes"] = rng.choice([[], ["tipped"], ["practising_share"] * 2, ["nope"], [rng.choice(MARKUP)], "all",
                                    [1, 2], None])
     return dump(data, rng)
@@ -448,14 +455,16 @@ def workspace() -> Path:
     return folder
 
 
-def check(case: Case, folder: Path) -> Outcome:
+def check(case: Case, folder: Path, slow_seconds: float | None = SLOW_SECONDS) -> Outcome:
     """Validate the case's file in this process through the command line; judge the answer."""
     from typer.testing import CliRunner
 
     from sim.cli import app
 
     path = folder / ("experiments" if case.kind == "experiment" else "cases") / "case.yaml"
-    path.parent.mkdir(exist_ok=True)
+    if not (folder / "scenarios").exists():
+        shutil.copytree(ROOT / "scenarios", folder / "scenarios")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(case.content)
     runner = CliRunner()
     previous = signal.signal(signal.SIGALRM, _give_up)
@@ -469,18 +478,18 @@ def check(case: Case, folder: Path) -> Outcome:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     seconds = time.perf_counter() - started
-    return Outcome(case, result.exit_code, seconds, _judge(result, path, seconds), result.stderr)
+    return Outcome(case, result.exit_code, seconds, _judge(result, path, seconds, slow_seconds), result.stderr)
 
 
 _PROBLEM_LINE = re.compile(r"^  (?P<source>.+?)(?::(?P<line>\d+))?: ")
 
 
-def _judge(result: Any, path: Path, seconds: float) -> str | None:
+def _judge(result: Any, path: Path, seconds: float, slow_seconds: float | None) -> str | None:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         return f"raised {type(result.exception).__name__}: {str(result.exception)[:200]}"
     if "Traceback" in result.stdout + result.stderr:
         return "printed a traceback"
-    if seconds > SLOW_SECONDS:
+    if slow_seconds is not None and seconds > slow_seconds:
         return f"took {seconds:.2f} s"
     if result.exit_code not in (0, 2):
         return f"exit code {result.exit_code}"

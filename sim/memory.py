@@ -118,6 +118,13 @@ _REMEDY = {
 }
 
 
+# where in a scenario file each part is set
+_SECTION = {
+    "teaching posts": "system", "teacher network": "system", "schools": "system",
+    "programme members": "programme", "partner organisations": "partners", "yearly district results": "system",
+}
+
+
 def available_bytes() -> int | None:
     """Memory this process can still use: the machine's available memory, or less under a cgroup
     limit (a container, a SLURM job); None if it cannot be told."""
@@ -190,7 +197,7 @@ def check_fits(scenario: Scenario, workers: int = 1, years: int | None = None, r
         advice = f"use --workers {most}, or {advice}"
     at_once = f"{workers} runs at once need" if workers > 1 else "one run needs"
     raise TooBigForMemory([Problem(
-        source or scenario.name, None, "",
+        source or scenario.name, None, _SECTION[one.biggest()],
         f"{at_once} about {describe_bytes(need)} of memory (estimated from its sizes), and this machine has "
         f"{describe_bytes(room)} available; {advice}. Set CRITICAL_MASS_SKIP_MEMORY_CHECK=1 to try anyway",
     )])

@@ -40,6 +40,9 @@ def check_target(directory: Path) -> None:
     """Refuse a target that is a file, or a folder of other files, before any work is done."""
     if directory.exists() and not directory.is_dir():
         raise FolderInUse([Problem("--out", None, str(directory), "exists and is not a folder")])
+    existing = next((p for p in directory.parents if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise FolderInUse([Problem("--out", None, str(directory), f"{existing} is a file, not a folder")])
     if directory.is_dir() and not (directory / MARKER).exists() and any(directory.iterdir()):
         raise FolderInUse([Problem(
             "--out", None, str(directory),

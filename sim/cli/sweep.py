@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.common import UsageError, err, out
+from sim.cli.common import UsageError, err, out, report_os_error
 from sim.cli.progress import DelayedProgress
 from sim.folder_names import folder_name
 
@@ -104,6 +104,11 @@ def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_eve
     except WorkersFailed as exc:
         err.print(f"error: {exc}. Finished runs are saved; continue with --resume.", markup=False)
         raise SystemExit(1) from None
+    except OSError as exc:  # a full disk, a folder that cannot be written: what was saved stays whole
+        code = report_os_error(exc)
+        err.print(f"Every run saved before this is kept in {directory}/; once fixed, continue with:\n"
+                  f"  critical-mass sweep {source} --out {directory} --resume", markup=False)
+        raise SystemExit(code) from None
 
 
 @contextlib.contextmanager
