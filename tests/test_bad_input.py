@@ -45,7 +45,7 @@ def problems(path: Path) -> str:
         ("".join(f"{'  ' * i}k{i}:\n" for i in range(80)) + "  " * 80 + "x: 1\n", f"nested more than {MAX_DEPTH}"),
         ("years: 1" + "0" * 5000 + "\n", f"bad.yaml:1: years: a whole number of 5001 digits; numbers here have at most "
                                          f"{MAX_DIGITS}"),
-        ("years: 3\n---\nyears: 4\n", "bad.yaml:2: (top level): expected one document"),
+        ("years: 3\n---\nyears: 4\n", "bad.yaml:2: expected one document"),
         ("years: !!bool maybe\n", "bad.yaml:1: years: not valid YAML: cannot read 'maybe'"),
         ("years: !!python/object/apply:os.system ['true']\n", "not valid YAML"),
         ("? [a, b]\n: 1\n", "found unhashable key"),
@@ -65,7 +65,7 @@ def test_a_file_over_the_size_limit_is_refused_without_reading_it_all(tmp_path: 
 
 def test_bytes_that_are_not_utf8_are_located(tmp_path: Path) -> None:
     path = write(tmp_path, b"years: 3\nname: caf\xe9\n")
-    assert "bad.yaml:2: (top level): not UTF-8 text" in problems(path)
+    assert "bad.yaml:2: not UTF-8 text" in problems(path)
 
 
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])

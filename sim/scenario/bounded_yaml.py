@@ -2,11 +2,12 @@
 
 PyYAML's own composer recurses once per level of nesting, and anything that walks its result
 (construction, validation, our line map) visits an aliased collection once per alias: eight lines
-of nested aliases ("billion laughs") expand to 10^9 nodes, and `&a [*a]` to an endless loop. This
-composer builds the same node graph from the parser's events without recursion, and counts every
-node as it would be once aliases are expanded, so it stops at the first node over a limit with the
-line where that happened. libyaml's C parser produces the events when it is installed (about 20x
-faster than the pure-Python one), and itself refuses nesting deeper than 1,000 levels.
+of nested aliases ("billion laughs") expand to 10^9 nodes, and `&a [*a]` to an endless loop. So the
+parser's events are first walked once, without recursion and without building anything, counting
+every value as it would be once aliases are expanded; the walk stops at the first value over a limit
+with its line and key path. Only a text within the limits is composed and constructed. libyaml's C
+parser is used when it is installed (about 20x faster than the pure-Python one), and itself refuses
+nesting deeper than 1,000 levels.
 """
 
 from __future__ import annotations
@@ -98,177 +99,143 @@ def _quoted(node: Node | None) -> str:
 
 
 def compose(text: str) -> Node | None:
-    """The node graph of a single-document text, or None for an empty one; aliases stay shared."""
-    if len(text) > MAX_BYTES:
+    """The node graph of a single-document text, or None for an empty one; aliases stay shared.
+
+    The parser's events are first checked against the limits without building anything (cheap, so
+    a hostile file is refused in a fraction of the time its parse would take); only a text within
+    them is composed, by libyaml's composer when it is installed."""
+    if len(text) > MAX_BYTES:  # characters here; read_yaml checks the bytes before decoding
         raise YamlLimitError(None, f"the file is larger than {MAX_BYTES // 1_000_000} MB")
+    _check(text)
     loader = _Loader(text)
-    composer = _Composer(loader)
     try:
-        return composer.document()
+        return loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:  # the check has parsed it already; kept for safety
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlLimitError(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}") from None
+    finally:
+        loader.dispose()
+
+
+def _check(text: str) -> None:
+    loader = _Loader(text)
+    scan = _Scan(loader)
+    try:
+        scan.document()
     except YamlLimitError as exc:
-        raise YamlLimitError(exc.line, exc.message, composer.where()) from None
+        raise YamlLimitError(exc.line, exc.message, scan.where()) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlLimitError(mark.line + 1 if mark else None, f"not valid YAML: {exc.problem or exc}",
-                             composer.where()) from None
+                             scan.where()) from None
     except yaml.YAMLError as exc:
-        raise YamlLimitError(None, f"not valid YAML: {exc}", composer.where()) from None
+        raise YamlLimitError(None, f"not valid YAML: {exc}", scan.where()) from None
     finally:
         loader.dispose()
 
 
-def top_level_keys(text: str) -> set[str]:
-    """The keys of a mapping document's top level, from the parser's events alone (no values are built,
-    so this is cheap whatever the file holds); empty if the text is not a YAML mapping."""
-    if len(text) > MAX_BYTES:
-        return set()
-    loader = _Loader(text)
-    keys: set[str] = set()
-    depth, is_key = 0, True  # inside the top mapping (depth 1), items alternate: key, value, key, ...
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, yaml.CollectionStartEvent):
-                if depth == 0 and not isinstance(event, yaml.MappingStartEvent):
-                    return set()
-                depth += 1
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-                if depth == 0:
-                    break
-                if depth == 1:  # a list or mapping item of the top level is complete
-                    is_key = not is_key
-            elif isinstance(event, yaml.ScalarEvent | yaml.AliasEvent) and depth == 1:
-                if is_key and isinstance(event, yaml.ScalarEvent):
-                    keys.add(event.value)
-                is_key = not is_key
-    except yaml.YAMLError:
-        return set()
-    finally:
-        loader.dispose()
-    return keys
+class _Level:
+    """A collection whose end has not been reached yet, and where in it the parser is."""
 
+    __slots__ = ("anchor", "items", "key", "mapping", "start_count")
 
-class _Open:
-    """A collection whose end has not been reached yet."""
-
-    __slots__ = ("anchor", "key", "node", "start_count")
-
-    def __init__(self, node: SequenceNode | MappingNode, anchor: str | None, start_count: int) -> None:
-        self.node = node
+    def __init__(self, mapping: bool, anchor: str | None, start_count: int) -> None:
+        self.mapping = mapping
         self.anchor = anchor
         self.start_count = start_count
-        self.key: Node | None = None  # a mapping's key waiting for its value
+        self.items = 0  # complete items so far (a mapping's keys and values both count)
+        self.key: str | None = None  # a mapping's last scalar key
 
 
-class _Composer:
+class _Scan:
+    """Walks the events once, counting values as they would be with every alias expanded."""
+
     def __init__(self, loader: Any) -> None:
         self.loader = loader
-        self.anchors: dict[str, Node] = {}
-        self.sizes: dict[int, int] = {}  # id(anchored node) -> its node count with aliases expanded
+        self.sizes: dict[str, int] = {}  # anchor -> values in what it names, aliases expanded
         self.count = 0
-        self.open: list[_Open] = []
-
-    def document(self) -> Node | None:
-        events = self.loader
-        events.get_event()  # stream start
-        if events.check_event(yaml.StreamEndEvent):
-            return None
-        events.get_event()  # document start
-        root = self._node()
-        events.get_event()  # document end
-        if not events.check_event(yaml.StreamEndEvent):
-            event = events.get_event()
-            raise YamlLimitError(event.start_mark.line + 1, "expected one document, found a second ('---')")
-        return root
+        self.open: list[_Level] = []
 
     def where(self) -> str:
         """The key path of the value being read: where a problem was met."""
         parts: list[str] = []
         for level in self.open:
-            if isinstance(level.node, SequenceNode):
-                parts.append(str(len(level.node.value)))
-            elif isinstance(level.key, ScalarNode):
-                parts.append(level.key.value)
+            if not level.mapping:
+                parts.append(str(level.items))
+            elif level.items % 2 and level.key is not None:
+                parts.append(level.key)
         return ".".join(parts[:8]) + (".…" if len(parts) > 8 else "")
 
-    def _node(self) -> Node:
-        while True:
-            event = self.loader.get_event()
-            line = event.start_mark.line + 1
-            node: Node
-            if isinstance(event, yaml.AliasEvent):
-                node = self._alias(event.anchor, line)
-            elif isinstance(event, yaml.ScalarEvent):
-                node = self._scalar(event, line)
-            elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                self._start(event, line)
-                continue
-            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-                node = self._end(event)
-            else:
-                raise YamlLimitError(line, f"unexpected {type(event).__name__}")
-            if self.count > MAX_NODES:
-                raise YamlLimitError(line, f"more than {MAX_NODES:,} values, counting what each alias repeats "
-                                           "(a scenario or experiment holds a few hundred)")
-            if not self.open:
-                return node
-            self._attach(node)
+    def document(self) -> None:
+        events = self.loader
+        events.get_event()  # stream start
+        if events.check_event(yaml.StreamEndEvent):
+            return
+        events.get_event()  # document start
+        self._node()
+        events.get_event()  # document end
+        if not events.check_event(yaml.StreamEndEvent):
+            event = events.get_event()
+            raise YamlLimitError(event.start_mark.line + 1, "expected one document, found a second ('---')")
 
-    def _alias(self, anchor: str, line: int) -> Node:
-        if anchor not in self.anchors:
-            if any(o.anchor == anchor for o in self.open):
+    def _node(self) -> None:
+        get = self.loader.get_event
+        while True:
+            event = get()
+            kind = type(event)
+            scalar_key = None
+            if kind is yaml.ScalarEvent:
+                self._scalar(event)
+                scalar_key = event.value
+            elif kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+                if len(self.open) >= MAX_DEPTH:
+                    raise YamlLimitError(event.start_mark.line + 1, f"nested more than {MAX_DEPTH} levels deep")
+                self.count += 1
+                self.open.append(_Level(kind is yaml.MappingStartEvent, event.anchor, self.count))
+                continue
+            elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+                done = self.open.pop()
+                self._anchor(done.anchor, self.count - done.start_count + 1, event)
+            elif kind is yaml.AliasEvent:
+                self._alias(event)
+            else:
+                raise YamlLimitError(event.start_mark.line + 1, f"unexpected {kind.__name__}")
+            if self.count > MAX_NODES:
+                raise YamlLimitError(event.start_mark.line + 1,
+                                     f"more than {MAX_NODES:,} values, counting what each alias repeats "
+                                     "(a scenario or experiment holds a few hundred)")
+            if not self.open:
+                return
+            parent = self.open[-1]
+            if parent.mapping and parent.items % 2 == 0:
+                parent.key = scalar_key
+            parent.items += 1
+
+    def _scalar(self, event: yaml.ScalarEvent) -> None:
+        self.count += 1
+        value = event.value
+        if len(value) > MAX_DIGITS:
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = self.loader.resolve(ScalarNode, value, event.implicit)
+            digits = sum(c.isdigit() for c in value) if tag == "tag:yaml.org,2002:int" else 0
+            if digits > MAX_DIGITS:
+                raise YamlLimitError(event.start_mark.line + 1,
+                                     f"a whole number of {digits} digits; numbers here have at most {MAX_DIGITS}")
+        if event.anchor is not None:
+            self._anchor(event.anchor, 1, event)
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        anchor, line = event.anchor, event.start_mark.line + 1
+        if anchor not in self.sizes:
+            if any(level.anchor == anchor for level in self.open):
                 raise YamlLimitError(line, f"the alias *{anchor} is inside the collection it names (an endless loop)")
             raise YamlLimitError(line, f"found undefined alias *{anchor}")
-        node = self.anchors[anchor]
-        self.count += self.sizes[id(node)]
-        return node
+        self.count += self.sizes[anchor]
 
-    def _scalar(self, event: yaml.ScalarEvent, line: int) -> ScalarNode:
-        tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.loader.resolve(ScalarNode, event.value, event.implicit)
-        if len(event.value) > MAX_DIGITS and tag == "tag:yaml.org,2002:int":
-            digits = sum(c.isdigit() for c in event.value)
-            if digits > MAX_DIGITS:
-                raise YamlLimitError(line, f"a whole number of {digits} digits; numbers here have at most {MAX_DIGITS}")
-        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
-        self.count += 1
-        if event.anchor is not None:
-            self._anchor(event.anchor, node, 1, line)
-        return node
-
-    def _start(self, event: yaml.CollectionStartEvent, line: int) -> None:
-        if len(self.open) >= MAX_DEPTH:
-            raise YamlLimitError(line, f"nested more than {MAX_DEPTH} levels deep")
-        kind = SequenceNode if isinstance(event, yaml.SequenceStartEvent) else MappingNode
-        tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.loader.resolve(kind, None, event.implicit)
-        node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
-        self.count += 1
-        self.open.append(_Open(node, event.anchor, self.count))
-
-    def _end(self, event: yaml.Event) -> Node:
-        done = self.open.pop()
-        done.node.end_mark = event.end_mark
-        self._anchor(done.anchor, done.node, self.count - done.start_count + 1, event.start_mark.line + 1)
-        return done.node
-
-    def _anchor(self, anchor: str | None, node: Node, size: int, line: int) -> None:
+    def _anchor(self, anchor: str | None, size: int, event: yaml.Event) -> None:
         if anchor is None:
             return
-        if anchor in self.anchors:
-            raise YamlLimitError(line, f"the anchor &{anchor} is defined twice")
-        self.anchors[anchor] = node
-        self.sizes[id(node)] = size
-
-    def _attach(self, node: Node) -> None:
-        parent = self.open[-1]
-        if isinstance(parent.node, SequenceNode):
-            parent.node.value.append(node)
-        elif parent.key is None:
-            parent.key = node
-        else:
-            parent.node.value.append((parent.key, node))
-            parent.key = None
+        if anchor in self.sizes or any(level.anchor == anchor for level in self.open):
+            raise YamlLimitError(event.start_mark.line + 1, f"the anchor &{anchor} is defined twice")
+        self.sizes[anchor] = size

@@ -18,7 +18,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
-        text = f"{where}: {self.path or '(top level)'}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
         if self.value is not None:
             shown = repr(self.value)
             text += f" (got {shown if len(shown) <= 200 else shown[:197] + '...'})"

@@ -5,6 +5,7 @@ Shared by scenario and experiment files so both report mistakes the same way.
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from pathlib import Path
@@ -29,12 +30,37 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[KeyPath, int]]:
         raise ScenarioError([Problem(source, None, "", "file not found")]) from None
     except OSError as exc:
         raise ScenarioError([Problem(source, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    if len(raw) > bounded_yaml.MAX_BYTES:
+        limit = bounded_yaml.MAX_BYTES // 1_000_000
+        raise ScenarioError([Problem(source, None, "", f"the file is larger than {limit} MB "
+                                                       "(a scenario or experiment file is a few kB)")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioError([Problem(source, line, "", f"not UTF-8 text (byte {exc.start}: {exc.reason})")]) from None
-    return parse_yaml(text, source)
+    return _parsed_once(text, source)
+
+
+# The last file parsed, and what came of it: `validate` looks at a file's keys to tell an experiment
+# from a scenario, then loads it as one, and a file near the limits should not cost two parses.
+_last: tuple[str, str, Any] | None = None
+
+
+def _parsed_once(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
+    global _last
+    cached = _last  # one read of the shared slot: another thread may replace it meanwhile
+    if cached is None or cached[0] != source or cached[1] != text:
+        try:
+            outcome: Any = parse_yaml(text, source)
+        except ScenarioError as exc:
+            outcome = exc
+        cached = _last = (source, text, outcome)
+    outcome = cached[2]
+    if isinstance(outcome, ScenarioError):
+        raise ScenarioError(outcome.problems)
+    data, lines = outcome
+    return copy.deepcopy(data), dict(lines)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
@@ -126,8 +152,6 @@ def key_parts(dotted: str) -> list[str | int]:
 
 def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[KeyPath]]:
     """Set values by dotted key path in a deep copy of data; list items are addressed by index."""
-    import copy
-
     result = copy.deepcopy(data)
     touched: set[KeyPath] = set()
     for dotted, value in overrides.items():

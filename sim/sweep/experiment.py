@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.model import SYSTEM_COLUMNS
-from sim.scenario import DIMENSIONS, ROLES, bounded_yaml
+from sim.scenario import DIMENSIONS, ROLES
 from sim.scenario.problems import Problem, ScenarioError, closest
 from sim.scenario.schema import _Section
 from sim.scenario.yaml_source import KeyPath, read_yaml, validate
@@ -177,14 +177,12 @@ class LoadedExperiment:
 def is_experiment(path: str | Path) -> bool:
     """Whether a file reads as an experiment (its top level names a base scenario and parameters).
 
-    Looks at the top-level keys only, which is cheap whatever the file holds; a file that cannot be
-    read is not an experiment, and loading it as a scenario then says why."""
+    A file that cannot be read is not an experiment; loading it as a scenario then says why."""
     try:
-        with open(path, "rb") as handle:
-            text = handle.read(bounded_yaml.MAX_BYTES + 1).decode("utf-8")
-    except (OSError, ValueError):
+        data, _ = read_yaml(path)  # parsed once: loading it next reuses this parse
+    except ScenarioError:
         return False
-    return {"parameters", "scenario"} <= bounded_yaml.top_level_keys(text)
+    return "parameters" in data and "scenario" in data
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
