@@ -542,6 +542,7 @@ def summary(outcomes: list[Outcome]) -> dict[str, Any]:
         "slowest_case": f"{slowest.case.index} ({slowest.case.kind}, {slowest.case.mutator})",
         "median_ms": round(1000 * sorted(o.seconds for o in outcomes)[len(outcomes) // 2], 1),
         "by_mutator": dict(Counter(o.case.mutator for o in outcomes).most_common()),
+        "valid_by_mutator": dict(Counter(o.case.mutator for o in outcomes if o.exit_code == 0).most_common()),
     }
 
 
