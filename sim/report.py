@@ -85,13 +85,15 @@ def compare_report(
     differences: list[Difference],
     scenarios: dict[str, Scenario],
     directory: Path,
+    warnings: list[str] | None = None,
 ) -> Path:
     rows = "".join(
         f"<tr class=\"noise\"><td>{html.escape(d.label)}</td><td>{html.escape(d.scenario)} vs "
-        f"{html.escape(d.baseline)}</td><td colspan=\"5\">too few replicates tipped in both</td></tr>"
+        f"{html.escape(d.baseline)}</td><td colspan=\"6\">too few replicates tipped in both</td></tr>"
         if d.pairs == 0 else
         f"<tr class=\"{'noise' if d.within_noise else 'sig'}\"><td>{html.escape(d.label)}</td>"
-        f"<td>{html.escape(d.scenario)} vs {html.escape(d.baseline)}</td><td>{d.baseline_mean:.3f}</td>"
+        f"<td>{html.escape(d.scenario)} vs {html.escape(d.baseline)}</td><td>{html.escape(d.population)}</td>"
+        f"<td>{d.baseline_mean:.3f}</td>"
         f"<td>{d.scenario_mean:.3f}</td><td>{d.difference:+.3f}</td><td>{d.ci_low:+.3f} to {d.ci_high:+.3f}</td>"
         f"<td>{'within the noise' if d.within_noise else 'yes'}</td></tr>"
         for d in differences
@@ -103,9 +105,13 @@ def compare_report(
     body = (
         f"<p>{len(scenarios)} scenarios, {max(replicates)} replicates each on matched seeds (replicate <i>r</i> of "
         "every scenario uses the same seed), compared in the final year with 95% intervals on the paired "
-        "differences.</p><h2>In short</h2>"
+        "differences. The intervals include seed noise only: every scenario's assumptions are held at their "
+        "values.</p>"
+        + "".join(f"<p class=\"sig\">Note: {html.escape(w)}.</p>" for w in warnings or [])
+        + "<h2>In short</h2>"
         + "".join(f"<p>{html.escape(describe_difference(d))}</p>" for d in differences)
-        + "<h2>Differences</h2><table><tr><th>Outcome</th><th>Comparison</th><th>Baseline</th><th>Scenario</th>"
+        + "<h2>Differences</h2><table><tr><th>Outcome</th><th>Comparison</th><th>Measured over</th><th>Baseline</th>"
+        "<th>Scenario</th>"
         "<th>Difference</th><th>95% interval</th><th>Significant?</th></tr>" + rows + "</table>"
         + "<h2>Settings that differ</h2>" + settings_html
         + "<h2>Trajectories and dimensions</h2>"

@@ -1,6 +1,6 @@
 """A results folder is complete or it is not there: written aside, then swapped in whole.
 
-    with result_folder(Path("results/ancash"), "run") as staging:
+    with complete_folder(Path("results/ancash"), "run") as staging:
         write_frames(frames, staging)            # ... every file of the result
     # now results/ancash/ holds exactly this run's files, and .critical-mass.json says so
 
@@ -53,7 +53,7 @@ def check_target(directory: Path) -> None:
 
 
 @contextlib.contextmanager
-def result_folder(directory: Path, kind: str, details: dict | None = None) -> Iterator[Path]:
+def complete_folder(directory: Path, kind: str, details: dict | None = None) -> Iterator[Path]:
     """Yield a fresh staging folder; on success it replaces directory whole, on failure it is removed."""
     directory = Path(directory)
     check_target(directory)

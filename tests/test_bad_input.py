@@ -10,7 +10,7 @@ import pytest
 
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.bounded_yaml import MAX_BYTES, MAX_DEPTH, MAX_DIGITS, MAX_NODES
-from tests.conftest import SCENARIOS, invoke
+from tests.helpers import SCENARIOS, invoke
 
 TINY = "years: 3\nsystem: {districts: 2, schools_per_district: 3, teachers_per_school: 6}\n"
 BOMB = "\n".join(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim import Scenario
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def _leaf_keys(data: dict, prefix: str = "") -> list[str]:

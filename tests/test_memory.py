@@ -8,7 +8,7 @@ import pytest
 
 from sim import Scenario
 from sim.memory import BYTES, GIB, TooBigForMemory, check_fits, estimate, fitting_workers, needed, sizes
-from tests.conftest import SCENARIOS, invoke
+from tests.helpers import SCENARIOS, invoke
 
 LARGEST = {"system": {"districts": 100_000, "schools_per_district": 100_000, "teachers_per_school": 500}}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 from nbclient import NotebookClient
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_the_quick_start_notebook_runs_in_a_jupyter_kernel() -> None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sim.folder_names import MAX_BYTES, folder_name
 from sim.result_folder import MARKER, FolderInUse, result_folder
 from sim.results_io import atomic_write, write_text
-from tests.conftest import invoke
+from tests.helpers import invoke
 
 TINY = "years: 3\nsystem: {districts: 2, schools_per_district: 3, teachers_per_school: 6}\n"
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim import Scenario, ScenarioError
+from sim.jobs import Job, Run
+from sim.parallel.processes import InProcess, LocalProcesses
 from sim.runner import derive_seed, run_once
-from sim.sweep import InProcess, LocalProcesses, read_manifest, read_runs, read_series, resolve, run_sweep
-from sim.sweep.execute import Lost, RunResult, RunTask
+from sim.sweep import read_manifest, read_runs, read_series, resolve, run_sweep
 from sim.sweep.experiment import OUTCOME_COLUMNS
 from sim.sweep.store import RUNS, SERIES
 
@@ -166,14 +166,16 @@ def test_sampled_designs_are_seeded_and_cover_each_slice(tmp_path: Path, design:
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.sweep.execute as execute
+    import sim.jobs as jobs
 
-    def flaky(scenario: Scenario, seed: int, years: int | None = None) -> dict[str, pd.DataFrame]:
-        if scenario.placement.clustering == 0.5:
+    original = jobs._run_batch
+
+    def flaky(job: Job, runs: list[Run]):
+        if any(job.scenarios[r.point].placement.clustering == 0.5 for r in runs):
             raise FloatingPointError("the model diverged")
-        return run_once(scenario, seed, years)
+        return original(job, runs)
 
-    monkeypatch.setattr(execute, "run_once", flaky)
+    monkeypatch.setattr(jobs, "_run_batch", flaky)
     plan = resolve(write_experiment(tmp_path))
     report = run_sweep(plan, tmp_path / "out", InProcess())
     assert (report.completed, report.failed, report.missing) == (12, 6, 0)
@@ -184,21 +186,31 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeyp
     assert failed["practising_share"].isna().all()
     assert (runs.loc[runs["status"] == "ok", "error"].isna()).all()
     assert set(read_series(tmp_path / "out")["run_id"]) == set(runs.loc[runs["status"] == "ok", "run_id"])
+    # a failing system does not lose its batch-mates: the runs beside it in a batch are as if run alone
+    pd.testing.assert_frame_equal(
+        comparable(tmp_path / "out")[0].query("status == 'ok'").reset_index(drop=True),
+        _whole(plan, tmp_path).query("status == 'ok' and `placement.clustering` != 0.5").reset_index(drop=True))
+
+
+def _whole(plan, tmp_path: Path) -> pd.DataFrame:
+    run_sweep(plan, tmp_path / "whole", InProcess())
+    return comparable(tmp_path / "whole")[0]
 
 
 class StopAfter:
-    """An executor that dies (as Ctrl-C would) after some results."""
+    """A backend that dies (as Ctrl-C would) after some batches."""
 
     description = "stops early"
+    workers = 1
 
-    def __init__(self, results: int) -> None:
-        self.results = results
+    def __init__(self, batches: int) -> None:
+        self.batches = batches
 
-    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]:
-        for n, result in enumerate(InProcess().map_unordered(tasks)):
-            if n == self.results:
+    def map_unordered(self, fn, jobs):
+        for n, done in enumerate(InProcess().map_unordered(fn, jobs)):
+            if n == self.batches:
                 raise KeyboardInterrupt
-            yield result
+            yield done
 
 
 def test_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
@@ -206,7 +218,7 @@ def test_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
     run_sweep(plan, tmp_path / "whole", InProcess())
 
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(plan, tmp_path / "cut", StopAfter(7), flush_seconds=3600)
+        run_sweep(plan, tmp_path / "cut", StopAfter(7), flush_seconds=3600, runs_per_batch=1)
     assert len(read_runs(tmp_path / "cut")) == 7, "finished runs are saved on the way out"
     # debris of a crash mid-write: a temp file and a series part whose runs part never landed
     (tmp_path / "cut" / RUNS / ".part-x.parquet.123.tmp").write_bytes(b"half")
@@ -230,7 +242,7 @@ def test_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
 def test_resume_refuses_a_changed_experiment(tmp_path: Path) -> None:
     path = write_experiment(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(resolve(path), tmp_path / "out", StopAfter(2))
+        run_sweep(resolve(path), tmp_path / "out", StopAfter(2), runs_per_batch=1)
     write_experiment(tmp_path, TINY_EXPERIMENT.replace("seed: 7", "seed: 8"))
     with pytest.raises(ScenarioError, match="cannot resume"):
         run_sweep(resolve(path), tmp_path / "out", InProcess(), resume=True)
@@ -241,14 +253,14 @@ def test_resume_refuses_a_changed_experiment(tmp_path: Path) -> None:
 def test_results_are_identical_across_executors_and_worker_counts(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
-    from sim.sweep import DaskCluster
+    from sim.parallel.dask import DaskBackend
 
     plan = resolve(write_experiment(tmp_path))
     run_sweep(plan, tmp_path / "one", InProcess())
     run_sweep(plan, tmp_path / "two", LocalProcesses(2))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        report = run_sweep(plan, tmp_path / "dask", DaskCluster(client))
+        report = run_sweep(plan, tmp_path / "dask", DaskBackend(client))
     assert report.completed == 18
     one = comparable(tmp_path / "one")
     for other in ("two", "dask"):
@@ -262,18 +274,18 @@ def test_results_are_identical_across_executors_and_worker_counts(tmp_path: Path
 def test_failures_on_dask_are_recorded_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from distributed import Client, LocalCluster
 
-    import sim.sweep.execute as execute
-    from sim.sweep import DaskCluster
+    import sim.jobs as jobs
+    from sim.parallel.dask import DaskBackend
 
-    def broken(scenario: Scenario, seed: int, years: int | None = None) -> dict[str, pd.DataFrame]:
+    def broken(job: Job, runs: list[Run]):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(execute, "run_once", broken)  # the cluster's workers are threads of this process
+    monkeypatch.setattr(jobs, "_run_batch", broken)  # the cluster's workers are threads of this process
     text = TINY_EXPERIMENT.replace("values: [0.0, 0.5, 1.0]", "values: [0.0]")
     plan = resolve(write_experiment(tmp_path, text))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        report = run_sweep(plan, tmp_path / "out", DaskCluster(client))
+        report = run_sweep(plan, tmp_path / "out", DaskBackend(client))
     assert (report.completed, report.failed) == (0, 6)
     assert (read_runs(tmp_path / "out")["error"].str.startswith("RuntimeError: boom")).all()
 
@@ -300,7 +312,7 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(t
     plan = resolve(write_experiment(tmp_path))
     killed: list[int] = []
 
-    def kill_a_worker(result: RunResult | Lost) -> None:
+    def kill_a_worker(result: object) -> None:
         if killed:
             return
         # the pool's workers are forked by the forkserver, a child of this process
@@ -319,7 +331,7 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(t
         return pools[-1]
 
     executor._pool = counted_pool  # type: ignore[method-assign]
-    report = run_sweep(plan, tmp_path / "out", executor, on_result=kill_a_worker)
+    report = run_sweep(plan, tmp_path / "out", executor, on_result=kill_a_worker, runs_per_batch=2)
     assert killed, "a worker process was found and killed"
     assert len(pools) == 2, "the broken pool was replaced"
     assert (report.completed, report.missing, report.lost) == (18, 0, [])

@@ -24,7 +24,7 @@ from sim.sweep.heal import DAMAGED, DamagedParts
 from sim.sweep.lock import LOCK, SweepLocked, sweep_lock
 from sim.sweep.size import plan_size
 from sim.sweep.store import RUNS, SERIES
-from tests.conftest import invoke
+from tests.helpers import invoke
 from tests.test_result_folders import small_tmpfs  # noqa: F401 -- a fixture
 from tests.test_sweep import comparable, write_experiment
 

@@ -4,29 +4,27 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
 from sim.cli.app import app_command
-from sim.cli.common import cleanly, fail_cleanly
+from sim.cli.common import CleanTyper, fail_cleanly
 from sim.cli.compare import compare_command
 from sim.cli.run import run_command
 from sim.cli.sweep import sweep_command
-from sim.cli.tipping import tipping_command
+from sim.cli.tipping import tipping_app
 from sim.cli.validate import validate_command
 
-app = typer.Typer(
+app = CleanTyper(
     name="critical-mass",
     help="Simulate how collective leadership spreads through a school system and where it tips outcomes.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("run")(cleanly(run_command))
-app.command("validate")(cleanly(validate_command))
-app.command("compare")(cleanly(compare_command))
-app.command("sweep")(cleanly(sweep_command))
-app.command("app")(cleanly(app_command))
-app.command("tipping")(cleanly(tipping_command))
+app.command("run")(run_command)
+app.command("validate")(validate_command)
+app.command("compare")(compare_command)
+app.command("sweep")(sweep_command)
+app.command("app")(app_command)
+app.add_typer(tipping_app, name="tipping")
 
 
 def main() -> None:

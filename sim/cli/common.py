@@ -7,10 +7,12 @@ import errno
 import functools
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from sim.scenario import ScenarioError
 
@@ -23,6 +25,11 @@ err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 class UsageError(Exception):
     """A mistake in what the user asked for, reported without a traceback (exit code 2)."""
+
+
+def bold(text: str) -> Text:
+    """User text (a name from a file) in bold, printed as written whatever brackets it holds."""
+    return Text(str(text), style="bold")
 
 
 MAX_PROBLEMS_SHOWN = 50
@@ -60,58 +67,72 @@ def report_os_error(exc: OSError) -> int:
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: object = None, line: str | None = None) -> None:
-    """Warnings meant for users (those with `plain = True`) as one plain line, not a code location."""
-    if getattr(category, "plain", False):
+    """Warnings meant for users (a renamed scenario key, damaged sweep parts: any with `plain = True`) as
+    one plain line; others as Python shows them."""
+    from sim.scenario.renames import RenamedKey
+
+    if issubclass(category, RenamedKey) or getattr(category, "plain", False):
         err.print(f"warning: {message}", markup=False)
     else:
-        _default_show_warning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+        _python_showwarning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
 
 
-_default_show_warning = warnings.showwarning
+_python_showwarning = warnings.showwarning
 
 
 @contextlib.contextmanager
 def fail_cleanly() -> Iterator[None]:
-    """Known errors become a message and an exit code, never a traceback; warnings meant for users
-    become one plain line."""
-    with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
-        try:
-            yield
-        except ScenarioError as exc:
-            report_problems(exc)
-            raise SystemExit(2) from None
-        except UsageError as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise SystemExit(2) from None
-        except OSError as exc:
-            raise SystemExit(report_os_error(exc)) from None
-        except KeyboardInterrupt:
-            err.print("interrupted", markup=False)
-            raise SystemExit(130) from None
+    warnings.showwarning = _show_warning
+    try:
+        yield
+    except ScenarioError as exc:
+        report_problems(exc)
+        raise SystemExit(2) from None
+    except UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise SystemExit(2) from None
+    except OSError as exc:  # a full disk, a folder that cannot be written: said plainly, exit 1 or 2
+        raise SystemExit(report_os_error(exc)) from None
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        raise SystemExit(130) from None
 
 
-def cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The command, failing cleanly also when called in-process (Typer's CliRunner), not only from main()."""
+class CleanTyper(typer.Typer):
+    """A Typer app whose every command reports known errors cleanly (exit 2), even when invoked in-process
+    (a test's CliRunner, a notebook) rather than through `main`."""
 
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with fail_cleanly():
-            return command(*args, **kwargs)
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        register = super().command(*args, **kwargs)
 
-    return wrapper
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(fn)
+            def cleanly(*a: Any, **k: Any) -> Any:
+                with fail_cleanly():
+                    return fn(*a, **k)
+
+            register(cleanly)
+            return fn
+
+        return decorator
 
 
-def with_years(overrides: dict[str, Any], years: int | None) -> dict[str, Any]:
-    """--years as the override it is, so the scenario is validated and saved with it."""
-    return {**overrides, "years": years} if years is not None else overrides
+def result_folder(out_dir: Path | None, parent: Path, name: str) -> Path:
+    """--out as given, or parent/<name made safe as a folder name>; refuses a path that is a file, under a
+    file, or a folder of other files (sim.result_folder.check_target)."""
+    from sim.folder_names import folder_name
+    from sim.result_folder import check_target
+
+    directory = out_dir or parent / folder_name(name)
+    check_target(directory)
+    return directory
 
 
 def workers_for(scenario: Any, asked: int | None, runs: int, source: str, replicates: int = 1) -> int:
     """The workers to use: as asked, if their runs fit in memory together, or by default as many as
     fit up to one per core (sim.memory); TooBigForMemory (exit 2) if not even one run fits."""
     from sim.memory import check_fits, fitting_workers
-    from sim.runner import default_workers
+    from sim.parallel import default_workers
 
     if asked:
         check_fits(scenario, asked, replicates=replicates, source=source)

@@ -7,10 +7,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sim.cli.common import SetOption, UsageError, out, with_years, workers_for
+from sim.cli.common import SetOption, UsageError, err, out, result_folder, workers_for
 from sim.cli.progress import DelayedProgress
 from sim.folder_names import folder_name
-from sim.result_folder import check_target, result_folder
+from sim.result_folder import complete_folder
 from sim.scenario import load_scenario, parse_overrides
 from sim.scenario.schema import MAX_YEARS
 
@@ -29,57 +29,45 @@ def compare_command(
     """Compare scenarios on matched seeds; report differences with 95% intervals, and an HTML report."""
     if len(scenario_files) < 2:
         raise UsageError("give at least two scenario files to compare")
-    shared = with_years(parse_overrides(overrides), years)
+    shared = parse_overrides(overrides)
+    if years is not None:
+        shared["years"] = years
     scenarios = {}
     for path in scenario_files:
         scenario = load_scenario(path, shared)
-        # each scenario's results go in a folder of its (safe) name, so names must differ as folders
+        # each scenario's results go in a folder of its name, so the name must be safe and distinct as a folder
         name = folder_name(scenario.name, "scenario")
         name = name if name not in scenarios else f"{name}-{len(scenarios) + 1}"
         scenarios[name] = scenario
-    directory = out_dir or Path("results") / folder_name("compare-" + "-".join(scenarios))
-    check_target(directory)
-    workers = min(workers_for(s, workers, replicates, str(p), replicates)
+    directory = result_folder(out_dir, Path("results"), "compare-" + "-".join(scenarios))
+    workers = min(workers_for(s, workers, replicates, str(p), replicates)  # every scenario fits in memory
                   for s, p in zip(scenarios.values(), scenario_files, strict=True))
 
-    # the model, pandas and matplotlib load here, not when the command line starts
-    from sim.analysis.compare import compare, differences_frame
-    from sim.report import compare_report
-    from sim.results_io import write_frames, write_parquet, write_text
-    from sim.runner import run_replicates
+    from sim.analysis.comparison import compare_scenarios  # the model and pandas load here
 
-    total = sum(replicates * s.years for s in scenarios.values())
-    yearly, all_frames = {}, {}
+    total = replicates * sum(s.years for s in scenarios.values())
     with DelayedProgress(f"{len(scenarios)} scenarios x {replicates} replicates", total) as progress:
-        for name, scenario in scenarios.items():
-            all_frames[name] = run_replicates(scenario, replicates, seed, scenario.years, workers, progress.advance)
-            yearly[name] = all_frames[name]["yearly"]
-
-    differences = compare(yearly)
-    with result_folder(directory, "compare", {"scenarios": list(scenarios), "seed": seed}) as staging:
-        for name, frames in all_frames.items():
-            write_frames(frames, staging / name)
-        write_parquet(differences_frame(differences), staging / "differences.parquet")
-        write_text(differences_frame(differences).to_csv(index=False), staging / "differences.csv")
-        report = directory / compare_report(yearly, differences, scenarios, staging).relative_to(staging)
-    print_differences(differences, replicates)
-    out.print(f"\nResults: {directory}/ (per-scenario Parquet, differences.parquet/.csv)")
-    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)")
+        result = compare_scenarios(scenarios, replicates, seed, years, workers, progress.advance)
+    with complete_folder(directory, "compare", {"scenarios": list(scenarios), "seed": seed}) as staging:
+        report = directory / result.write(staging).relative_to(staging)
+    for warning in result.warnings:
+        err.print(f"note: {warning}.", markup=False)
+    print_differences(result.differences, replicates)
+    for sentence in result.sentences():
+        out.print("- " + sentence, markup=False)
+    out.print(f"\nResults: {directory}/ (per-scenario Parquet, differences.parquet/.csv)", markup=False)
+    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)", markup=False)
 
 
 def print_differences(differences: list, replicates: int) -> None:
-    from sim.analysis.narrative import describe_difference
-
-    out.print(f"Differences in the final year, {replicates} matched replicates, 95% intervals:")
+    out.print(f"Differences in the final year, {replicates} matched replicates, 95% intervals (seed noise only):")
     table = Table(show_edge=False)
-    for column in ("Outcome", "Comparison", "Difference", "95% interval", "Significant?"):
-        table.add_column(column, justify="left" if column in ("Outcome", "Comparison") else "right")
+    for column in ("Outcome", "Comparison", "Measured over", "Difference", "95% interval", "Significant?"):
+        table.add_column(column, justify="left" if column in ("Outcome", "Comparison", "Measured over") else "right")
     for d in differences:
         if d.pairs == 0:
-            table.add_row(d.label, f"{d.scenario} vs {d.baseline}", "n/a", "n/a", "too few tipped")
+            table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, "n/a", "n/a", "too few tipped")
             continue
-        table.add_row(d.label, f"{d.scenario} vs {d.baseline}", f"{d.difference:+.3f}",
+        table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, f"{d.difference:+.3f}",
                       f"{d.ci_low:+.3f} to {d.ci_high:+.3f}", "within the noise" if d.within_noise else "yes")
     out.print(table)
-    for d in differences:
-        out.print("- " + describe_difference(d))

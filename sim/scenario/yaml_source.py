@@ -152,9 +152,15 @@ def key_parts(dotted: str) -> list[str | int]:
 
 def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[KeyPath]]:
     """Set values by dotted key path in a deep copy of data; list items are addressed by index."""
+    from sim.scenario.renames import new_name, warn_renamed
+
     result = copy.deepcopy(data)
     touched: set[KeyPath] = set()
     for dotted, value in overrides.items():
+        renamed = new_name(str(dotted))
+        if renamed is not None:
+            warn_renamed("--set", dotted, renamed)
+            dotted = renamed
         parts = key_parts(dotted)
         target: Any = result
         for depth, part in enumerate(parts):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.model import SYSTEM_COLUMNS
+from sim.engine.observe import SYSTEM_COLUMNS
 from sim.scenario import DIMENSIONS, ROLES
 from sim.scenario.problems import Problem, ScenarioError, closest
 from sim.scenario.schema import _Section

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sim
+from sim.jobs import Run
 from sim.runner import derive_seed
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
@@ -27,14 +28,6 @@ from sim.sweep.experiment import LoadedExperiment, Scalar
 from sim.sweep.size import MAX_RUNS, check_size
 
 MAX_POINTS_REPORTED = 5
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    run_id: str
-    point: int
-    replicate: int
-    seed: int
 
 
 @dataclass(frozen=True)
@@ -71,18 +64,18 @@ class Plan:
     def total_runs(self) -> int:
         return len(self.points) * self.replicates
 
-    def runs(self) -> Iterator[RunSpec]:
+    def runs(self) -> Iterator[Run]:
         for point in self.points:
             for replicate in range(self.replicates):
-                yield RunSpec(self.run_id(point.index, replicate), point.index, replicate,
-                              derive_seed(self.seed, point.index, replicate))
+                seed = derive_seed(self.seed, point.index, replicate)
+                yield Run(self.run_id(point.index, replicate), point.index, seed, replicate)
 
     def run_id(self, point: int, replicate: int) -> str:
         # zero-padded so that run ids sort in run order as plain text too
         p, r = len(str(max(len(self.points) - 1, 0))), len(str(max(self.replicates - 1, 0)))
         return f"p{point:0{max(p, 3)}d}-r{replicate:0{max(r, 2)}d}"
 
-    def find_run(self, text: str) -> RunSpec:
+    def find_run(self, text: str) -> Run:
         """The run named by an id such as p012-r03 (padding optional)."""
         match = re.fullmatch(r"p(\d+)-r(\d+)", text.strip())
         if not match:
@@ -93,7 +86,7 @@ class Plan:
                 "--run", None, text,
                 f"no such run: the sweep has points 0-{len(self.points) - 1} and replicates 0-{self.replicates - 1}",
             )])
-        return RunSpec(self.run_id(point, replicate), point, replicate, derive_seed(self.seed, point, replicate))
+        return Run(self.run_id(point, replicate), point, derive_seed(self.seed, point, replicate), replicate)
 
     @cached_property
     def parameter_types(self) -> dict[str, str]:
@@ -124,7 +117,8 @@ class Plan:
             "parameter_types": self.parameter_types,
             "base_scenario": self.base,
             "points": [{"point_id": p.index, "values": p.values, "overrides": p.overrides} for p in self.points],
-            "runs": [r.__dict__ for r in self.runs()],
+            "runs": [{"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed}
+                     for r in self.runs()],
         }
 
     @classmethod

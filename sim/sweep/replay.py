@@ -8,15 +8,16 @@ from typing import Any
 
 import pandas as pd
 
+from sim.jobs import Run
 from sim.runner import Frames, run_once
 from sim.scenario import Scenario
-from sim.sweep.plan import Plan, RunSpec
+from sim.sweep.plan import Plan
 from sim.sweep.store import read_manifest, read_runs
 
 
 @dataclass
 class Replay:
-    spec: RunSpec
+    spec: Run
     scenario: Scenario
     years: int
     overrides: dict[str, Any]

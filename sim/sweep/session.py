@@ -1,15 +1,16 @@
-"""One sitting of a sweep: run what is missing, save it as it finishes, account for every run."""
+"""One sitting of a sweep: run what is missing as batches, save each batch as it finishes, account for every run."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.sweep.execute import Executor, Lost, RunResult, RunTask
+from sim.jobs import DEFAULT_MEMORY_BUDGET, JobResult, batch_size, make_jobs, run_job
+from sim.parallel import Backend, Lost
 from sim.sweep.lock import sweep_lock
-from sim.sweep.plan import Plan, RunSpec
+from sim.sweep.plan import Plan
 from sim.sweep.store import MANIFEST, SweepStore
 
 
@@ -22,6 +23,7 @@ class SweepReport:
     lost: list[Lost] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    batch_size: int = 0
 
     @property
     def finished(self) -> int:
@@ -35,27 +37,30 @@ class SweepReport:
 def run_sweep(
     plan: Plan,
     directory: Path,
-    executor: Executor,
+    backend: Backend,
     resume: bool = False,
-    on_result: Callable[[RunResult | Lost], None] | None = None,
+    on_result: Callable[[JobResult | Lost], None] | None = None,
     on_start: Callable[[SweepReport], None] | None = None,
     flush_seconds: float = 5.0,
+    runs_per_batch: int | None = None,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
 ) -> SweepReport:
     """Run every run of the plan not already in directory; failed runs are recorded, never fatal.
 
-    One writer at a time: SweepLocked (exit 2) names the process already writing to directory."""
+    Runs go out as batches (sim.jobs) of `runs_per_batch` systems, by default as many as the memory
+    budget allows per worker; each finished batch is written to the store at once (at most
+    `flush_seconds` of finished work is ever unsaved). One writer at a time: SweepLocked (exit 2)
+    names the process already writing to directory (sim/sweep/lock.py).
+    """
     with sweep_lock(directory):
-        return _run_sweep(plan, directory, executor, resume, on_result, on_start, flush_seconds)
+        return _run_sweep(plan, directory, backend, resume, on_result, on_start, flush_seconds, runs_per_batch,
+                          memory_budget)
 
 
 def _run_sweep(
-    plan: Plan,
-    directory: Path,
-    executor: Executor,
-    resume: bool,
-    on_result: Callable[[RunResult | Lost], None] | None,
-    on_start: Callable[[SweepReport], None] | None,
-    flush_seconds: float,
+    plan: Plan, directory: Path, backend: Backend, resume: bool,
+    on_result: Callable[[JobResult | Lost], None] | None, on_start: Callable[[SweepReport], None] | None,
+    flush_seconds: float, runs_per_batch: int | None, memory_budget: int,
 ) -> SweepReport:
     store = SweepStore(directory, plan, flush_seconds=flush_seconds)
     # --resume on a folder that holds no sweep yet simply starts it, so scripts can always pass it
@@ -64,23 +69,29 @@ def _run_sweep(
     else:
         store.create()
         done = set()
-    todo = [spec for spec in plan.runs() if spec.run_id not in done]
-    report = SweepReport(total=plan.total_runs, skipped=plan.total_runs - len(todo))
-    store.start_session(executor.description, getattr(executor, "workers", 1), len(todo))
+    todo = [run for run in plan.runs() if run.run_id not in done]
+    size = runs_per_batch or batch_size([plan.scenario(p.index) for p in plan.points], plan.years,
+                                        len(todo), backend.workers, memory_budget)
+    report = SweepReport(total=plan.total_runs, skipped=plan.total_runs - len(todo), batch_size=size)
+    store.start_session(backend.description, backend.workers, len(todo), size)
     if on_start:
         on_start(report)
+    scenarios = {p.index: plan.scenario(p.index) for p in plan.points}
+    jobs = make_jobs(scenarios, todo, plan.years, size, keep="series", outcomes=plan.outcomes)
     started = time.perf_counter()
     status = "interrupted"
     try:
-        for result in executor.map_unordered(_tasks(plan, todo)):
-            if isinstance(result, Lost):
-                report.lost.append(result)
-            else:
-                store.add(result)
-                if result.status == "ok":
-                    report.completed += 1
-                else:
-                    report.failed += 1
+        for outcome in backend.map_unordered(run_job, jobs):
+            if isinstance(outcome, Lost):
+                report.lost.append(outcome)
+                if on_result:
+                    on_result(outcome)
+                continue
+            result: JobResult = outcome.value
+            store.add(result)
+            failed = len(result.failed)
+            report.failed += failed
+            report.completed += len(result.runs) - failed
             if on_result:
                 on_result(result)
         status = "complete" if not report.lost else "incomplete"
@@ -92,11 +103,6 @@ def _run_sweep(
         # whatever stopped us, what has finished is saved before we go
         store.flush()
         report.seconds = time.perf_counter() - started
-        store.end_session(report.completed, report.failed, len(report.lost), report.seconds, status)
+        lost_runs = sum(len(lost.job.runs) for lost in report.lost)
+        store.end_session(report.completed, report.failed, lost_runs, report.seconds, status)
     return report
-
-
-def _tasks(plan: Plan, specs: list[RunSpec]) -> Iterator[RunTask]:
-    outcomes = tuple(plan.outcomes)
-    for spec in specs:
-        yield RunTask(spec, plan.scenario(spec.point), plan.years, outcomes)
