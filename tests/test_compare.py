@@ -1,4 +1,4 @@
-"""What-if comparisons and reports: matched seeds, one population, honest intervals, a report that carries the numbers."""
+"""What-if comparisons and reports: matched seeds, one population, honest intervals, the numbers in the report."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_every_scenario_is_measured_over_the_same_population() -> None:
                  "tipping.scope": "programme_districts"})
     b = a.with_overrides({"placement.district_names": ["D2"]})
     result = compare_scenarios({"in_d1": a, "in_d2": b}, replicates=3, seed=1)
-    tipping = [d for d in result.differences if d.outcome == "tipped_by_horizon"][0]
+    tipping = next(d for d in result.differences if d.outcome == "tipped_by_horizon")
     assert tipping.population == "2 programme districts"
     assert any("D1, D2" in w and "same population in every scenario" in w for w in result.warnings)
     assert {d.population for d in result.differences if d.outcome == "mean_achievement"} == {"whole system"}

@@ -112,7 +112,8 @@ def test_renamed_keys_still_load_with_a_warning_that_names_the_new_key(tmp_path:
 
 
 def test_a_retired_key_whose_meaning_changed_is_an_error_that_says_what_to_write(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match=r"programme_teacher_effect \(.*\) and students\.peer_practice_effect") as info:
+    expected = r"programme_teacher_effect \(.*\) and students\.peer_practice_effect"
+    with pytest.raises(ScenarioError, match=expected) as info:
         load_scenario(write(tmp_path, "students:\n  practice_effect: 0.08\n"))
     assert info.value.problems[0].line == 2
 

@@ -368,3 +368,20 @@ def test_a_balance_that_would_go_negative_is_refused_before_running(tmp_path: Pa
     problem = problems["alumni.stages.1.roles.classroom"]
     assert problem.line == 8 and problem.value == -0.1
     assert "balances alumni.stages.1.roles.school_leader" in problem.message
+
+
+def test_compaction_keeps_every_result_and_resume_still_finds_them(tmp_path: Path) -> None:
+    from sim.sweep.compact import compact
+
+    plan = resolve(write_experiment(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(plan, tmp_path / "out", StopAfter(9), flush_seconds=0, runs_per_batch=1)
+    before = comparable(tmp_path / "out")
+    assert len(list((tmp_path / "out" / RUNS).glob("part-*.parquet"))) == 9
+    done = compact(tmp_path / "out", rows_per_part=4)
+    assert (done.parts_before, done.parts_after, done.runs) == (9, 3, 9)
+    pd.testing.assert_frame_equal(before[0], comparable(tmp_path / "out")[0])
+    pd.testing.assert_frame_equal(before[1], comparable(tmp_path / "out")[1])
+    report = run_sweep(plan, tmp_path / "out", InProcess(), resume=True)
+    assert (report.skipped, report.completed) == (9, 9)
+    pd.testing.assert_frame_equal(comparable(tmp_path / "out")[0], _whole(plan, tmp_path))

@@ -80,7 +80,7 @@ def test_killing_the_sweep_alone_leaves_no_process_behind(tmp_path: Path) -> Non
     assert len(family) >= 3, "the sweep started its worker processes"
     sweep.kill()
     sweep.wait(timeout=10)
-    gone, alive = psutil.wait_procs(family, timeout=5)
+    _gone, alive = psutil.wait_procs(family, timeout=5)
     assert not alive, f"left behind: {[(p.pid, p.name()) for p in alive]}"
 
 
@@ -92,7 +92,7 @@ def test_sweep_summary_figures_and_replay_of_one_run(tmp_path: Path) -> None:
     assert len(list((tmp_path / "out" / "figures").glob("heatmap_*.png"))) == 4
     manifest = read_manifest(tmp_path / "out")
     assert manifest["package_version"] and manifest["experiment"] == path.read_text(encoding="utf-8")
-    assert len(manifest["runs"]) == 18 and len(manifest["points"]) == 9
+    assert manifest["total_runs"] == 18 and len(manifest["points"]) == 9
 
     # the scenario file may change after the sweep; the replay uses what the manifest recorded
     (tmp_path / "tiny.yaml").write_text("years: 1\n", encoding="utf-8")

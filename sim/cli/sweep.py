@@ -34,7 +34,7 @@ MAX_ERRORS_SHOWN = 5
 
 
 def sweep_command(
-    experiment_file: Path = typer.Argument(..., metavar="EXPERIMENT", help="An experiment YAML file."),  # noqa: B008
+    experiment_file: Path = typer.Argument(None, metavar="EXPERIMENT", help="An experiment YAML file."),  # noqa: B008
     out_dir: Path = typer.Option(  # noqa: B008
         None, "--out", help="Results folder (default: results/sweeps/<experiment name>/)."
     ),
@@ -52,7 +52,14 @@ def sweep_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate the experiment and show its design; run nothing."),
     batch_size: int = typer.Option(
         None, "--batch-size", min=1, metavar="RUNS",
-        help="Runs stepped together as one batch (default: as many as 2 GB per worker allows).",
+        help="Runs stepped together as one batch (default: as many as --memory-budget allows per worker).",
+    ),
+    memory_budget: float = typer.Option(
+        2.0, "--memory-budget", min=0.01, metavar="GB", help="Memory a worker's batch may use, in GB.",
+    ),
+    compact: Path = typer.Option(  # noqa: B008
+        None, "--compact", metavar="DIR",
+        help="Merge a finished sweep's part files into a few large ones; run nothing.",
     ),
     allow_huge: bool = typer.Option(
         False, "--allow-huge", help="Run a plan of more than 10,000,000 runs (refused without it)."
@@ -62,9 +69,15 @@ def sweep_command(
     from sim.cli.plan_check import checked_plan, print_plan_estimate, sweep_workers
     from sim.sweep.store import MANIFEST
 
+    if compact is not None:
+        if experiment_file is not None:
+            raise UsageError("--compact DIR works on a sweep folder alone: give no EXPERIMENT")
+        return _compact(compact)
+    if experiment_file is None:
+        raise UsageError("give an EXPERIMENT file (or --compact DIR)")
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
-    plan = checked_plan(experiment_file, allow_huge, workers)
+    plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
     directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
     workers = sweep_workers(plan, workers, dask)
@@ -76,7 +89,9 @@ def sweep_command(
 
     with _backend(dask, workers, plan.total_runs) as backend:
         out.print(f"Running on {backend.description}.")
-        report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size)
+        report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size,
+                      int(memory_budget * 1024**3))
+    _compact(directory, quiet=True)
 
     runs = print_report(report, directory)
     if len(runs):
@@ -85,8 +100,28 @@ def sweep_command(
         raise typer.Exit(1)
 
 
+def _compact(directory: Path, quiet: bool = False) -> None:
+    """Merge part files; after a sweep only when there are many (a sweep of small batches)."""
+    from sim.sweep.compact import compact
+    from sim.sweep.heal import heal
+    from sim.sweep.lock import sweep_lock
+    from sim.sweep.plan import Plan
+    from sim.sweep.store import RUNS, SERIES, read_manifest, runs_schema, series_schema
+
+    plan = Plan.from_manifest(read_manifest(directory))  # a clear error if this is not a sweep folder
+    if quiet and len(list((directory / RUNS).glob("part-*.parquet"))) <= 64:
+        return
+    with sweep_lock(directory):  # never while a sweep writes to the folder; damaged parts set aside first
+        heal(directory, {RUNS: runs_schema(plan), SERIES: series_schema(plan)},
+             advice=f"; finish the sweep with --resume (--out {directory})")
+        done = compact(directory)
+    if not quiet or done.parts_before != done.parts_after:
+        out.print(f"Compacted {directory}: {done.parts_before} part files of {done.runs} runs into "
+                  f"{done.parts_after}.", markup=False)
+
+
 def _run(plan: Plan, directory: Path, backend: Backend, resume: bool, save_every: float, source: Path,
-         batch_size: int | None) -> SweepReport:
+         batch_size: int | None, memory_budget: int) -> SweepReport:
     from sim.parallel import WorkersFailed
     from sim.sweep.session import run_sweep
 
@@ -99,6 +134,7 @@ def _run(plan: Plan, directory: Path, backend: Backend, resume: bool, save_every
         with progress:
             return run_sweep(
                 plan, directory, backend, resume=resume, flush_seconds=save_every, runs_per_batch=batch_size,
+                memory_budget=memory_budget,
                 on_start=lambda report: progress.advance(report.skipped) if report.skipped else None,
                 on_result=on_result,
             )

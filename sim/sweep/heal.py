@@ -55,6 +55,10 @@ def check_manifest(manifest: Any, path: Path) -> dict[str, Any]:
         raise ScenarioError([Problem(str(path), None, "", "not a sweep manifest (expected a JSON object)")])
     missing = [k for k in MANIFEST_KEYS if k not in manifest]
     wrong = [k for k, kind in MANIFEST_KEYS.items() if k in manifest and not isinstance(manifest[k], kind)]
+    if "points" in manifest and isinstance(manifest["points"], list) and not all(
+        isinstance(p, dict) and {"point_id", "values", "overrides"} <= p.keys() for p in manifest["points"]
+    ):
+        wrong.append("points")
     if missing or wrong:
         said = "; ".join(part for part in (
             f"missing {', '.join(missing)}" if missing else "",

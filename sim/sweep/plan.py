@@ -117,8 +117,9 @@ class Plan:
             "parameter_types": self.parameter_types,
             "base_scenario": self.base,
             "points": [{"point_id": p.index, "values": p.values, "overrides": p.overrides} for p in self.points],
-            "runs": [{"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed}
-                     for r in self.runs()],
+            # every run's id and seed follow from these (Plan.runs, derive_seed): a million-run sweep's
+            # manifest lists its points, not its runs
+            "total_runs": self.total_runs,
         }
 
     @classmethod

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.jobs import DEFAULT_MEMORY_BUDGET, JobResult, batch_size, make_jobs, run_job
+from sim.jobs import DEFAULT_MEMORY_BUDGET, Job, JobResult, Run, batch_size, make_jobs, run_job
 from sim.parallel import Backend, Lost
+from sim.scenario import Scenario
 from sim.sweep.lock import sweep_lock
 from sim.sweep.plan import Plan
 from sim.sweep.store import MANIFEST, SweepStore
@@ -69,15 +71,17 @@ def _run_sweep(
     else:
         store.create()
         done = set()
-    todo = [run for run in plan.runs() if run.run_id not in done]
-    size = runs_per_batch or batch_size([plan.scenario(p.index) for p in plan.points], plan.years,
-                                        len(todo), backend.workers, memory_budget)
-    report = SweepReport(total=plan.total_runs, skipped=plan.total_runs - len(todo), batch_size=size)
-    store.start_session(backend.description, backend.workers, len(todo), size)
+    remaining = plan.total_runs - len(done)
+    scenarios = _Scenarios(plan)
+    size = runs_per_batch or batch_size([plan.scenario(p.index) for p in plan.points[:1000]], plan.years,
+                                        remaining, backend.workers, memory_budget)
+    report = SweepReport(total=plan.total_runs, skipped=plan.total_runs - remaining, batch_size=size)
+    store.start_session(backend.description, backend.workers, remaining, size)
     if on_start:
         on_start(report)
-    scenarios = {p.index: plan.scenario(p.index) for p in plan.points}
-    jobs = make_jobs(scenarios, todo, plan.years, size, keep="series", outcomes=plan.outcomes)
+    # jobs are made as the backend asks for them, so a million-run sweep never holds its runs in memory
+    todo = (run for run in plan.runs() if run.run_id not in done)
+    jobs = _jobs(scenarios, todo, plan.years, size, plan.outcomes)
     started = time.perf_counter()
     status = "interrupted"
     try:
@@ -106,3 +110,18 @@ def _run_sweep(
         lost_runs = sum(len(lost.job.runs) for lost in report.lost)
         store.end_session(report.completed, report.failed, lost_runs, report.seconds, status)
     return report
+
+
+class _Scenarios:
+    """The plan's scenarios by point, validated once each and only when a batch needs them."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+
+    def __getitem__(self, point: int) -> Scenario:
+        return self.plan.scenario(point)
+
+
+def _jobs(scenarios: _Scenarios, runs: Iterator[Run], years: int, size: int, outcomes: list[str]) -> Iterator[Job]:
+    while chunk := list(itertools.islice(runs, size)):
+        yield from make_jobs(scenarios, chunk, years, size, keep="series", outcomes=outcomes)
