@@ -70,9 +70,9 @@ def test_bytes_that_are_not_utf8_are_located(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
 def test_non_finite_numbers_are_refused_everywhere(tmp_path: Path, value: str) -> None:
-    # students' effects have no bounds, so NaN would otherwise pass every check and poison the results
-    path = write(tmp_path, f"students:\n  practice_effect: {value}\n")
-    assert "bad.yaml:2: students.practice_effect: Input should be a finite number" in problems(path)
+    # NaN passes every bound (every comparison with it is false), so it must be refused as such
+    path = write(tmp_path, f"students:\n  leader_effect: {value}\n")
+    assert "bad.yaml:2: students.leader_effect: Input should be a finite number" in problems(path)
 
 
 def test_sizes_without_a_natural_bound_are_bounded(tmp_path: Path) -> None:
@@ -161,12 +161,12 @@ def test_every_sweep_prints_its_runs_and_an_estimated_time(tmp_path: Path) -> No
     result = invoke("sweep", path, "--dry-run", "--workers", "2")
     assert result.exit_code == 0, result.stderr
     assert "2 design points (grid) x 3 replicate(s) = 6 runs of 3 years" in result.stdout
-    assert "Estimated time: 6 runs x" in result.stdout and "on 2 local" in result.stdout
+    assert "Estimated time: 6 runs x" in result.stdout and "2 local worker(s)" in " ".join(result.stdout.split())
 
 
 def test_a_manifest_that_is_not_one_is_refused(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({}), encoding="utf-8")
-    result = invoke("tipping", tmp_path)
+    result = invoke("tipping", "points", tmp_path)
     assert result.exit_code == 2
     assert "not a complete sweep manifest (missing name, experiment_file" in result.stderr
 

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.folder_names import MAX_BYTES, folder_name
-from sim.result_folder import MARKER, FolderInUse, result_folder
+from sim.result_folder import MARKER, FolderInUse, complete_folder
 from sim.results_io import atomic_write, write_text
 from tests.helpers import invoke
 
@@ -79,9 +79,9 @@ def test_a_folder_of_other_files_is_never_replaced(tmp_path: Path) -> None:
 
 def test_a_failure_while_writing_keeps_the_previous_result_whole(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with result_folder(out, "run") as staging:
+    with complete_folder(out, "run") as staging:
         write_text("first", staging / "a.txt")
-    with pytest.raises(RuntimeError), result_folder(out, "run") as staging:
+    with pytest.raises(RuntimeError), complete_folder(out, "run") as staging:
         write_text("second", staging / "a.txt")
         raise RuntimeError("the disk went away")
     assert (out / "a.txt").read_text() == "first"
@@ -90,12 +90,12 @@ def test_a_failure_while_writing_keeps_the_previous_result_whole(tmp_path: Path)
 
 def test_a_swap_cut_short_by_sigkill_is_put_back(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    with result_folder(out, "run") as staging:
+    with complete_folder(out, "run") as staging:
         write_text("first", staging / "a.txt")
     # as if killed between moving the old result aside and moving the new one in
     pid = _a_dead_pid()
     os.replace(out, tmp_path / f".out.old-{pid}-abcd")
-    with result_folder(out, "run") as staging:
+    with complete_folder(out, "run") as staging:
         assert (out / "a.txt").read_text() == "first", "the only complete result was restored first"
         write_text("second", staging / "a.txt")
     assert (out / "a.txt").read_text() == "second"
@@ -111,7 +111,7 @@ def test_files_follow_the_umask(tmp_path: Path) -> None:
     previous = os.umask(0o027)
     try:
         atomic_write(tmp_path / "a.txt", lambda tmp: tmp.write_text("x"))
-        with result_folder(tmp_path / "out", "run") as staging:
+        with complete_folder(tmp_path / "out", "run") as staging:
             write_text("x", staging / "b.txt")
     finally:
         os.umask(previous)

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.sweep import InProcess, read_runs, read_series, resolve, run_sweep
+from sim.parallel.processes import InProcess
+from sim.sweep import read_runs, read_series, resolve, run_sweep
 from sim.sweep.design import design_points
 from sim.sweep.experiment import Experiment
 from sim.sweep.heal import DAMAGED, DamagedParts
@@ -30,9 +31,9 @@ from tests.test_sweep import comparable, write_experiment
 
 
 def swept(folder: Path, name: str = "sweep") -> Path:
-    """The tiny experiment (18 runs), saved after every run so that there are many parts."""
+    """The tiny experiment (18 runs), a batch and a part per run, so that there are many parts."""
     plan = resolve(folder / "experiment.yaml")
-    run_sweep(plan, folder / name, InProcess(), flush_seconds=0)
+    run_sweep(plan, folder / name, InProcess(), flush_seconds=0, runs_per_batch=1)
     return folder / name
 
 
@@ -90,7 +91,7 @@ def test_resume_sets_damaged_parts_aside_and_redoes_their_runs(tmp_path: Path, e
     damage(runs_parts[3], "truncate")
     damage(folder / SERIES / runs_parts[7].name, "garbage")
     with pytest.warns(DamagedParts) as caught:
-        report = run_sweep(resolve(experiment), folder, InProcess(), resume=True)
+        report = run_sweep(resolve(experiment), folder, InProcess(), resume=True, runs_per_batch=1)
     message = str(caught[0].message)
     assert f"runs/{runs_parts[3].name} cannot be read" in message
     assert f"series/{runs_parts[7].name} cannot be read" in message
@@ -106,7 +107,7 @@ def test_a_truncated_series_part_does_not_pass_for_a_complete_sweep(tmp_path: Pa
     folder = swept(tmp_path)
     damage(sorted((folder / SERIES).glob("part-*.parquet"))[0], "truncate")
     with pytest.warns(DamagedParts):
-        report = run_sweep(resolve(experiment), folder, InProcess(), resume=True)
+        report = run_sweep(resolve(experiment), folder, InProcess(), resume=True, runs_per_batch=1)
     assert report.completed == 1
     assert len(read_series(folder)) == 18 * 6, "every run's every year is readable again"
 
@@ -127,7 +128,7 @@ def test_tipping_on_a_damaged_folder_warns_in_one_line(tmp_path: Path) -> None:
                                "    values: [0, 0.5, 1]\n")
     folder = swept(tmp_path)
     damage(sorted((folder / RUNS).glob("part-*.parquet"))[0], "truncate")
-    result = invoke("tipping", folder)
+    result = invoke("tipping", "points", folder)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "warning: 1 damaged part file(s)" in result.stderr and "cannot be read" in result.stderr
 
@@ -148,7 +149,7 @@ def test_a_full_disk_mid_sweep_then_resume(tmp_path: Path, experiment: Path, mon
 
     monkeypatch.setattr(sim.results_io.os, "fsync", fill_up)
     result = invoke("sweep", experiment, "--out", tmp_path / "sweep", "--workers", "1", "--save-every", "0",
-                    "--no-figures")
+                    "--batch-size", "1", "--no-figures")
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "No space left on device" in result.stderr and "--resume" in result.stderr
     assert not list((tmp_path / "sweep").rglob(".*.tmp")), "no partial part file"
@@ -160,7 +161,8 @@ def test_a_full_disk_mid_sweep_then_resume(tmp_path: Path, experiment: Path, mon
 
 def test_a_real_full_disk_mid_sweep_then_resume(tmp_path: Path, experiment: Path, small_tmpfs: Path) -> None:  # noqa: F811
     out = small_tmpfs / "sweep"
-    first = invoke("sweep", experiment, "--out", out, "--workers", "1", "--save-every", "0", "--no-figures")
+    first = invoke("sweep", experiment, "--out", out, "--workers", "1", "--save-every", "0", "--batch-size", "1",
+                   "--no-figures")
     if first.exit_code == 0:
         pytest.fail("the 96 kB filesystem should have filled up")
     assert first.exit_code == 1 and "No space left on device" in first.stderr, first.stdout + first.stderr

@@ -128,16 +128,16 @@ def result_folder(out_dir: Path | None, parent: Path, name: str) -> Path:
     return directory
 
 
-def workers_for(scenario: Any, asked: int | None, runs: int, source: str, replicates: int = 1) -> int:
-    """The workers to use: as asked, if their runs fit in memory together, or by default as many as
-    fit up to one per core (sim.memory); TooBigForMemory (exit 2) if not even one run fits."""
+def workers_for(scenario: Any, asked: int | None, runs: int, source: str) -> int:
+    """The workers for `runs` replicates: as asked, if their batches fit in memory together, or by default
+    as many as fit up to one per core (sim.memory); TooBigForMemory (exit 2) if not even one run fits."""
     from sim.memory import check_fits, fitting_workers
     from sim.parallel import default_workers
 
     if asked:
-        check_fits(scenario, asked, replicates=replicates, source=source)
+        check_fits(scenario, asked, runs=runs, gathered=runs, source=source)
         return asked
-    return fitting_workers(scenario, default_workers(runs), replicates=replicates, source=source)
+    return fitting_workers(scenario, default_workers(runs), runs=runs, gathered=runs, source=source)
 
 
 SetOption = typer.Option(

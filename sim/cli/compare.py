@@ -40,7 +40,7 @@ def compare_command(
         name = name if name not in scenarios else f"{name}-{len(scenarios) + 1}"
         scenarios[name] = scenario
     directory = result_folder(out_dir, Path("results"), "compare-" + "-".join(scenarios))
-    workers = min(workers_for(s, workers, replicates, str(p), replicates)  # every scenario fits in memory
+    workers = min(workers_for(s, workers, replicates, str(p))  # every scenario fits in memory
                   for s, p in zip(scenarios.values(), scenario_files, strict=True))
 
     from sim.analysis.comparison import compare_scenarios  # the model and pandas load here

@@ -37,8 +37,9 @@ def _local(workers: int | None, runs: int) -> int:
     return workers or max(1, min(os.cpu_count() or 1, runs))
 
 
-def sweep_workers(plan: Plan, workers: int | None, dask: str | None) -> int | None:
-    """Local workers whose runs fit in memory together (the plan's biggest point decides); None when
+def sweep_workers(plan: Plan, workers: int | None, dask: str | None, batch: int | None = None,
+                  budget: int | None = None) -> int | None:
+    """Local workers whose batches fit in memory together (the plan's biggest point decides); None when
     a remote Dask cluster runs the sweep, whose machines this one cannot measure."""
     from sim.memory import check_fits, estimate, fitting_workers
 
@@ -47,9 +48,10 @@ def sweep_workers(plan: Plan, workers: int | None, dask: str | None) -> int | No
     biggest = max(range(len(plan.points)), key=lambda i: estimate(plan.scenario(i), plan.years).bytes)
     scenario, source = plan.scenario(biggest), f"{plan.experiment_file} (design point {biggest})"
     if workers:
-        check_fits(scenario, workers, plan.years, source=source)
+        check_fits(scenario, workers, plan.years, plan.total_runs, source=source, batch=batch, budget=budget)
         return workers
-    return fitting_workers(scenario, _local(None, plan.total_runs), plan.years, source=source)
+    return fitting_workers(scenario, _local(None, plan.total_runs), plan.years, plan.total_runs, source=source,
+                           batch=batch, budget=budget)
 
 
 def print_estimate(size: PlanSize, seconds: float, workers: int | None, measured: str) -> None:
@@ -58,8 +60,8 @@ def print_estimate(size: PlanSize, seconds: float, workers: int | None, measured
     shown = f"{seconds:.2g} s" if seconds < 10 else describe_duration(seconds)
     where = (f"about {describe_duration(total / workers)} on {workers} local worker(s)" if workers
              else f"about {describe_duration(total)} of CPU time, shared by the cluster's workers")
-    out.print(f"Estimated time: {size.runs:,} runs x {shown} (one run of {measured}, measured here) = {where}.",
-              markup=False)
+    out.print(f"Estimated time: {size.runs:,} runs x {shown} (a run of {measured}, measured here in a batch) "
+              f"= {where}.", markup=False)
 
 
 def print_plan_estimate(plan: Plan, workers: int | None) -> None:

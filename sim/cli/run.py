@@ -38,7 +38,7 @@ def run_command(
         changes["years"] = years  # validated like the file, and saved with the scenario that ran
     scenario = load_scenario(scenario_file, changes)
     directory = result_folder(out_dir, Path("results"), scenario.name)
-    workers = workers_for(scenario, workers, replicates, str(scenario_file), replicates)  # fits in memory
+    workers = workers_for(scenario, workers, replicates, str(scenario_file))  # fits in memory
 
     from sim.analysis.runs import run_scenario  # the model and pandas load here, not at start-up
     from sim.cli.printing import print_summary

@@ -80,7 +80,7 @@ def sweep_command(
     plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
     directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
-    workers = sweep_workers(plan, workers, dask)
+    workers = sweep_workers(plan, workers, dask, batch_size, int(memory_budget * 1024**3))
     print_plan_estimate(plan, workers)
     if dry_run:
         return

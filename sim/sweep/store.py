@@ -213,13 +213,13 @@ def _read(directory: str | Path, sub: str, columns: list[str] | None = None) -> 
     plan = Plan.from_manifest(read_manifest(directory))
     schema = runs_schema(plan) if sub == RUNS else series_schema(plan)
     try:
-        table = _table(_parts(directory, sub), schema, columns)
+        table = _dataset_table(_parts(directory, sub), schema, columns)
     except (pa.ArrowException, OSError):
         # a part that cannot be read: find it (and any other), set it aside, read what is left (sim/sweep/heal.py)
         schemas = {RUNS: runs_schema(plan), SERIES: series_schema(plan)}
         if not heal(directory, schemas, thorough=True, advice=f"; finish the sweep with --resume (--out {directory})"):
             raise
-        table = _table(_parts(directory, sub), schema, columns)
+        table = _dataset_table(_parts(directory, sub), schema, columns)
     frame = table.to_pandas()
     keys = ["run_id"] if sub == RUNS else ["run_id", "year"]
     if columns is None or all(k in columns for k in keys):
@@ -228,7 +228,7 @@ def _read(directory: str | Path, sub: str, columns: list[str] | None = None) -> 
     return frame.sort_values(order).reset_index(drop=True) if order else frame
 
 
-def _table(files: list[Path], schema: pa.Schema, columns: list[str] | None) -> pa.Table:
+def _dataset_table(files: list[Path], schema: pa.Schema, columns: list[str] | None) -> pa.Table:
     return ds.dataset([str(f) for f in files], schema=schema, format="parquet").to_table(columns=columns)
 
 
