@@ -147,10 +147,10 @@ def system_bytes(scenario: Scenario, years: int) -> int:
 def batch_size(scenarios: Sequence[Scenario], years: int, runs: int, workers: int,
                budget: int = DEFAULT_MEMORY_BUDGET, most: int = 4096) -> int:
     """Systems per batch: as many as the memory budget allows (per worker), with at least two
-    batches per worker when there are enough runs, so that workers finish together."""
+    batches per worker when there are several workers and enough runs, so that they finish together."""
     per_system = max(system_bytes(s, years) for s in scenarios)
     by_memory = max(1, budget // max(workers, 1) // per_system)
-    balanced = max(1, -(-runs // (2 * max(workers, 1))))
+    balanced = max(1, -(-runs // (2 * workers))) if workers > 1 else runs
     return int(max(1, min(by_memory, balanced, most)))
 
 

@@ -57,7 +57,7 @@ class SchoolSystemModel(mesa.Model):
 
     # Mesa 3.5 keeps its own experimental Scenario at `model.scenario`; this model's parameters are a
     # Critical Mass Scenario, so the property is this model's own (Mesa's setter would tag it).
-    @property  # type: ignore[override]
+    @property
     def scenario(self) -> Scenario:
         return self._scenario
 
@@ -136,7 +136,7 @@ class SchoolSystemModel(mesa.Model):
     def _sync_agents(self) -> None:
         """Create views for new fellows, alumni and partners: only the rows whose status changed."""
         m = self.state.members
-        for row in np.flatnonzero(m.status != self._view_status):  # a cohort's worth a year
+        for row in np.flatnonzero(m.status != self._view_status).tolist():  # a cohort's worth a year
             agent = self._member_agents.pop(int(row), None)
             if agent is not None:
                 agent.remove()
@@ -144,6 +144,6 @@ class SchoolSystemModel(mesa.Model):
             self._member_agents[int(row)] = kind(self, int(row))
         self._view_status[:] = m.status
         in_use = int(self.state.systems.partner_count[0])
-        for row in range(self._partner_agents, in_use):
-            PartnerOrganisation(self, row)
+        for partner in range(self._partner_agents, in_use):
+            PartnerOrganisation(self, partner)
         self._partner_agents = in_use

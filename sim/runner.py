@@ -7,6 +7,7 @@ Replicates run as batches of systems (sim.engine) on the parallel layer (sim.par
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from sim.parallel import Backend
 
 Frames = dict[str, "pd.DataFrame"]
+log = logging.getLogger(__name__)
 
 
 def derive_seed(seed: int, *identity: int) -> int:
@@ -73,6 +75,7 @@ def run_many(
     workers = workers or default_workers(len(runs))
     backend = backend or local(min(workers, _useful_workers(scenarios, horizon, len(runs))))
     size = batch_size(scenarios, horizon, len(runs), backend.workers)
+    log.info("%d runs in batches of %d on %s", len(runs), size, backend.description)
     jobs = make_jobs(scenarios, runs, horizon, size, keep="frames")
     results = run_all(backend, run_job, jobs,
                       on_done=(lambda done: on_progress(len(done.job.runs) * horizon)) if on_progress else None)

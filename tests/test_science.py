@@ -123,3 +123,15 @@ def test_shipped_scenarios_stand_still_without_the_programme(name: str) -> None:
     yearly = batch.yearly()
     for column in ("mean_achievement", "district_support", "ministry_alignment"):
         assert abs(yearly[column].iloc[-1] - yearly[column].iloc[0]) < 0.01, column
+
+
+def test_a_scenario_that_fades_fast_and_tips_on_the_gap_validates_and_runs(tmp_path) -> None:
+    from tests.helpers import cli
+
+    path = tmp_path / "gap.yaml"
+    path.write_text("years: 6\nsystem: {districts: 2, schools_per_district: 8, teachers_per_school: 10}\n"
+                    "programme: {cohort_size: 10, cohorts: 4}\nstudents: {persistence: 0.3}\n"
+                    "tipping: {metric: achievement_gap, level: 0.2, scope: system}\n", encoding="utf-8")
+    result = cli("run", path, "--replicates", "2", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "achievement_gap <= 0.2 for 2 years running" in result.stdout

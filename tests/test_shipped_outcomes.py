@@ -69,3 +69,24 @@ def test_every_shipped_scenario_places_every_fellow() -> None:
         recruited = (model.state.members.status > 0).sum()
         assert recruited == sum(scenario.programme.sizes()[: scenario.years]), path.name
         assert np.isfinite(model.yearly()["mean_achievement"]).all()
+
+
+def test_the_shipped_experiments_run_end_to_end_in_small_versions(tmp_path) -> None:
+    """Each shipped experiment through the command line, with one replicate and a few years."""
+    import yaml
+
+    from tests.helpers import EXPERIMENTS, cli
+
+    for name in ("clustering_x_alumni", "clustering_density", "programme_scale"):
+        data = yaml.safe_load((EXPERIMENTS / f"{name}.yaml").read_text(encoding="utf-8"))
+        data.update(scenario=str(SCENARIOS / "clustered.yaml"), replicates=1, years=4)
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        swept = cli("sweep", path, "--out", tmp_path / name, "--no-figures")
+        assert swept.exit_code == 0, swept.output
+        points = cli("tipping", "points", tmp_path / name)
+        assert points.exit_code == 0, points.output
+    compared = cli("compare", SCENARIOS / "alumni_spread.yaml", SCENARIOS / "alumni_return.yaml", "--replicates", "2",
+                   "--years", "5", "--out", tmp_path / "alumni")
+    assert compared.exit_code == 0, compared.output
+    assert "alumni.placement.school_leader.rule" in (tmp_path / "alumni" / "report.html").read_text()

@@ -300,7 +300,7 @@ def test_figures_for_one_and_two_parameters(tmp_path: Path) -> None:
     assert len(summary) == 9 and (summary["runs"] == 2).all()
     assert (summary["practising_share_low"] <= summary["practising_share"]).all()
     two = plot_sweep(runs, plan.parameters, plan.outcomes, tmp_path / "fig2", "t")
-    assert {p.name for p in two} == {f"heatmap_{o}.png" for o in [*plan.outcomes, "tipped"]}
+    assert {p.name for p in two} == {f"heatmap_{o}.png" for o in [*plan.outcomes, "tipped"]} | {"frontier_tipped.png"}
     one = plot_sweep(runs, plan.parameters[:1], plan.outcomes, tmp_path / "fig1", "t")
     assert [p.name for p in one] == ["curves_placement_clustering.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in [*one, *two])

@@ -90,6 +90,7 @@ def test_sweep_summary_figures_and_replay_of_one_run(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert "Sweep: 18 runs, 18 ok, 0 failed, 0 missing" in done.stdout
     assert len(list((tmp_path / "out" / "figures").glob("heatmap_*.png"))) == 4
+    assert (tmp_path / "out" / "figures" / "frontier_tipped.png").exists()
     manifest = read_manifest(tmp_path / "out")
     assert manifest["package_version"] and manifest["experiment"] == path.read_text(encoding="utf-8")
     assert manifest["total_runs"] == 18 and len(manifest["points"]) == 9

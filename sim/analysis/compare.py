@@ -13,6 +13,7 @@ with where the fellows are placed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,8 @@ def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) ->
     return mean, mean - half, mean + half
 
 
-def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+def wilson(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """Wilson's interval for successes of n (numbers or arrays of them): honest at 0 and at n."""
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)

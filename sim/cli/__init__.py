@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+
+import typer
 
 from sim.cli.app import app_command
 from sim.cli.common import CleanTyper, fail_cleanly
@@ -19,6 +22,15 @@ app = CleanTyper(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+@app.callback()
+def options(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Say what the tool is doing (batches, workers)."),
+) -> None:
+    """Simulate how collective leadership spreads through a school system and where it tips outcomes."""
+    if verbose:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+
+
 app.command("run")(run_command)
 app.command("validate")(validate_command)
 app.command("compare")(compare_command)

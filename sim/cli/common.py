@@ -102,7 +102,9 @@ class CleanTyper(typer.Typer):
     """A Typer app whose every command reports known errors cleanly (exit 2), even when invoked in-process
     (a test's CliRunner, a notebook) rather than through `main`."""
 
-    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def command(  # type: ignore[override]  # the same decorator, wrapping what it registers
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         register = super().command(*args, **kwargs)
 
         def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,7 +11,7 @@ from sim.cli.common import SetOption, UsageError, err, out, result_folder, worke
 from sim.cli.progress import DelayedProgress
 from sim.folder_names import folder_name
 from sim.result_folder import complete_folder
-from sim.scenario import load_scenario, parse_overrides
+from sim.scenario import Scenario, load_scenario, parse_overrides
 from sim.scenario.schema import MAX_YEARS
 
 
@@ -32,7 +32,7 @@ def compare_command(
     shared = parse_overrides(overrides)
     if years is not None:
         shared["years"] = years
-    scenarios = {}
+    scenarios: dict[str, Scenario] = {}
     for path in scenario_files:
         scenario = load_scenario(path, shared)
         # each scenario's results go in a folder of its name, so the name must be safe and distinct as a folder

@@ -82,12 +82,13 @@ def points_command(
             for sentence in result.knees.get("sentence", []):
                 out.print("- " + sentence, markup=False)
     else:
-        view = Table(show_edge=False, title=f"Tipping point in {result.across} at each {result.level} "
+        level = result.level or ""
+        view = Table(show_edge=False, title=f"Tipping point in {result.across} at each {level} "
                                             f"({confidence:.0%} profile intervals)")
-        for column in (result.level, "tipping point", "interval", "note"):
+        for column in (level, "tipping point", "interval", "note"):
             view.add_column(column, justify="right" if column != "note" else "left")
         for row in result.tables["boundary_levels"].to_dict("records"):
-            view.add_row(f"{row[result.level]:g}", number(row["tipping_point"]),
+            view.add_row(f"{row[level]:g}", number(row["tipping_point"]),
                          f"{number(row['ci_low'])} to {number(row['ci_high'])}", row["note"])
         out.print(view)
     _shown(figures, target)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from sim.scenario import DIMENSIONS, PLACED_ROLES, ROLES, Scenario
+from sim.scenario import DIMENSIONS, ROLES, Scenario
 
 # far beyond any career: pads the start year of stages a system does not have
 NEVER = 10**9
@@ -85,4 +85,3 @@ def _derive(p: Section, scenarios: list[Scenario]) -> None:
     p.alumni.role_cumulative = np.cumsum(shares, axis=2)
     p.leadership_index.weight_array = np.array([[s.leadership_index.weights[d] for d in DIMENSIONS]
                                                 for s in scenarios])
-    p.placed_roles = PLACED_ROLES

@@ -15,6 +15,7 @@ multiprocessing does not give by itself, done here:
 from __future__ import annotations
 
 import itertools
+import logging
 import signal
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -27,6 +28,7 @@ from typing import Any
 from sim.parallel import Done, Lost, WorkersFailed
 from sim.parallel.lifeline import die_with_parent
 
+log = logging.getLogger(__name__)
 PRELOAD = ["sim.parallel.forkserver_lifeline", "sim.engine", "sim.jobs", "sim.parallel.processes"]
 _launching = threading.Lock()
 
@@ -46,7 +48,7 @@ class _WithoutMainPopen(popen_forkserver.Popen):
         with _launching:
             spawn.get_preparation_data = without_main
             try:
-                super()._launch(process_obj)
+                super()._launch(process_obj)  # type: ignore[misc]  # untyped in the standard library's stubs
             finally:
                 spawn.get_preparation_data = original
 
@@ -58,7 +60,7 @@ class _Process(ForkServerProcess):
 
 
 class _Context(ForkServerContext):
-    Process = _Process  # type: ignore[assignment]
+    Process = _Process
 
 
 def _worker_start() -> None:
@@ -136,6 +138,8 @@ class LocalProcesses:
                     fruitless_restarts += 1
                     if fruitless_restarts > self.MAX_BREAKS_PER_JOB + 1:
                         raise WorkersFailed("worker processes keep dying before finishing any job")
+                    log.warning("a worker process died; starting a new pool and queueing %d job(s) again",
+                                len(retry) + len(in_flight))
                     # every queued job of a broken pool fails with it; start a new pool and queue them again
                     retry.extend(in_flight.values())
                     in_flight.clear()

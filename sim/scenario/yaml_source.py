@@ -200,7 +200,7 @@ def validate(
         raise ScenarioError(problems) from None
 
 
-def _problem(model: type[BaseModel], err: dict, data: Any, source: str, lines: dict, overridden: set) -> Problem:
+def _problem(model: type[BaseModel], err: Any, data: Any, source: str, lines: dict, overridden: set) -> Problem:
     loc = _real_loc(tuple(err["loc"]), data)
     path = _dotted(loc)
     from_override = any(loc[: len(o)] == o or o[: len(loc)] == loc for o in overridden)

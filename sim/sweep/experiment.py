@@ -98,7 +98,7 @@ class Parameter(_Section):
         if self.values is not None:
             return list(self.values)
         if self.range is not None:
-            return self.range.levels()
+            return list(self.range.levels())
         return None
 
 

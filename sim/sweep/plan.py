@@ -57,7 +57,7 @@ class Plan:
 
     def scenario(self, point: int) -> Scenario:
         if point not in self._scenarios:
-            self._scenarios[point] = Scenario.from_dict(self.base, self.points[point].overrides)  # type: ignore[attr-defined]
+            self._scenarios[point] = Scenario.from_dict(self.base, self.points[point].overrides)
         return self._scenarios[point]
 
     @property
@@ -153,16 +153,18 @@ def make_plan(loaded: LoadedExperiment, max_runs: int | None = MAX_RUNS) -> Plan
     scenario = load_scenario(loaded.scenario_path)
     base = scenario.model_dump(mode="json")
     if exp.set:
-        origins = {key: ("set", key) for key in exp.set}
-        base = _checked(loaded, base, dict(exp.set), origins, "").model_dump(mode="json")
+        set_origins: dict[str, tuple[str | int, ...]] = {key: ("set", key) for key in exp.set}
+        base = _checked(loaded, base, dict(exp.set), set_origins, "").model_dump(mode="json")
 
     drawn = design_points(exp)
-    origins = {}
+    origins: dict[str, tuple[str | int, ...]] = {}
     for i, p in enumerate(exp.parameters):
         origins[p.key] = ("parameters", i, "key")
         if p.balance:
             origins[p.balance] = ("parameters", i, "balance")
-    points, problems, bad_points = [], [], 0
+    points: list[Point] = []
+    problems: list[Problem] = []
+    bad_points = 0
     scenarios: dict[int, Scenario] = {}
     for index, values in enumerate(drawn):
         try:
@@ -200,7 +202,7 @@ def _with_balances(loaded: LoadedExperiment, base: dict[str, Any], values: dict[
                 str(loaded.path), loaded.line_of("parameters", i, "balance"), p.key,
                 f"balance works on numbers only, and {p.key} or {p.balance} is not one", now,
             )])
-        overrides[p.balance] = round(start - (now - was), 12)  # type: ignore[operator]
+        overrides[p.balance] = round(start - (now - was), 12)
     return overrides
 
 
@@ -216,7 +218,7 @@ def _checked(loaded: LoadedExperiment, base: dict[str, Any], overrides: dict[str
              origins: dict[str, tuple[str | int, ...]], point: str) -> Scenario:
     """Apply overrides to the base; restate any problem at the experiment line that caused it."""
     try:
-        return Scenario.from_dict(base, overrides)  # type: ignore[attr-defined]
+        return Scenario.from_dict(base, overrides)
     except ScenarioError as exc:
         raise ScenarioError([_relocate(loaded, p, overrides, origins, point) for p in exc.problems]) from None
 

@@ -50,7 +50,7 @@ def replay_run(directory: str | Path, run_id: str) -> Replay:
 def _compare(stored: dict[str, Any], yearly: pd.DataFrame, outcomes: list[str]) -> dict[str, tuple[Any, Any]]:
     last = yearly.iloc[-1]
     tipped_year = yearly["tipped_year"].iloc[0]
-    now = {o: float(last[o]) for o in outcomes}
+    now: dict[str, Any] = {o: float(last[o]) for o in outcomes}
     now["tipped"] = bool(last["tipped"])
     now["tipped_year"] = None if pd.isna(tipped_year) else int(tipped_year)
     differences = {}

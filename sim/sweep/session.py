@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from sim.scenario import Scenario
 from sim.sweep.lock import sweep_lock
 from sim.sweep.plan import Plan
 from sim.sweep.store import MANIFEST, SweepStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -77,6 +80,8 @@ def _run_sweep(
                                         remaining, backend.workers, memory_budget)
     report = SweepReport(total=plan.total_runs, skipped=plan.total_runs - remaining, batch_size=size)
     store.start_session(backend.description, backend.workers, remaining, size)
+    log.info("sweep %s: %d of %d runs to do, %d a batch, on %s", plan.name, remaining, plan.total_runs, size,
+             backend.description)
     if on_start:
         on_start(report)
     # jobs are made as the backend asks for them, so a million-run sweep never holds its runs in memory
@@ -87,6 +92,8 @@ def _run_sweep(
     try:
         for outcome in backend.map_unordered(run_job, jobs):
             if isinstance(outcome, Lost):
+                log.warning("a batch of %d runs was lost (%s); --resume runs it again", len(outcome.job.runs),
+                            outcome.reason)
                 report.lost.append(outcome)
                 if on_result:
                     on_result(outcome)
@@ -112,7 +119,7 @@ def _run_sweep(
     return report
 
 
-class _Scenarios:
+class _Scenarios(Mapping[int, Scenario]):
     """The plan's scenarios by point, validated once each and only when a batch needs them."""
 
     def __init__(self, plan: Plan) -> None:
@@ -120,6 +127,12 @@ class _Scenarios:
 
     def __getitem__(self, point: int) -> Scenario:
         return self.plan.scenario(point)
+
+    def __iter__(self) -> Iterator[int]:
+        return (p.index for p in self.plan.points)
+
+    def __len__(self) -> int:
+        return len(self.plan.points)
 
 
 def _jobs(scenarios: _Scenarios, runs: Iterator[Run], years: int, size: int, outcomes: list[str]) -> Iterator[Job]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.compare import wilson
 from sim.tipping.fit import Binomial, bootstrap_logistic, fit_logistic, fit_sigmoid
 
 TIPPED = "tipped"
@@ -107,9 +108,8 @@ def tipped_by_point(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
     """Per design point: runs, share tipped and a 95% Wilson interval (honest with few runs)."""
     runs = ok_runs(runs)
     grouped = runs.groupby(parameters)[TIPPED].agg(["sum", "count"]).reset_index()
-    n, p, z = grouped["count"].to_numpy(float), grouped["sum"].to_numpy(float) / grouped["count"].to_numpy(float), 1.96
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    tipped, n = grouped["sum"].to_numpy(float), grouped["count"].to_numpy(float)
+    low, high = wilson(tipped, n)
     return pd.DataFrame({**{k: grouped[k] for k in parameters}, "runs": grouped["count"].astype(int),
-                         "p_tipped": p, "p_tipped_low": np.clip(centre - half, 0, 1),
-                         "p_tipped_high": np.clip(centre + half, 0, 1)})
+                         "p_tipped": tipped / n, "p_tipped_low": np.clip(low, 0, 1),
+                         "p_tipped_high": np.clip(high, 0, 1)})

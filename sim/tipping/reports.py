@@ -83,6 +83,7 @@ class SweepTipping:
                 self.tables["points"], parameter, float(first["tipping_point"]), (first["ci_low"], first["ci_high"]),
                 self.slope, f"{self.name}: P(tipped) against {parameter}",
                 directory / f"tipping_{slug(parameter)}.png")]
+        assert self.across is not None and self.level is not None  # a two-parameter result always has both
         return [plots.boundary_map(
             self.tables["points"], self.across, self.level, self.tables["boundary_levels"],
             self.tables["boundary_contour"], f"{self.name}: where P(tipped) = 1/2",

@@ -92,7 +92,7 @@ class _Runs:
         self.x: list[float] = []
         self.y: list[bool] = []
 
-    def run(self, xs: Sequence[float]) -> None:
+    def run(self, xs: Sequence[float] | np.ndarray) -> None:
         xs = [float(x) for x in xs]
         outcomes = self.map(self.f, xs, self.rng.spawn(len(xs)))
         if len(outcomes) != len(xs):

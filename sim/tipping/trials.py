@@ -43,7 +43,7 @@ class Base:
     balances: dict[str, str] = field(default_factory=dict)
 
     def build(self, overrides: dict[str, Any] | None = None) -> Scenario:
-        return Scenario.from_dict(self.scenario, overrides or {})  # type: ignore[attr-defined]
+        return Scenario.from_dict(self.scenario, overrides or {})
 
     def value(self, key: str) -> Any:
         return value_at(self.scenario, key)

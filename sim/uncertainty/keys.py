@@ -13,7 +13,7 @@ import types
 import typing
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import annotated_types
 from pydantic import BaseModel
@@ -78,13 +78,13 @@ def _field_bounds(field: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in field.metadata:
         if isinstance(item, annotated_types.Ge):
-            out.update(low=float(item.ge))
+            out.update(low=float(cast(Any, item.ge)))
         elif isinstance(item, annotated_types.Gt):
-            out.update(low=float(item.gt), low_open=True)
+            out.update(low=float(cast(Any, item.gt)), low_open=True)
         elif isinstance(item, annotated_types.Le):
-            out.update(high=float(item.le))
+            out.update(high=float(cast(Any, item.le)))
         elif isinstance(item, annotated_types.Lt):
-            out.update(high=float(item.lt), high_open=True)
+            out.update(high=float(cast(Any, item.lt)), high_open=True)
     return out
 
 

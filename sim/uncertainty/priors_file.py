@@ -199,7 +199,8 @@ def _check_balance(b: Balance, contents: Contents) -> list[Problem]:
     if numeric_key(b.key) is None or roles_group(b.key) is None:
         return [Problem(b.source, b.line, b.group, "balance names a career stage's role shares, "
                         "e.g. alumni.stages.1.roles")]
-    if key_info(b.key).default is None:  # a stage the default scenario lacks: checked against each scenario
+    info = key_info(b.key)
+    if info is None or info.default is None:  # a stage the default scenario lacks: checked against each scenario
         return []
     low, high = implied_range(contents.ranges, b, None)
     if low < -1e-9 or high > 1 + 1e-9:
@@ -222,7 +223,9 @@ def implied_range(ranges: dict[str, Range], b: Balance, shares: dict[str, float]
             low -= ranges[key].high
             high -= ranges[key].low
         else:
-            value = (shares or {}).get(role, key_info(key).default if shares is None else 0.0) or 0.0
+            info = key_info(key)
+            fallback = info.default if shares is None and info is not None else 0.0
+            value = (shares or {}).get(role, fallback) or 0.0
             low -= value
             high -= value
     return low, high

@@ -68,7 +68,8 @@ def priors_markdown(priors: Priors) -> str:
         ]
         for group, b in priors.balance.items():
             low, high = priors.implied_range(group)
-            default = key_info(b.key).default if key_info(b.key) else None
+            info = key_info(b.key)
+            default = info.default if info is not None else None
             span = f"{max(low, 0):.3g} – {min(high, 1):.3g}" if default is not None else "depends on the scenario"
             lines.append(f"| `{b.key}` | {_num(default)} | {span} | {_cell(b.why)} |")
     if priors.excluded:
