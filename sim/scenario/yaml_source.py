@@ -164,7 +164,7 @@ def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[Ke
         parts = key_parts(dotted)
         target: Any = result
         for depth, part in enumerate(parts):
-            where = _dotted(parts[:depth]) or "the top level"
+            where = _dotted(tuple(parts[:depth])) or "the top level"
             last = depth == len(parts) - 1
             if isinstance(target, list):
                 if not isinstance(part, int) or part >= len(target):
