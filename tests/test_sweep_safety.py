@@ -61,6 +61,17 @@ def test_resume_while_a_sweep_runs_exits_2(tmp_path: Path, experiment: Path) -> 
     assert result.exit_code == 2 and "another sweep is writing to this folder" in result.stderr
 
 
+def test_compaction_waits_for_no_writer_and_sets_damaged_parts_aside(tmp_path: Path, experiment: Path) -> None:
+    folder = swept(tmp_path)
+    with sweep_lock(folder):
+        refused = invoke("sweep", "--compact", folder)
+    assert refused.exit_code == 2 and "another sweep is writing to this folder" in refused.stderr
+    damage(sorted((folder / RUNS).glob("part-*.parquet"))[2], "truncate")
+    result = invoke("sweep", "--compact", folder)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "warning: 1 damaged part file(s)" in result.stderr and len(read_runs(folder)) == 17
+
+
 def test_a_killed_writer_leaves_no_stale_lock(tmp_path: Path) -> None:
     folder = tmp_path / "sweep"
     code = (f"from sim.sweep.lock import sweep_lock\nimport time\nwith sweep_lock({str(folder)!r}):\n"
