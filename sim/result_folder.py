@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.results_io import current_umask, write_text
 from sim.scenario import Problem, ScenarioError
 
 MARKER = ".critical-mass.json"
@@ -59,6 +58,8 @@ def complete_folder(directory: Path, kind: str, details: dict | None = None) -> 
     check_target(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     _clear_debris(directory)
+    from sim.results_io import current_umask, write_text  # pandas loads with it: only when results are written
+
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-{os.getpid()}-", dir=directory.parent))
     try:
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes it private (0700)
