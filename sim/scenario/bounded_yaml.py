@@ -30,7 +30,19 @@ MAX_NODES = 50_000
 # Digits of a whole number: a seed fits in 20; more is a typing accident or an attack on int().
 MAX_DIGITS = 30
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """Safe loading, with YAML 1.1's base-60 numbers read as the text they look like: `samples: 12:30:45`
+    is a typing slip, not 45,045 samples, and a time of day is not a number of anything here."""
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        tag = super().resolve(kind, value, implicit)
+        if kind is ScalarNode and tag in _NUMBERS and ":" in value:
+            return "tag:yaml.org,2002:str"
+        return tag
 
 
 @dataclass(frozen=True)
