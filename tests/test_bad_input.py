@@ -50,9 +50,12 @@ def problems(path: Path) -> str:
         ("years: !!python/object/apply:os.system ['true']\n", "not valid YAML"),
         ("? [a, b]\n: 1\n", "found unhashable key"),
         ("undefined: *nothing\n", "found undefined alias *nothing"),
+        ("years: 12:30:45\n", "bad.yaml:1: years: Input should be a valid integer, unable to parse string as an "
+                               "integer (got '12:30:45')"),
     ],
     ids=["billion-laughs", "loop", "loop-in-mapping", "deep-flow", "deeper-than-libyaml", "deep-block",
-         "huge-integer", "two-documents", "bad-tag-value", "unsafe-tag", "unhashable-key", "undefined-alias"],
+         "huge-integer", "two-documents", "bad-tag-value", "unsafe-tag", "unhashable-key", "undefined-alias",
+         "base-60-number"],
 )
 def test_hostile_yaml_gets_a_located_error(tmp_path: Path, text: str, expected: str) -> None:
     assert expected in problems(write(tmp_path, text))
