@@ -156,7 +156,8 @@ def make_plan(loaded: LoadedExperiment, max_runs: int | None = MAX_RUNS) -> Plan
         set_origins: dict[str, tuple[str | int, ...]] = {key: ("set", key) for key in exp.set}
         base = _checked(loaded, base, dict(exp.set), set_origins, "").model_dump(mode="json")
 
-    drawn = design_points(exp)
+    drawn = design_points(exp, loaded.points_path)
+    table = loaded.points_path if exp.design == "table" else None
     origins: dict[str, tuple[str | int, ...]] = {}
     for i, p in enumerate(exp.parameters):
         origins[p.key] = ("parameters", i, "key")
@@ -172,8 +173,9 @@ def make_plan(loaded: LoadedExperiment, max_runs: int | None = MAX_RUNS) -> Plan
             scenarios[index] = _checked(loaded, base, overrides, origins, _describe(values))
         except ScenarioError as exc:
             bad_points += 1
+            found = exc.problems if table is None else _in_table(table, index, exc.problems)
             if bad_points <= MAX_POINTS_REPORTED:
-                problems.extend(p for p in exc.problems if p not in problems)
+                problems.extend(p for p in found if p not in problems)
             continue
         points.append(Point(index, values, overrides))
     if problems:
@@ -184,10 +186,18 @@ def make_plan(loaded: LoadedExperiment, max_runs: int | None = MAX_RUNS) -> Plan
         raise ScenarioError(problems)
     return Plan(
         name=exp.name, experiment_file=str(loaded.path), experiment_text=loaded.text, base=base,
-        parameters=[p.key for p in exp.parameters], points=points, replicates=exp.replicates,
+        parameters=[p.key for p in exp.parameters] if table is None else list(drawn[0]), points=points,
+        replicates=exp.replicates,
         years=exp.years or scenario.years, seed=exp.seed, outcomes=list(exp.outcomes), design=exp.design,
         _scenarios=scenarios,
     )
+
+
+def _in_table(table: Path, index: int, problems: list[Problem]) -> list[Problem]:
+    """A table point's problems at its row of the table (line index + 2 of a CSV, after the header)."""
+    line = index + 2 if table.suffix.lower() == ".csv" else None
+    return [Problem(str(table), line, p.path, f"{p.message.split(' (at design point')[0]} (row {index + 1})", p.value,
+                    p.suggestion) for p in problems]
 
 
 def _with_balances(loaded: LoadedExperiment, base: dict[str, Any], values: dict[str, Scalar]) -> dict[str, Any]:

@@ -133,15 +133,32 @@ def analyse_sweep(runs: pd.DataFrame, manifest: dict[str, Any], along: str | Non
                                  "sensitivity` ranks them and `critical-mass tipping discover` finds boxes)")])
 
 
+# what a knee sentence calls each outcome, and its unit
+KNEE_OUTCOMES = {"achievement_gap": ("the gap", " SD"), "mean_achievement": ("mean achievement", " SD"),
+                 "achievement_gain": ("achievement above the no-programme path", " SD"),
+                 "practising_share": ("the share of teachers practising", "")}
+PARAMETER_WORDS = {"programme.cohort_size": ("fellows a year", "additional fellow a year"),
+                   "placement.host_schools": ("host schools", "additional host school")}
+
+
 def _knees(runs: pd.DataFrame, parameter: str, outcomes: list[str], confidence: float) -> pd.DataFrame | None:
-    """Dose-response knees of the student outcomes against the swept parameter (sim.tipping.knee)."""
-    try:
-        from sim.tipping.knee import knee_table
-    except ImportError:  # the knee analysis arrives with its own module; a sweep analysis works without it
-        return None
-    wanted = [o for o in outcomes if o in ("achievement_gap", "mean_achievement", "achievement_gain",
-                                           "practising_share")]
-    return knee_table(runs, parameter, wanted, confidence) if wanted else None
+    """Dose-response knees of the student outcomes against the swept parameter (sim.tipping.knee), each
+    with its sentence ("above about N fellows a year the gap closes X SD faster per fellow")."""
+    from sim.analysis.plain_words import Uncertainty
+    from sim.scenario import ScenarioError
+    from sim.tipping.knee import fit_knee, knee_sentence
+
+    rows = []
+    words, per = PARAMETER_WORDS.get(parameter, (parameter, None))
+    for outcome in (o for o in outcomes if o in KNEE_OUTCOMES):
+        try:
+            fit = fit_knee(runs, parameter, outcome, confidence=confidence)
+        except ScenarioError:  # too few values or replicates for a segmented fit: no knee row
+            continue
+        name, unit = KNEE_OUTCOMES[outcome]
+        rows.append({**fit.as_dict(), "sentence": knee_sentence(fit, Uncertainty.SEED, outcome=name,
+                                                                  parameter=words, unit=unit, per=per)})
+    return pd.DataFrame(rows) if rows else None
 
 
 # --- adaptive search -----------------------------------------------------------------------------------

@@ -49,13 +49,10 @@ class Posterior:
 
     def draw(self, n: int, seed: Seed) -> pd.DataFrame:
         """n worlds: rows drawn with replacement in proportion to their weights (index `world`)."""
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"the number of worlds must be a whole number of at least 1, got {n!r}")
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(int(seed))
-        rows = rng.choice(len(self.table), size=int(n), replace=True, p=self.weights / self.weights.sum())
-        worlds = self.table.loc[rows, self.keys()].reset_index(drop=True)
-        worlds.index.name = "world"
-        return worlds
+        from sim.uncertainty.priors import _seed
+        from sim.uncertainty.worlds import from_posterior
+
+        return from_posterior(self.table, n, _seed(seed), source=self.source)
 
     def apply(self, scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
         return self.priors.apply(scenario, values)

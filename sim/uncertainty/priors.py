@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.scenario import ROLES, Problem, Scenario, ScenarioError
 from sim.scenario.yaml_source import value_at
@@ -74,22 +73,14 @@ class Priors:
     # --- drawing worlds ---------------------------------------------------------------------
 
     def sample_lhs(self, n: int, seed: Seed) -> pd.DataFrame:
-        """n worlds as a Latin hypercube over the ranges: each key's range is cut into n equal slices
-        and every slice is used once. Whole-number keys take each whole number in their range with
-        equal chance. Returns one row per world (index `world`), one column per ranged key."""
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"the number of worlds must be a whole number of at least 1, got {n!r}")
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(int(seed))
-        keys = self.keys()
-        u = qmc.LatinHypercube(d=len(keys), rng=rng).random(int(n)) if keys else np.empty((int(n), 0))
-        columns: dict[str, np.ndarray] = {}
-        for j, key in enumerate(keys):
-            r = self.ranges[key]
-            if r.integer:
-                columns[key] = np.minimum(np.floor(r.low + u[:, j] * (r.high - r.low + 1)), r.high).astype(np.int64)
-            else:
-                columns[key] = r.low + u[:, j] * (r.high - r.low)
-        return pd.DataFrame(columns, index=pd.RangeIndex(int(n), name="world"))
+        """n worlds as a Latin hypercube over the ranges (sim.uncertainty.worlds.latin_hypercube):
+        each key's range is cut into n equal slices and every slice is used once; whole-number keys
+        take each whole number in their range with equal chance. One row per world (index `world`)."""
+        from sim.uncertainty.worlds import latin_hypercube
+
+        integers = [k for k, r in self.ranges.items() if r.integer]
+        return latin_hypercube({k: (r.low, r.high) for k, r in self.ranges.items()}, n, _seed(seed),
+                               integers=integers, source=self.source)
 
     def draw(self, n: int, seed: Seed) -> pd.DataFrame:
         """n worlds (the same call on a Posterior draws from its rows)."""
@@ -268,3 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _seed(seed: Seed) -> int:
+    return int(seed.integers(2**63 - 1)) if isinstance(seed, np.random.Generator) else int(seed)
