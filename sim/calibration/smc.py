@@ -1,0 +1,159 @@
+"""ABC by sequential Monte Carlo (pyabc), with a measurement-noise model for the targets, resumable.
+
+The targets' sd is taken at its word: a target's value is the model's outcome plus a normal error of
+that SD. pyabc's stochastic acceptor accepts a candidate with probability exp(-d^2 / 2T), d being
+the standardised distance sqrt(sum((outcome - value) / sd)^2), and anneals the temperature T over
+the populations to 1 at the last, where the accepted particles are a sample of the exact posterior
+under that error model (Wilkinson 2013; Schälte & Hasenauer 2020). T is what pyabc records as each
+population's epsilon.
+
+pyabc keeps every finished population in an SQLite history. Before each population starts, the
+state pyabc's schedule carries from one population to the next (temperature, acceptor and kernel)
+is saved beside it (checkpoint.pkl), so a resumed run picks up exactly where the killed one was
+and, with the sampler's per-population seeds (sim.calibration.sampler), gives the same populations
+as an uninterrupted run. This module imports pyabc (about 7 s); only `critical-mass calibrate` imports it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyabc
+from pyabc.model import Model
+
+from sim.calibration.evaluate import simulate
+from sim.calibration.sampler import BatchSampler, RoundReport
+from sim.calibration.schema import LoadedCalibration
+from sim.results_io import atomic_write
+from sim.runner import derive_seed
+
+HISTORY = "history.db"
+CHECKPOINT = "checkpoint.pkl"
+
+
+class _NeverRun(Model):
+    """pyabc needs a model object; BatchSampler runs the real model in batches, so this is never called."""
+
+    def sample(self, pars: object) -> dict:
+        raise AssertionError("the calibration's model runs go through BatchSampler, not pyabc's model")
+
+
+class _ResumableABCSMC(pyabc.ABCSMC):
+    """pyabc.ABCSMC that saves its schedule's state before each population and restores it on resume.
+
+    pyabc on its own re-derives the temperature from the last stored population when a run is
+    loaded, from less information than the uninterrupted run had (and counting populations from the
+    resume), so a resumed run would anneal differently. Restoring the saved state avoids both.
+    """
+
+    checkpoint: Path
+    total_populations: int
+
+    def _initialize_dist_eps_acc(self, t: int) -> None:
+        saved = read_checkpoint(self.checkpoint, t)
+        if saved is not None:
+            self.distance_function, self.eps, self.acceptor = saved
+            return
+        # no saved state for t (killed between storing a population and starting the next): pyabc's own
+        # re-initialisation, told the whole run's number of populations so the temperature still ends at 1
+        remaining, self.max_nr_populations = self.max_nr_populations, self.total_populations
+        try:
+            super()._initialize_dist_eps_acc(t)
+        finally:
+            self.max_nr_populations = remaining
+
+    def run_generation(self, t: int) -> dict:
+        write_checkpoint(self.checkpoint, t, (self.distance_function, self.eps, self.acceptor))
+        return super().run_generation(t)
+
+
+def read_checkpoint(path: Path, t: int) -> tuple | None:
+    if not path.is_file():
+        return None
+    with open(path, "rb") as fh:
+        saved = pickle.load(fh)
+    return saved["state"] if saved.get("t") == t else None
+
+
+def write_checkpoint(path: Path, t: int, state: tuple) -> None:
+    data = pickle.dumps({"t": t, "state": state})
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+@dataclass
+class Outcome:
+    populations_done: int
+    last_epsilon: float
+    stopped_early: bool  # the acceptance rate fell below the file's min_acceptance_rate
+    simulated: int  # candidates simulated in this sitting (each `replicates` model runs)
+    model_seconds: float  # summed over workers
+
+
+def run_smc(
+    loaded: LoadedCalibration,
+    directory: Path,
+    *,
+    populations: int,
+    population_size: int,
+    seed: int,
+    backend: object,
+    resume: bool,
+    on_round: Callable[[RoundReport], None] | None = None,
+) -> Outcome:
+    """Run (or continue) the ABC-SMC populations; every finished population is in DIR/history.db."""
+    if "ABC_LOG_LEVEL" not in os.environ:
+        logging.getLogger("ABC").setLevel(logging.WARNING)  # the progress bar says what its INFO lines would
+    cal = loaded.calibration
+    labels = [loaded.label(i) for i in range(len(cal.targets))]
+    measures = loaded.measures
+    counters = {"simulated": 0, "seconds": 0.0}
+
+    def evaluate_round(candidates: list[dict[str, float]], t: int, first: int) -> list[dict[str, float] | None]:
+        scenarios = [loaded.scenario(values) for values in candidates]
+        seeds = np.array([[derive_seed(seed, 11, t + 1, first + i, r) for r in range(cal.replicates)]
+                          for i in range(len(candidates))], dtype=np.int64)
+        values, seconds = simulate(scenarios, seeds, loaded.years, measures, backend)
+        counters["simulated"] += len(candidates)
+        counters["seconds"] += seconds
+        means = values.mean(axis=1)
+        return [dict(zip(labels, map(float, row), strict=True)) if np.isfinite(row).all() else None for row in means]
+
+    priors = pyabc.Distribution(**{p.key: pyabc.RV("uniform", p.between[0], p.between[1] - p.between[0])
+                                   for p in cal.parameters})
+    kernel = pyabc.IndependentNormalKernel(var=[t.sd**2 for t in cal.targets], keys=labels)
+    abc = _ResumableABCSMC(
+        models=_NeverRun(name="critical-mass"), parameter_priors=priors, distance_function=kernel,
+        population_size=population_size, eps=pyabc.Temperature(), acceptor=pyabc.StochasticAcceptor(),
+        sampler=BatchSampler(evaluate_round, seed, on_round),
+    )
+    abc.checkpoint = directory / CHECKPOINT
+    abc.total_populations = populations
+    database = "sqlite:///" + str((directory / HISTORY).resolve())
+    if resume:
+        history = abc.load(database, 1)
+    else:
+        history = abc.new(database, {label: float(t.value) for label, t in zip(labels, cal.targets, strict=True)})
+    done = history.max_t + 1
+    stopped = False
+    if done < populations and not _reached_one(history):
+        abc.run(max_nr_populations=populations - done, min_acceptance_rate=cal.min_acceptance_rate)
+        last = history.get_all_populations()
+        rate = last["particles"].iloc[-1] / last["samples"].iloc[-1] if len(last) else 1.0
+        stopped = history.max_t + 1 < populations and not _reached_one(history) or rate < cal.min_acceptance_rate
+    final = history.get_all_populations()
+    final = final[final["t"] >= 0]
+    return Outcome(int(history.max_t + 1), float(final["epsilon"].iloc[-1]) if len(final) else float("nan"),
+                   bool(stopped), counters["simulated"], counters["seconds"])
+
+
+def _reached_one(history: object) -> bool:
+    """The temperature reached 1: the last population is the exact posterior under the targets' errors."""
+    table = history.get_all_populations()  # type: ignore[attr-defined]
+    table = table[table["t"] >= 0]
+    return bool(len(table)) and float(table["epsilon"].iloc[-1]) <= 1.0
