@@ -27,6 +27,7 @@ app.command("compare")(compare_command)
 app.command("sweep")(sweep_command)
 app.command("app")(app_command)
 app.command("tipping")(tipping_command)
+app.command("calibrate")(__import__("sim.cli.calibrate", fromlist=["calibrate_command"]).calibrate_command)
 
 
 def main() -> None:
