@@ -63,9 +63,9 @@ def exposure(
     nonzero pattern is the network (their entries are not used as weights: the sparse product sums
     the values, so pass 0/1 matrices), summed part by part; `reach` (the denominator) may be passed
     in when it is reused across rounds, and so may the numerator (`adopted_weight`, the weight of
-    adopting neighbours, kept current with `add_to_neighbours`). With unit weights every sum is a whole number held exactly,
-    so the share is one correctly rounded division: exactly the decimal a threshold such as 0.2 or
-    2/6 denotes (see "Exact ties" above).
+    adopting neighbours, kept current with `add_to_neighbours`). With unit weights every sum is a
+    whole number held exactly, so the share is one correctly rounded division: exactly the decimal
+    a threshold such as 0.2 or 2/6 denotes (see "Exact ties" above).
     """
     if reach is None:
         reach = neighbour_sum(ties, weights)

@@ -16,13 +16,13 @@ import copy
 
 import mesa
 import numpy as np
-
 from sim.build import build_system
+from sim.state import DISTRICT_OFFICIAL, MINISTRY, SystemState
+
 from sim.draws import teacher_traits
 from sim.mechanisms import careers, institutions, programme
 from sim.mechanisms.practice import yearly_ties
 from sim.scenario import Scenario
-from sim.state import DISTRICT_OFFICIAL, MINISTRY, SystemState
 
 
 class OracleTeacher(mesa.Agent):

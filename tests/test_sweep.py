@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sim.sweep.execute import Lost, RunResult, RunTask
 
 from sim import Scenario, ScenarioError
 from sim.runner import derive_seed, run_once
 from sim.sweep import InProcess, LocalProcesses, read_manifest, read_runs, read_series, resolve, run_sweep
-from sim.sweep.execute import Lost, RunResult, RunTask
 from sim.sweep.experiment import OUTCOME_COLUMNS
 from sim.sweep.store import RUNS, SERIES
 
@@ -260,9 +260,9 @@ def test_results_are_identical_across_executors_and_worker_counts(tmp_path: Path
 
 
 def test_failures_on_dask_are_recorded_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.sweep.execute as execute
     from distributed import Client, LocalCluster
 
-    import sim.sweep.execute as execute
     from sim.sweep import DaskCluster
 
     def broken(scenario: Scenario, seed: int, years: int | None = None) -> dict[str, pd.DataFrame]:

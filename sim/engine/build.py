@@ -79,7 +79,8 @@ def build_batch(scenarios: Sequence[Scenario], params: Section, streams: Streams
     inst = p.institutions
     grades = int(p.system.grades[0])
     if (p.system.grades != grades).any():
-        raise ValueError(f"systems in one batch must have the same number of grades, got {sorted(set(p.system.grades))}")
+        found = sorted(set(p.system.grades.tolist()))
+        raise ValueError(f"systems in one batch must have the same number of grades, got {found}")
     s_count = school_sys.size
     schools = Schools(
         sys=school_sys.astype(np.int32), district=school_district, first_post=school_first_post,
@@ -246,7 +247,7 @@ def _plan_placement(scenarios: Sequence[Scenario], p: Section, streams: Streams,
         np.array([x.placement.host_schools or 0 for x in scenarios]),
         np.where(np.array([x.placement.fellows_per_host is not None for x in scenarios]),
                  np.ceil(in_post / np.array([x.placement.fellows_per_host or 1.0 for x in scenarios])),
-                 np.round(size ** (1.0 - rule.clustering))),
+                 np.round(size ** (1.0 - np.array([x.placement.clustering or 0.0 for x in scenarios])))),
     ).astype(np.int64)
     capacity = np.floor(rule.max_fellow_share[owner] * s.teachers[order]).astype(np.int64)
     within = np.cumsum(capacity) - np.repeat(np.concatenate([[0], np.cumsum(capacity)])[first[:-1]], size)

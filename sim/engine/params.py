@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from sim.scenario import DIMENSIONS, PLACED_ROLES, ROLES, Scenario
 
@@ -37,7 +38,7 @@ def _compile(objects: list[Any]) -> Section:
     out: dict[str, Any] = {}
     for key, value in _leaves(first).items():
         values = [getattr(o, key) for o in objects]
-        if hasattr(value, "model_fields"):
+        if isinstance(value, BaseModel):
             out[key] = _compile(values)
         elif isinstance(value, bool | int | float) and all(isinstance(v, bool | int | float) for v in values):
             out[key] = np.array(values)

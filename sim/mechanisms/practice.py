@@ -74,9 +74,11 @@ def spread_practice(state: SystemState, params: Section, streams: Streams) -> No
     adoption = c.adoption_probability[sys]
     when_exposed = adoption + spontaneous - adoption * spontaneous
     for r in range(int(rounds.max())):  # a few rounds a year, not a loop over teachers
-        exposed = exposure(ties, practising, weight, reach, adopted_weight)[rows] >= theta
-        draw = u[block + r * teachers + position]
-        adopting = rows[(r < rounds) & ~practising[rows] & (draw < np.where(exposed, when_exposed, spontaneous))]
+        turn = np.flatnonzero(r < rounds)
+        exposed = exposure(ties, practising, weight, reach, adopted_weight)[rows[turn]] >= theta[turn]
+        draw = u[block[turn] + r * teachers[turn] + position[turn]]
+        chance = np.where(exposed, when_exposed[turn], spontaneous[turn])
+        adopting = rows[turn][~practising[rows[turn]] & (draw < chance)]
         practising[adopting] = True
         add_to_neighbours(ties, adopted_weight, adopting, weight[adopting])
     # practice without enough reinforcement lapses, more often for those less committed to it

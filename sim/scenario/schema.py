@@ -127,7 +127,10 @@ class PlacementSection(_Section):
     districts: Literal["all", "most_disadvantaged", "random", "named"] = "all"
     district_count: int = Field(1, ge=1)
     district_names: list[str] = Field(default_factory=list)
-    clustering: float = Field(0.0, ge=0, le=1, description="0 spreads over every eligible school, 1 packs the fewest")
+    clustering: float | None = Field(
+        None, ge=0, le=1,
+        description="0 spreads over every eligible school, 1 packs the fewest (0 when no way is given)",
+    )
     host_schools: int | None = Field(None, ge=1, description="exact number of host schools (instead of clustering)")
     fellows_per_host: float | None = Field(
         None, gt=0, description="fellows in post per host school (instead of clustering)"
@@ -139,10 +142,12 @@ class PlacementSection(_Section):
     def _one_way_to_place(self) -> Self:
         if self.districts == "named" and not self.district_names:
             raise ValueError("districts is 'named' but district_names is empty")
-        given = [k for k in ("clustering", "host_schools", "fellows_per_host")
-                 if k in self.model_fields_set and getattr(self, k) is not None]
+        given = [k for k in ("clustering", "host_schools", "fellows_per_host") if getattr(self, k) is not None]
         if len(given) > 1:
-            raise ValueError(f"give one of clustering, host_schools or fellows_per_host, not {' and '.join(given)}")
+            raise ValueError(
+                f"give one of clustering, host_schools or fellows_per_host, not {' and '.join(given)} "
+                f"(set the others to null, e.g. --set placement.{given[0]}=null)"
+            )
         return self
 
 
