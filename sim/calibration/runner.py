@@ -5,7 +5,7 @@
     finish = calibrate(loaded, directory, settings, backend=local(2), resume=False)
 
 The folder holds exactly what ran (calibration.yaml, scenario.yaml), run.json (settings, each
-sitting's wall time and model runs, the status), pyabc's history.db and checkpoint.pkl, and the
+sitting's wall time and model runs, the status), pyabc's history.db and state/ (for --resume), and the
 outputs written from the history: posterior.parquet, particles.parquet, diagnostics.csv,
 parameters.csv, predictive.csv, figures/ and report.html.
 """

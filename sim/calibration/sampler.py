@@ -73,8 +73,10 @@ class BatchSampler(Sampler):
     outright, e.g. an outcome that does not exist in that run)."""
 
     def __init__(self, evaluate_round: Callable[[list[dict[str, float]], int, int], list[dict[str, float] | None]],
-                 seed: int, on_round: Callable[[RoundReport], None] | None = None) -> None:
+                 seed: int, on_round: Callable[[RoundReport], None] | None = None,
+                 on_sample: Callable[[int, object, int], None] | None = None) -> None:
         super().__init__()
+        self.on_sample = on_sample  # called with (t, sample, evaluations) before pyabc stores the population
         self.evaluate_round = evaluate_round
         self.seed = seed
         self.on_round = on_round
@@ -116,6 +118,8 @@ class BatchSampler(Sampler):
         self.nr_evaluations_ = evaluations
         if accepted < n:
             sample.ok = False
+        elif self.on_sample:
+            self.on_sample(t, sample, evaluations)
         return sample
 
     @staticmethod

@@ -9,9 +9,9 @@ population's epsilon.
 
 pyabc keeps every finished population in an SQLite history. Before each population starts, the
 state pyabc's schedule carries from one population to the next (temperature, acceptor and kernel)
-is saved beside it (checkpoint.pkl), so a resumed run picks up exactly where the killed one was
-and, with the sampler's per-population seeds (sim.calibration.sampler), gives the same populations
-as an uninterrupted run. This module imports pyabc (about 7 s); only `critical-mass calibrate` imports it.
+is saved beside it (state/), so a resumed run picks up exactly where the killed one was and, with
+the sampler's per-population seeds (sim.calibration.sampler), gives the same populations as an
+uninterrupted run. This module imports pyabc (about 7 s); only `critical-mass calibrate` imports it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sim.results_io import atomic_write
 from sim.runner import derive_seed
 
 HISTORY = "history.db"
-CHECKPOINT = "checkpoint.pkl"
+STATE = "state"
 
 
 class _NeverRun(Model):
@@ -45,45 +45,76 @@ class _NeverRun(Model):
 
 
 class _ResumableABCSMC(pyabc.ABCSMC):
-    """pyabc.ABCSMC that saves its schedule's state before each population and restores it on resume.
+    """pyabc.ABCSMC that saves what its schedule carries between populations, and restores it on resume.
 
     pyabc on its own re-derives the temperature from the last stored population when a run is
-    loaded, from less information than the uninterrupted run had (and counting populations from the
-    resume), so a resumed run would anneal differently. Restoring the saved state avoids both.
+    loaded, from less than the uninterrupted run had (its rejected candidates are not stored) and
+    counting populations from the resume, so a resumed run would anneal differently. Here, before
+    population t starts, the state of the kernel, temperature and acceptor is saved (state/t{t}.pkl),
+    and every population's whole sample, rejected candidates included, is saved before pyabc stores
+    the population (state/sample{t}.pkl). A resume at t restores state/t{t}.pkl; if the kill came
+    after population t-1 was stored but before that file was written, it replays pyabc's step from
+    population t-1 to t from the saved sample and state/t{t-1}.pkl instead. Either way the state
+    equals the uninterrupted run's.
     """
 
-    checkpoint: Path
-    total_populations: int
+    state_dir: Path
 
     def _initialize_dist_eps_acc(self, t: int) -> None:
-        saved = read_checkpoint(self.checkpoint, t)
+        saved = read_state(self.state_dir, t)
+        if saved is None and t > 0:
+            saved = self._replay_step_to(t)
         if saved is not None:
             self.distance_function, self.eps, self.acceptor = saved
             return
-        # no saved state for t (killed between storing a population and starting the next): pyabc's own
-        # re-initialisation, told the whole run's number of populations so the temperature still ends at 1
-        remaining, self.max_nr_populations = self.max_nr_populations, self.total_populations
-        try:
-            super()._initialize_dist_eps_acc(t)
-        finally:
-            self.max_nr_populations = remaining
+        super()._initialize_dist_eps_acc(t)  # a new calibration
+
+    def _replay_step_to(self, t: int) -> tuple | None:
+        previous, kept = read_state(self.state_dir, t - 1), read_sample(self.state_dir, t - 1)
+        if previous is None or kept is None:
+            return None
+        self.distance_function, self.eps, self.acceptor = previous
+        sample, evaluations = kept
+        self._fit_transitions(t - 1)
+        sample.normalize_weights()
+        population = sample.get_accepted_population()
+        self._prepare_next_iteration(t=t, sample=sample, population=population,
+                                     acceptance_rate=len(population) / evaluations)
+        write_state(self.state_dir, t, (self.distance_function, self.eps, self.acceptor))
+        return self.distance_function, self.eps, self.acceptor
 
     def run_generation(self, t: int) -> dict:
-        write_checkpoint(self.checkpoint, t, (self.distance_function, self.eps, self.acceptor))
+        write_state(self.state_dir, t, (self.distance_function, self.eps, self.acceptor))
         return super().run_generation(t)
 
 
-def read_checkpoint(path: Path, t: int) -> tuple | None:
+def _read(path: Path) -> object | None:
     if not path.is_file():
         return None
     with open(path, "rb") as fh:
-        saved = pickle.load(fh)
-    return saved["state"] if saved.get("t") == t else None
+        return pickle.load(fh)
 
 
-def write_checkpoint(path: Path, t: int, state: tuple) -> None:
-    data = pickle.dumps({"t": t, "state": state})
+def _write(path: Path, value: object) -> None:
+    data = pickle.dumps(value)
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def read_state(directory: Path, t: int) -> tuple | None:
+    return _read(directory / f"t{t}.pkl")  # type: ignore[return-value]
+
+
+def write_state(directory: Path, t: int, state: tuple) -> None:
+    _write(directory / f"t{t}.pkl", state)
+
+
+def read_sample(directory: Path, t: int) -> tuple | None:
+    return _read(directory / f"sample{t}.pkl")  # type: ignore[return-value]
+
+
+def keep_sample(directory: Path, t: int, sample: object, evaluations: int) -> None:
+    if t >= 0:  # pyabc's calibration sample (t = -1) is not a population
+        _write(directory / f"sample{t}.pkl", (sample, evaluations))
 
 
 @dataclass
@@ -130,10 +161,10 @@ def run_smc(
     abc = _ResumableABCSMC(
         models=_NeverRun(name="critical-mass"), parameter_priors=priors, distance_function=kernel,
         population_size=population_size, eps=pyabc.Temperature(), acceptor=pyabc.StochasticAcceptor(),
-        sampler=BatchSampler(evaluate_round, seed, on_round),
+        sampler=BatchSampler(evaluate_round, seed, on_round,
+                             on_sample=lambda t, sample, n: keep_sample(directory / STATE, t, sample, n)),
     )
-    abc.checkpoint = directory / CHECKPOINT
-    abc.total_populations = populations
+    abc.state_dir = directory / STATE
     database = "sqlite:///" + str((directory / HISTORY).resolve())
     if resume:
         history = abc.load(database, 1)

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from sim.cli.app import app_command
+from sim.cli.calibrate import calibrate_command
 from sim.cli.common import fail_cleanly
 from sim.cli.compare import compare_command
 from sim.cli.run import run_command
@@ -27,7 +28,7 @@ app.command("compare")(compare_command)
 app.command("sweep")(sweep_command)
 app.command("app")(app_command)
 app.command("tipping")(tipping_command)
-app.command("calibrate")(__import__("sim.cli.calibrate", fromlist=["calibrate_command"]).calibrate_command)
+app.command("calibrate")(calibrate_command)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from sim.cli.common import SetOption, UsageError, out
 from sim.cli.progress import DelayedProgress
-from sim.runner import default_workers
+from sim.parallel import default_workers
 from sim.scenario import load_scenario, parse_overrides
 
 

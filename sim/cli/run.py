@@ -11,7 +11,7 @@ from rich.table import Table
 
 from sim.cli.common import SetOption, UsageError, out
 from sim.cli.progress import DelayedProgress
-from sim.runner import default_workers
+from sim.parallel import default_workers
 from sim.scenario import Scenario, load_scenario, parse_overrides
 
 if TYPE_CHECKING:
