@@ -40,6 +40,8 @@ def marginals(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
         for q in INTERVAL:
             ax.axvline(weighted_quantile(x, w, q), color="#c44e52", lw=1.2)
         ax.set_xlim(low, high)
+        ax.locator_params(axis="x", nbins=5)
+        ax.tick_params(labelsize=7)
         ax.set_title(_short(prior.key), fontsize=9)
         ax.set_yticks([])
     for ax in axes[len(priors):]:

@@ -52,6 +52,7 @@ def calibration_report(
                  [[html.escape(r.first), html.escape(r.second), f"{r.correlation:+.2f}"]
                   for r in trade_offs.itertuples()]))
     body = (
+        "<style>.figs{align-items:flex-start}</style>"  # figures keep their shape in the flex row
         f"<p>{html.escape(cal.description.strip())}</p>"
         f"<p>{status}</p>"
         "<h2>Method</h2><p>Approximate Bayesian computation by sequential Monte Carlo (pyabc). Priors are uniform over "
