@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 import psutil
+from sim.sweep.execute import Executor
 
 from sim.sweep import DaskCluster, InProcess, LocalProcesses, read_runs, resolve, run_sweep
-from sim.sweep.execute import Executor
 from sim.sweep.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -88,7 +88,8 @@ def test_a_bad_file_is_reported_with_its_line_and_exit_code_2(tmp_path: Path, ch
 
 
 def test_outcome_syntax() -> None:
-    assert str(parse_outcome("alumni_district_official + alumni_ministry")) == "alumni_district_official + alumni_ministry"
+    both = "alumni_district_official + alumni_ministry"
+    assert str(parse_outcome(both)) == both
     assert parse_outcome("districts.practising_share[Huari]").terms[0].arg == "Huari"
     assert parse_outcome("member_teacher_share[most_disadvantaged:0.33]").needs_state
     for bad in ("member_teacher_share", "member_teacher_share[most_disadvantaged:2]", "founders[x]",
@@ -98,8 +99,9 @@ def test_outcome_syntax() -> None:
 
 
 def test_a_balanced_share_keeps_the_stage_summing_to_one(tmp_path: Path) -> None:
-    path = write(tmp_path, {**GOOD, "parameters": [{"key": "alumni.stages.1.roles.school_leader",
-                                                     "between": [0.0, 0.2], "balance": "alumni.stages.1.roles.outside"}]})
+    prior = {"key": "alumni.stages.1.roles.school_leader", "between": [0.0, 0.2],
+             "balance": "alumni.stages.1.roles.outside"}
+    path = write(tmp_path, {**GOOD, "parameters": [prior]})
     loaded = load_calibration(path)
     scenario = loaded.scenario({"alumni.stages.1.roles.school_leader": 0.15})
     roles = scenario.alumni.stages[1].roles
@@ -198,7 +200,7 @@ def test_calibrate_end_to_end_and_the_same_posterior_on_one_or_two_workers(tmp_p
     page = (folder / "report.html").read_text()
     assert "data:image/png;base64," in page and "http" not in page.replace("http-equiv", "")
     # a different seed gives a different posterior
-    other = calibrate(str(path), "--out", str(tmp_path / "other"), "--workers", "1", "--seed", "5")
+    assert calibrate(str(path), "--out", str(tmp_path / "other"), "--workers", "1", "--seed", "5").exit_code == 0
     assert not pd.read_parquet(tmp_path / "other" / "posterior.parquet").equals(a)
 
 

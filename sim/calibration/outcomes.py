@@ -144,7 +144,7 @@ def measure_state(term: Term, state: object, params: object) -> np.ndarray:
     """A derived outcome from the state of a batch at the end of a year: one value per system."""
     from sim.engine.state import ALUMNUS, FELLOW, GONE, OUTSIDE
 
-    m, p, s = state.members, state.posts, state.schools  # type: ignore[attr-defined]
+    m, p = state.members, state.posts  # type: ignore[attr-defined]
     b = state.batch_size  # type: ignore[attr-defined]
     if term.name == "alumni_in_education_share":
         alumni = (m.status == ALUMNUS) | (m.status == GONE)

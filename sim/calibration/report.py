@@ -45,7 +45,8 @@ def calibration_report(
                     f"{_number(r.low_90)} to {_number(r.high_90)}", f"{r.off_by_sd:+.2f}",
                     f"<span class=\"small\">{html.escape(r.source)}</span>"] for r in predictive.itertuples()]
     diag_rows = [[str(int(r.population)), _number(r.epsilon), str(int(r.evaluations)), f"{r.acceptance_rate:.3f}",
-                  f"{r.ess:.0f}", _number(r.median_distance), f"{r.wall_seconds:.1f}"] for r in diagnostics.itertuples()]
+                  f"{r.ess:.0f}", _number(r.median_distance), f"{r.wall_seconds:.1f}"]
+                 for r in diagnostics.itertuples()]
     trade = ("<p>No two parameters correlate beyond ±0.5 in the posterior.</p>" if trade_offs.empty else
              "<p>Trade-offs (the targets cannot tell these apart; see the pairs figure):</p>" + _table(
                  ["parameter", "parameter", "correlation"],

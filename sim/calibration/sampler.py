@@ -82,7 +82,7 @@ class BatchSampler(Sampler):
         self.on_round = on_round
         self.simulated = 0  # candidates simulated in the last population, discarded ones included
 
-    def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):  # noqa: ARG002
+    def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
         if ana_vars is None:
             raise TypeError("BatchSampler needs pyabc's analysis variables (pyabc 0.13)")
         np.random.seed(population_seed(self.seed, t))

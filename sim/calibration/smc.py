@@ -176,7 +176,7 @@ def run_smc(
         abc.run(max_nr_populations=populations - done, min_acceptance_rate=cal.min_acceptance_rate)
         last = history.get_all_populations()
         rate = last["particles"].iloc[-1] / last["samples"].iloc[-1] if len(last) else 1.0
-        stopped = history.max_t + 1 < populations and not _reached_one(history) or rate < cal.min_acceptance_rate
+        stopped = (history.max_t + 1 < populations and not _reached_one(history)) or rate < cal.min_acceptance_rate
     final = history.get_all_populations()
     final = final[final["t"] >= 0]
     return Outcome(int(history.max_t + 1), float(final["epsilon"].iloc[-1]) if len(final) else float("nan"),

@@ -41,7 +41,7 @@ def calibrate_command(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted calibration in --out."),
 ) -> None:
     """Approximate Bayesian computation (ABC-SMC): which parameter values reproduce the targets, and how surely."""
-    from sim.calibration.runner import CalibrationError, Settings, calibrate, prepare, settings_for
+    from sim.calibration.runner import CalibrationError, calibrate, prepare, settings_for
     from sim.calibration.schema import load_calibration
     from sim.cli.sweep import _backend
 
