@@ -282,3 +282,9 @@ def test_simulation_based_calibration_small(tmp_path: Path) -> None:
     widths = [w for s in solved for w in s.width_share.values()]
     assert np.mean(widths) < 0.7, widths
     assert all(s.last_epsilon == 1.0 for s in solved)
+
+
+@pytest.mark.parametrize("name", ["london_roles", "tfi_retention", "first_year_effect"])
+def test_shipped_calibrations_are_valid_and_cite_a_source_for_every_target(name: str) -> None:
+    loaded = load_calibration(ROOT / "calibrations" / f"{name}.yaml")
+    assert all("literature.md" in t.source for t in loaded.calibration.targets)

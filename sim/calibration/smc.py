@@ -118,7 +118,7 @@ def keep_sample(directory: Path, t: int, sample: object, evaluations: int) -> No
 
 
 @dataclass
-class Outcome:
+class SmcResult:
     populations_done: int
     last_epsilon: float
     stopped_early: bool  # the acceptance rate fell below the file's min_acceptance_rate
@@ -136,7 +136,7 @@ def run_smc(
     backend: object,
     resume: bool,
     on_round: Callable[[RoundReport], None] | None = None,
-) -> Outcome:
+) -> SmcResult:
     """Run (or continue) the ABC-SMC populations; every finished population is in DIR/history.db."""
     if "ABC_LOG_LEVEL" not in os.environ:
         logging.getLogger("ABC").setLevel(logging.WARNING)  # the progress bar says what its INFO lines would
@@ -179,7 +179,7 @@ def run_smc(
         stopped = (history.max_t + 1 < populations and not _reached_one(history)) or rate < cal.min_acceptance_rate
     final = history.get_all_populations()
     final = final[final["t"] >= 0]
-    return Outcome(int(history.max_t + 1), float(final["epsilon"].iloc[-1]) if len(final) else float("nan"),
+    return SmcResult(int(history.max_t + 1), float(final["epsilon"].iloc[-1]) if len(final) else float("nan"),
                    bool(stopped), counters["simulated"], counters["seconds"])
 
 
