@@ -118,7 +118,7 @@ def careers_check(runs: int, workers: int) -> dict:
         v, seconds = simulate([scenario] * runs, seeds, loaded.years, loaded.measures, local(workers))
         values[name] = v[:, 0, :]
         result[name] = {"mean": v[:, 0, :].mean(0).tolist(), "sd": v[:, 0, :].std(0, ddof=1).tolist(),
-                        "model_seconds_per_run": seconds / runs, "wall_seconds": time.perf_counter() - started}
+                        "model_cpu_seconds_per_run": seconds / runs, "wall_seconds": time.perf_counter() - started}
     a, b = values["all mechanisms"], values["careers only"]
     result["difference_in_standard_errors"] = ((a.mean(0) - b.mean(0)) / np.sqrt(a.var(0, ddof=1) / runs
                                                                                  + b.var(0, ddof=1) / runs)).tolist()

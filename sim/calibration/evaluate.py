@@ -40,12 +40,13 @@ class Evaluated:
     job: EvaluationJob
     values: np.ndarray  # (runs, measures) in the job's run order
     errors: list[str | None]  # per run: None, or why it failed
-    seconds: float
+    seconds: float  # wall time of the job in its worker
+    cpu_seconds: float  # the worker's CPU time for the job (wall time inflates when other jobs share the cores)
 
 
 def evaluate(job: EvaluationJob) -> Evaluated:
     """Run the job's runs as one batch; if the batch fails, run each alone so one bad run names itself."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         values = _run_batch(job, list(job.runs))
         errors: list[str | None] = [None] * len(job.runs)
@@ -58,7 +59,7 @@ def evaluate(job: EvaluationJob) -> Evaluated:
                 errors.append(None)
             except Exception as exc:
                 errors.append(describe_error(exc))
-    return Evaluated(job, values, errors, time.perf_counter() - started)
+    return Evaluated(job, values, errors, time.perf_counter() - started, time.process_time() - cpu)
 
 
 def _run_batch(job: EvaluationJob, runs: Sequence[Run]) -> np.ndarray:
@@ -108,7 +109,7 @@ def simulate(
     backend: object,
 ) -> tuple[np.ndarray, float]:
     """Every candidate's replicates on the backend; returns the values (candidates, replicates, measures)
-    and the seconds the runs took (summed over workers)."""
+    and the CPU seconds the runs took (summed over workers)."""
     from sim.parallel import run_all
 
     candidates, replicates = seeds.shape
@@ -120,7 +121,7 @@ def simulate(
     values = np.full((candidates, replicates, len(measures)), np.nan)
     seconds = 0.0
     for result in run_all(backend, evaluate, jobs):  # type: ignore[arg-type]
-        seconds += result.seconds
+        seconds += result.cpu_seconds
         for i, run in enumerate(result.job.runs):
             if result.errors[i] is not None:
                 raise ModelRunFailed(f"a model run failed (candidate {run.point}, replicate {run.replicate}, seed "

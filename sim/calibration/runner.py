@@ -111,7 +111,7 @@ def calibrate(loaded: LoadedCalibration, directory: Path, settings: Settings, ba
     from sim.calibration.smc import run_smc
 
     run = read_run(directory)
-    started, clock = datetime.now().isoformat(timespec="seconds"), time.perf_counter()
+    started, clock, cpu = datetime.now().isoformat(timespec="seconds"), time.perf_counter(), time.process_time()
     outcome = run_smc(loaded, directory, populations=settings.populations, population_size=settings.population_size,
                       seed=settings.seed, backend=backend, resume=resume, on_round=on_round)
     exact = outcome.last_epsilon <= 1.0
@@ -125,7 +125,9 @@ def calibrate(loaded: LoadedCalibration, directory: Path, settings: Settings, ba
         status = f"stopped at temperature {outcome.last_epsilon:.3g} after {outcome.populations_done} populations"
     runs = outcome.simulated * loaded.calibration.replicates
     run["sittings"].append({"started": started, "wall_seconds": round(time.perf_counter() - clock, 2),
-                            "model_runs": runs, "model_seconds": round(outcome.model_seconds, 2),
+                            "model_runs": runs, "model_cpu_seconds": round(outcome.model_cpu_seconds, 2),
+                            # this process: pyabc's work, building scenarios, and the runs when there is one worker
+                            "main_cpu_seconds": round(time.process_time() - cpu, 2),
                             "backend": getattr(backend, "description", str(backend))})
     run["status"] = status
     run["populations_done"] = outcome.populations_done

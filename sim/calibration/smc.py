@@ -123,7 +123,7 @@ class SmcResult:
     last_epsilon: float
     stopped_early: bool  # the acceptance rate fell below the file's min_acceptance_rate
     simulated: int  # candidates simulated in this sitting (each `replicates` model runs)
-    model_seconds: float  # summed over workers
+    model_cpu_seconds: float  # summed over workers
 
 
 def run_smc(
