@@ -35,6 +35,9 @@ from sim.runner import derive_seed
 
 HISTORY = "history.db"
 STATE = "state"
+# pyabc's multivariate normal proposal at twice Silverman's bandwidth: wider proposals keep the importance weights
+# even at the last population (its effective sample size), for a little acceptance
+SCALING = 2.0
 
 
 class _NeverRun(Model):
@@ -160,7 +163,12 @@ def run_smc(
     kernel = pyabc.IndependentNormalKernel(var=[t.sd**2 for t in cal.targets], keys=labels)
     abc = _ResumableABCSMC(
         models=_NeverRun(name="critical-mass"), parameter_priors=priors, distance_function=kernel,
-        population_size=population_size, eps=pyabc.Temperature(), acceptor=pyabc.StochasticAcceptor(),
+        transitions=pyabc.MultivariateNormalTransition(scaling=SCALING),
+        population_size=population_size, eps=pyabc.Temperature(),
+        # normalised by the kernel's own peak (a perfect match), so a candidate is accepted with probability
+        # exp(-d^2 / 2T) exactly; pyabc's default normalises by the best match found so far, which inflates some
+        # weights when the targets cannot all be met (few effective particles)
+        acceptor=pyabc.StochasticAcceptor(pdf_norm_method=pyabc.acceptor.pdf_norm_from_kernel),
         sampler=BatchSampler(evaluate_round, seed, on_round,
                              on_sample=lambda t, sample, n: keep_sample(directory / STATE, t, sample, n)),
     )
