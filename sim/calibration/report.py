@@ -41,9 +41,9 @@ def calibration_report(
                   f"temperature {final['epsilon']:.3g} &gt; 1, so the posterior below is wider than the exact one "
                   f"({html.escape(run.get('status', ''))}).")
     if final is not None and final["ess"] < LOW_ESS * run["population_size"]:
-        status += (f" <b>Few effective particles</b>: the last population's effective sample size is {final['ess']:.0f} "
-                   f"of {run['population_size']}, so its intervals carry a large Monte Carlo error; run again with a "
-                   "larger --population-size.")
+        status += (" <b>Few effective particles</b>: the last population's effective sample size is "
+                   f"{final['ess']:.0f} of {run['population_size']}, so its intervals carry a large Monte Carlo "
+                   "error; run again with a larger --population-size.")
     params_rows = [[html.escape(r.parameter), f"{_number(r.prior_low)} to {_number(r.prior_high)}", _number(r.median),
                     f"{_number(r.low_90)} to {_number(r.high_90)}", f"{r.width_share:.2f}", html.escape(r.verdict)]
                    for r in parameters.itertuples()]
