@@ -91,6 +91,8 @@ def _print_plan(loaded: object, settings: object, directory: Path) -> None:
 def _print_finish(finish: object) -> None:
     import pandas as pd
 
+    from sim.calibration.report import LOW_ESS
+
     directory = finish.directory  # type: ignore[attr-defined]
     out.print(f"{finish.status} ({finish.populations_done} population(s); {finish.model_runs} model runs; "  # type: ignore[attr-defined]
               f"{finish.wall_seconds:.0f} s).", markup=False)  # type: ignore[attr-defined]
@@ -112,4 +114,10 @@ def _print_finish(finish: object) -> None:
         fit.add_row(row.target, f"{row.value:.4g} ± {row.sd:.4g}", f"{row.median:.4g}",
                     f"{row.low_90:.4g} to {row.high_90:.4g}", f"{row.off_by_sd:+.2f}")
     out.print(fit)
+    last = pd.read_csv(directory / "diagnostics.csv").iloc[-1]
+    size = int(pd.read_parquet(directory / "posterior.parquet").shape[0])
+    if last["ess"] < LOW_ESS * size:
+        out.print(f"Few effective particles: the last population's effective sample size is {last['ess']:.0f} of "
+                  f"{size}; its intervals carry a large Monte Carlo error (a larger --population-size helps).",
+                  markup=False)
     out.print(f"Posterior: {directory}/posterior.parquet; report: {finish.report}", markup=False)  # type: ignore[attr-defined]
