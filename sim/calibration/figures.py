@@ -18,9 +18,19 @@ from sim.calibration.schema import LoadedCalibration
 BINS = 24
 
 
-def _short(key: str) -> str:
-    """The last two parts of a key path, for axis labels."""
-    return ".".join(key.split(".")[-2:])
+def _labels(loaded: LoadedCalibration) -> dict[str, str]:
+    """Axis labels: the shortest ending of each key path (at least two parts) that no other key shares."""
+    keys = loaded.keys
+    labels = {}
+    for key in keys:
+        parts = key.split(".")
+        for n in range(min(2, len(parts)), len(parts) + 1):
+            ending = ".".join(parts[-n:])
+            unique = sum(k == ending or k.endswith("." + ending) for k in keys) == 1
+            if unique and not parts[-n].isdigit():  # "stages.1.roles.x", not "1.roles.x"
+                break
+        labels[key] = ending
+    return labels
 
 
 def marginals(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
@@ -42,7 +52,7 @@ def marginals(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
         ax.set_xlim(low, high)
         ax.locator_params(axis="x", nbins=5)
         ax.tick_params(labelsize=7)
-        ax.set_title(_short(prior.key), fontsize=9)
+        ax.set_title(_labels(loaded)[prior.key], fontsize=9)
         ax.set_yticks([])
     for ax in axes[len(priors):]:
         ax.set_visible(False)
@@ -79,9 +89,9 @@ def pairs(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
             ax.set_xlim(*col.between)
             ax.tick_params(labelsize=6)
             if i == k - 1:
-                ax.set_xlabel(_short(col.key), fontsize=7)
+                ax.set_xlabel(_labels(loaded)[col.key], fontsize=7)
             if j == 0 and i > 0:
-                ax.set_ylabel(_short(row.key), fontsize=7)
+                ax.set_ylabel(_labels(loaded)[row.key], fontsize=7)
     fig.suptitle("Posterior pairs (darker: more weight)", fontsize=10)
     fig.tight_layout()
     return fig
