@@ -1,14 +1,16 @@
 """Simulation-based calibration of `critical-mass calibrate`, and the check behind the careers-only shortcut.
 
     .venv/bin/python benchmarks/calibration_sbc.py [--problems 24] [--populations 4] [--population-size 100]
-                                                   [--workers 2] [--seed 2024]
+                                                   [--workers 2] [--seed 2024] [--first 0] [--summarise]
     .venv/bin/python benchmarks/calibration_sbc.py --careers-check [--runs 40]
 
 SBC: each problem draws true values of two parameters from the prior, generates targets from the
 model there plus each target's normal error (sim.calibration.check), and calibrates. It counts how
 often the 90% posterior interval holds the truth (it should be about 90%; the issue asks for at
 least 80% over at least 20 problems), how much narrower than the prior the intervals are, and the
-time per problem. Writes benchmarks/results/calibration_sbc.json and docs/calibration_sbc.png.
+time per problem. Each finished problem is appended to benchmarks/results/calibration_sbc_rows.jsonl
+(so processes given different --first ranges can share the work); --summarise reads it and writes
+benchmarks/results/calibration_sbc.json and docs/calibration_sbc.png (a plain run does both).
 
 --careers-check: runs the London scenario with and without contagion, students and institutions on
 the same seeds and compares the shipped London targets' means (london_roles.yaml switches those
@@ -31,22 +33,21 @@ from sim.parallel import local
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def sbc(problems: int, populations: int, population_size: int, workers: int, seed: int) -> dict:
+def sbc(first: int, problems: int, populations: int, population_size: int, workers: int, seed: int,
+        rows_file: Path) -> None:
+    """Solve problems first .. first + problems - 1, appending each one's row to rows_file (JSON lines), so
+    that several processes can share the problems and an interrupted run keeps what it finished."""
+    from sim.calibration.analysis import weighted_quantile
     from sim.calibration.check import PRIORS, solve, synthetic_problem
 
     backend = local(workers)
-    rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for i in range(problems):
+        for i in range(first, first + problems):
             started = time.perf_counter()
             problem = synthetic_problem(Path(folder), i, seed, backend, populations=populations,
                                         population_size=population_size)
             solved = solve(problem, backend)
-            import pandas as pd
-
-            posterior = pd.read_parquet(problem.directory / "posterior.parquet")
-            from sim.calibration.analysis import weighted_quantile
-
+            posterior = solved.posterior
             w = posterior["weight"].to_numpy()
             row = {"problem": i, "seconds": round(time.perf_counter() - started, 2), "epsilon": solved.last_epsilon}
             for prior in PRIORS:
@@ -56,18 +57,27 @@ def sbc(problems: int, populations: int, population_size: int, workers: int, see
                     "median": weighted_quantile(x, w, 0.5), "high": weighted_quantile(x, w, 0.95),
                     "covered": solved.covered[prior["key"]], "width_share": solved.width_share[prior["key"]],
                 }
-            rows.append(row)
+            with open(rows_file, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row) + "\n")
             shown = ", ".join(f"{k.split('.')[-1]} {'in' if row[k]['covered'] else 'OUT'} "
                               f"(width {row[k]['width_share']:.2f})" for k in (p["key"] for p in PRIORS))
             print(f"problem {i}: {shown}; {row['seconds']:.0f} s", flush=True)
+
+
+def summarise(rows_file: Path, populations: int, population_size: int, seed: int) -> dict:
+    from sim.calibration.check import PRIORS
+
+    rows = sorted((json.loads(line) for line in rows_file.read_text().splitlines() if line.strip()),
+                  key=lambda r: r["problem"])
     keys = [p["key"] for p in PRIORS]
     covered = [r[k]["covered"] for r in rows for k in keys]
     summary = {
-        "problems": problems, "populations": populations, "population_size": population_size, "seed": seed,
+        "problems": len(rows), "populations": populations, "population_size": population_size, "seed": seed,
         "coverage_90": float(np.mean(covered)),
         "coverage_by_parameter": {k: float(np.mean([r[k]["covered"] for r in rows])) for k in keys},
         "mean_width_share": {k: float(np.mean([r[k]["width_share"] for r in rows])) for k in keys},
-        "seconds_per_problem": float(np.mean([r["seconds"] for r in rows])), "workers": workers, "rows": rows,
+        "seconds_per_problem": float(np.mean([r["seconds"] for r in rows])),
+        "all_reached_temperature_1": all(r["epsilon"] <= 1.0 for r in rows), "rows": rows,
     }
     _figure(rows, keys, summary)
     return summary
@@ -132,6 +142,8 @@ def main() -> None:
     parser.add_argument("--population-size", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--first", type=int, default=0, help="the first problem's number")
+    parser.add_argument("--summarise", action="store_true", help="only summarise the rows already solved")
     parser.add_argument("--careers-check", action="store_true")
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
@@ -141,9 +153,17 @@ def main() -> None:
         out = careers_check(args.runs, args.workers)
         (results / "calibration_careers_check.json").write_text(json.dumps(out, indent=2) + "\n")
     else:
-        out = sbc(args.problems, args.populations, args.population_size, args.workers, args.seed)
-        (results / "calibration_sbc.json").write_text(json.dumps(out, indent=2) + "\n")
-        out = {k: v for k, v in out.items() if k != "rows"}
+        rows_file = results / "calibration_sbc_rows.jsonl"
+        if not args.summarise:
+            if args.first == 0:
+                rows_file.unlink(missing_ok=True)
+            sbc(args.first, args.problems, args.populations, args.population_size, args.workers, args.seed, rows_file)
+        if args.summarise or args.first == 0:
+            out = summarise(rows_file, args.populations, args.population_size, args.seed)
+            (results / "calibration_sbc.json").write_text(json.dumps(out, indent=2) + "\n")
+            out = {k: v for k, v in out.items() if k != "rows"}
+        else:
+            out = {"solved": args.problems, "first": args.first}
     print(json.dumps(out, indent=2))
 
 

@@ -74,22 +74,24 @@ class Solved:
     covered: dict[str, bool]
     width_share: dict[str, float]  # the 90% interval's width over the prior's 90% width
     last_epsilon: float
+    posterior: object  # the last population (pandas DataFrame): key paths and weight
     seconds: float
 
 
 def solve(problem: Problem, backend: Backend) -> Solved:
     import time
 
-    import pandas as pd
-
-    from sim.calibration.runner import Settings, calibrate, prepare
+    from sim.calibration.history import posterior as last_population
+    from sim.calibration.history import read_particles
+    from sim.calibration.smc import run_smc
 
     cal = problem.loaded.calibration
     started = time.perf_counter()
-    settings = prepare(problem.loaded, problem.directory, Settings(cal.populations, cal.population_size, cal.seed),
-                       resume=False)
-    finish = calibrate(problem.loaded, problem.directory, settings, backend, resume=False)
-    posterior = pd.read_parquet(problem.directory / "posterior.parquet")
+    problem.directory.mkdir(parents=True, exist_ok=True)
+    # the ABC run itself, without the report (figures cost a second or two a problem)
+    result = run_smc(problem.loaded, problem.directory, populations=cal.populations,
+                     population_size=cal.population_size, seed=cal.seed, backend=backend, resume=False)
+    posterior = last_population(read_particles(problem.directory, problem.loaded), problem.loaded)
     w = posterior["weight"].to_numpy()
     covered, width = {}, {}
     for prior in cal.parameters:
@@ -97,4 +99,4 @@ def solve(problem: Problem, backend: Backend) -> Solved:
         low, high = (weighted_quantile(x, w, q) for q in INTERVAL)
         covered[prior.key] = bool(low <= problem.truth[prior.key] <= high)
         width[prior.key] = (high - low) / (0.9 * (prior.between[1] - prior.between[0]))
-    return Solved(problem, covered, width, finish.last_epsilon, time.perf_counter() - started)
+    return Solved(problem, covered, width, result.last_epsilon, posterior, time.perf_counter() - started)
