@@ -196,7 +196,7 @@ def test_calibrate_end_to_end_and_the_same_posterior_on_one_or_two_workers(tmp_p
     diagnostics = pd.read_csv(folder / "diagnostics.csv")
     assert diagnostics["epsilon"].iloc[-1] == 1.0 and diagnostics["epsilon"].is_monotonic_decreasing
     assert ((diagnostics["acceptance_rate"] > 0) & (diagnostics["acceptance_rate"] <= 1)).all()
-    assert (diagnostics["ess"] <= 20).all()
+    assert (diagnostics["ess"] <= 20 + 1e-9).all()
     page = (folder / "report.html").read_text()
     assert "data:image/png;base64," in page and "http" not in page.replace("http-equiv", "")
     # a different seed gives a different posterior
