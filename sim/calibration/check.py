@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -30,11 +31,11 @@ SCENARIO = {
     "system": {"districts": 2, "schools_per_district": 6, "teachers_per_school": 10},
     "programme": {"cohort_size": 25, "cohorts": 4},
 }
-PRIORS = [
+PRIORS: list[dict[str, Any]] = [
     {"key": "alumni.exit_rate", "between": [0.0, 0.25]},
     {"key": "programme.practise_on_arrival", "between": [0.3, 1.0]},
 ]
-TARGETS = [
+TARGETS: list[dict[str, Any]] = [
     {"outcome": "alumni_in_education_share", "sd": 0.03},
     {"outcome": "fellow_class_effect", "year": 1, "sd": 0.006},
 ]

@@ -220,9 +220,9 @@ def measure_frames(term: Term, year: int, yearly: object, districts: object) -> 
 
     if term.frame in ("yearly", "roles"):
         column = term.name if term.frame == "yearly" else f"alumni_{term.arg}"
-        frame: pd.DataFrame = yearly  # type: ignore[assignment]
+        frame: pd.DataFrame = yearly
         rows = frame[frame["year"] == year].sort_values("system")
         return rows[column].to_numpy(dtype=np.float64)
-    frame = districts  # type: ignore[assignment]
+    frame = districts
     rows = frame[(frame["year"] == year) & (frame["district"] == term.arg)].sort_values("system")
     return rows[term.name].to_numpy(dtype=np.float64)

@@ -160,7 +160,7 @@ class LoadedCalibration:
         return out
 
     def scenario(self, values: dict[str, float]) -> Scenario:
-        return Scenario.from_dict(self.base, self.overrides(values))  # type: ignore[attr-defined]
+        return Scenario.from_dict(self.base, self.overrides(values))
 
 
 def load_calibration(path: str | Path) -> LoadedCalibration:

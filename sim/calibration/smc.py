@@ -188,7 +188,7 @@ def run_smc(
     final = history.get_all_populations()
     final = final[final["t"] >= 0]
     return SmcResult(int(history.max_t + 1), float(final["epsilon"].iloc[-1]) if len(final) else float("nan"),
-                   bool(stopped), counters["simulated"], counters["seconds"])
+                   bool(stopped), int(counters["simulated"]), counters["seconds"])
 
 
 def _reached_one(history: object) -> bool:

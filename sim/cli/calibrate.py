@@ -20,7 +20,7 @@ class _PopulationProgress(DelayedProgress):
 
     def describe(self, text: str) -> None:
         self.description = text
-        if self._progress is not None:
+        if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=text)
 
 

@@ -55,11 +55,15 @@ class TippingOverWorlds:
     def without_share(self) -> tuple[int, int, tuple[float, float]]:
         drawn = self.per_world[self.per_world["world"] != DEFAULTS]
         k, n = int((drawn["status"] == WITHOUT).sum()), len(drawn)
-        return k, n, tuple(float(v) for v in wilson(k, n, self.confidence))
+        low, high = wilson(k, n, self.confidence)
+        return k, n, (float(low), float(high))
 
     def within_share(self) -> tuple[int, int, tuple[float, float]]:
         k, n = int((self.worlds["status"] == WITHIN).sum()), len(self.worlds)
-        return k, n, tuple(float(v) for v in wilson(k, n, self.confidence)) if n else (float("nan"),) * 2
+        if not n:
+            return k, n, (float("nan"), float("nan"))
+        low, high = wilson(k, n, self.confidence)
+        return k, n, (float(low), float(high))
 
     def _where(self, q: float) -> str:
         status, value = self.quantiles[q]
