@@ -9,10 +9,11 @@
     # many points at once, as batches on every core: a DataFrame with one column per key path
     evaluate_points("scenarios/clustered.yaml", points, replicates=10)
 
-Keyword arguments are scenario key paths (dots and all: `f(**{"a.b": 1})`); `seed` and `replicates`
-may be passed too. A call with replicates > 1 returns each outcome as an array, one value per
-replicate (EMA Workbench's replications), on matched seeds (the same seeds at every point, so
-differences between points are not luck). Outcomes are final-year values of the yearly frame, plus
+Keyword arguments are scenario key paths, with dots (`f(**{"a.b": 1})`) or, where a tool wants Python
+identifiers, double underscores (`f(a__b=1)`, the same key); `seed` and `replicates` may be passed too.
+A call with replicates > 1 returns each outcome as an array, one value per replicate (EMA Workbench's
+replications), on matched seeds (the same seeds at every point, so differences between points are not
+luck). Outcomes are final-year values of the yearly frame, plus
 `tipped` (1 if the scenario's rule was met by the horizon) and `tipped_year` (NaN if not).
 """
 
@@ -41,10 +42,11 @@ def model_function(
 ) -> Callable[..., dict[str, Any]]:
     """f(**params) -> {outcome: value}: one run (or `replicates` matched runs) of the scenario with params set."""
     base = _scenario(scenario)
-    defaults = {"replicates": replicates, "seed": seed}
+    defaults: dict[str, Any] = {"replicates": replicates, "seed": seed}
 
     def f(**params: Any) -> dict[str, Any]:
-        settings = {**defaults, **{k: params.pop(k) for k in ("replicates", "seed") if k in params}}
+        chosen: dict[str, Any] = {k: params.pop(k) for k in ("replicates", "seed") if k in params}
+        settings = {**defaults, **chosen}
         frame = evaluate_points(base, pd.DataFrame([params]), int(settings["replicates"]), int(settings["seed"]),
                                 outcomes, years, workers=1)
         if int(settings["replicates"]) == 1:
@@ -69,7 +71,7 @@ def evaluate_points(
 
     base = _scenario(scenario)
     records = points.to_dict("records") if len(points.columns) else [{} for _ in range(len(points))]
-    scenarios = [base.with_overrides({k: _plain(v) for k, v in row.items()}) for row in records]
+    scenarios = [base.with_overrides({key_path(k): _plain(v) for k, v in row.items()}) for row in records]
     horizon = years or max((s.years for s in scenarios), default=base.years)
     runs = [Run(f"p{i}-r{r}", i, derive_seed(seed, r), r) for i in range(len(scenarios)) for r in range(replicates)]
     backend = local(workers or (1 if len(runs) < 64 else default_workers(len(runs))))
@@ -91,6 +93,12 @@ def evaluate_points(
     if "tipped_year" in outcomes:
         out["tipped_year"] = results["tipped_year"].astype("float64").to_numpy()
     return out
+
+
+def key_path(name: str) -> str:
+    """A parameter name as a scenario key path: `contagion__lapse_rate` (a Python identifier, which EMA
+    Workbench 3 will require of names) means `contagion.lapse_rate`; a name with dots is kept."""
+    return name if "." in name else name.replace("__", ".")
 
 
 def _plain(value: Any) -> Any:

@@ -95,6 +95,33 @@ def run_many(
     return combined
 
 
+def run_final(
+    scenarios: Sequence[Scenario], replicates: int, seed: int, backend: Backend,
+    on_runs: Callable[[int], None] | None = None, outcomes: Sequence[str] = ("tipping_metric",),
+    years: int | None = None,
+) -> pd.DataFrame:
+    """Every scenario x replicate, keeping each run's final outcomes only (one row per run, sorted by point
+    and replicate): point, replicate, seed, tipped_year and `outcomes`. Replicate r has the same seed at
+    every point (common random numbers). Raises RuntimeError naming the first run that failed."""
+    import pandas as pd
+
+    from sim.jobs import Run, batch_size, make_jobs, run_job
+    from sim.parallel import run_all
+
+    horizon = years or max(s.years for s in scenarios)
+    runs = [Run(f"p{p}-r{r}", p, derive_seed(seed, r), r) for p in range(len(scenarios)) for r in range(replicates)]
+    size = batch_size(scenarios, horizon, len(runs), backend.workers)
+    jobs = make_jobs(scenarios, runs, horizon, size, outcomes=tuple(outcomes))
+    results = run_all(backend, run_job, jobs, on_done=(lambda d: on_runs(len(d.job.runs))) if on_runs else None)
+    frame = pd.concat([r.runs for r in results], ignore_index=True)
+    failed = frame[frame["status"] != "ok"]
+    if len(failed):
+        raise RuntimeError(f"run {failed.iloc[0]['run_id']} failed: {failed.iloc[0]['error']}")
+    frame = frame.assign(point=frame["point"].astype(int), replicate=frame["replicate"].astype(int))
+    columns = ["point", "replicate", "seed", "tipped_year", *[o for o in outcomes if o != "tipped_year"]]
+    return frame[columns].sort_values(["point", "replicate"]).reset_index(drop=True)
+
+
 # a worker pool pays for itself only when the work outlasts starting it (about a second)
 POOL_START_SECONDS = 2.0
 SECONDS_PER_TEACHER_YEAR = 1e-6  # a batched run, measured on the development machine (docs/performance.md)

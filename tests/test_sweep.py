@@ -114,7 +114,10 @@ def test_a_role_share_varied_alone_explains_balance(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "path", "needle"),
     [
-        (("seed: 7", "seed: 7\ndesign: sobol\nsamples: 12"), "", "power of two"),
+        (("seed: 7", "seed: 7\ndesign: sobol_sequence\nsamples: 12"), "", "power of two"),
+        (("seed: 7", "seed: 7\ndesign: sobol\nsamples: 16"), "design", "sobol_sequence"),
+        (("seed: 7", "seed: 7\ndesign: table\npoints: p.csv"), "", "leave out parameters"),
+        (("seed: 7", "seed: 7\npoints: p.csv"), "", "points is for design: table"),
         (("values: [0.0, 0.5, 1.0]", "between: [0, 1]"), "", "sampled design"),
         (("alumni_school_leader]", "alumni_school_leadr]"), "outcomes", "alumni_school_leader"),
         (("scenario: tiny.yaml", "scenario: missing.yaml"), "scenario", "not found"),
@@ -148,7 +151,7 @@ def test_grid_ranges_and_run_seeds(tmp_path: Path) -> None:
     assert plan.find_run("p1-r1") == runs[3]
 
 
-@pytest.mark.parametrize("design", ["latin_hypercube", "sobol"])
+@pytest.mark.parametrize("design", ["latin_hypercube", "sobol_sequence"])
 def test_sampled_designs_are_seeded_and_cover_each_slice(tmp_path: Path, design: str) -> None:
     text = TINY_EXPERIMENT.replace("values: [0.0, 0.5, 1.0]", "between: [0.0, 1.0]").replace(
         "range: {start: 0.0, stop: 0.2, step: 0.1}", "between: [0.0, 0.3]"
@@ -160,6 +163,53 @@ def test_sampled_designs_are_seeded_and_cover_each_slice(tmp_path: Path, design:
     assert len(clustering) == 16
     # both designs put exactly one point in each sixteenth of every parameter's range
     assert sorted(int(c * 16) for c in clustering) == list(range(16))
+
+
+TABLE_EXPERIMENT = """\
+name: table_sweep
+scenario: tiny.yaml
+design: table
+points: {points}
+replicates: 2
+seed: 3
+outcomes: [practising_share]
+"""
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_table_of_points_runs_row_by_row(tmp_path: Path, suffix: str) -> None:
+    """Any sampler's points (here a hand-made list) run through the crash-safe runner, row i as point i."""
+    table = pd.DataFrame({"placement.clustering": [0.9, 0.1, 0.5],
+                          "programme.cohort_size": [4, 8, 2], "placement.districts": ["all", "all", "random"]})
+    points = tmp_path / f"points.{suffix}"
+    table.to_csv(points, index=False) if suffix == "csv" else table.to_parquet(points, index=False)
+    path = write_experiment(tmp_path, TABLE_EXPERIMENT.format(points=points.name))
+    plan = resolve(path)
+    assert plan.parameters == list(table.columns) and plan.design == "table"
+    assert [p.values for p in plan.points] == table.to_dict("records")
+    run_sweep(plan, tmp_path / "out", InProcess())
+    runs = read_runs(tmp_path / "out")
+    assert len(runs) == 6 and list(runs.sort_values("run_id")["programme.cohort_size"][::2]) == [4, 8, 2]
+    # a changed table is a different sweep: resuming into the old folder is refused
+    table.loc[0, "programme.cohort_size"] = 5
+    table.to_csv(points, index=False) if suffix == "csv" else table.to_parquet(points, index=False)
+    assert resolve(path).fingerprint != plan.fingerprint
+
+
+@pytest.mark.parametrize(("csv", "line", "path", "needle"), [
+    ("placement.clustering\n", None, "points", "at least one column"),
+    ("placement.clustering,programme.cohort_size\n0.5,4\n0.2,\n", 3, "programme.cohort_size", "row 2"),
+    ("placement.clusterin\n0.5\n", 2, "placement.clusterin", "unknown key"),
+    ("placement.clustering\n0.5\n1.7\n", 3, "placement.clustering", "row 2"),
+    ("Unnamed: 0,placement.clustering\n0,0.5\n", 1, "Unnamed: 0", "index=False"),
+])
+def test_a_bad_table_is_refused_at_its_row_and_column(tmp_path: Path, csv: str, line: int | None, path: str,
+                                                      needle: str) -> None:
+    (tmp_path / "points.csv").write_text(csv, encoding="utf-8")
+    problems = problems_of(write_experiment(tmp_path, TABLE_EXPERIMENT.format(points="points.csv")))
+    assert path in problems, problems
+    assert needle in str(problems[path]) and problems[path].line == line
+    assert problems[path].source.endswith("points.csv")
 
 
 # --- running, failing, resuming ------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from sim.parallel import local
 from sim.sweep import resolve, run_sweep
+from sim.sweep.store import read_runs
 from tests.helpers import cli
 
 # a system of 3 districts x 6 small schools: a run takes a few hundredths of a second
@@ -94,6 +95,46 @@ def test_search_converges_and_says_so(folder: Path) -> None:
     assert short.exit_code == 1 and "NOT converged" in short.stdout
 
 
+def test_discovery_finds_the_box_of_runs_that_tipped(folder: Path) -> None:
+    result = cli("tipping", "discover", "sweep_three", "--out", "discover", cwd=folder)
+    assert result.exit_code == 0, result.output
+    assert "finished runs" in result.stdout and "seed noise only" in result.stdout
+    summary = json.loads((folder / "discover" / "prim_summary.json").read_text())
+    assert summary["cases"] == len(read_runs(folder / "sweep_three"))
+    boxes = pd.read_csv(folder / "discover" / "prim_boxes.csv")
+    if len(boxes):  # tipping needs fellows: a box, if any, restricts the cohort from below
+        cohort = boxes[boxes["parameter"] == "programme.cohort_size"]
+        assert cohort["low"].notna().all()
+    by_level = cli("tipping", "discover", "sweep_three", "--outcome", "practising_share", "--above", "0.2",
+                   "--method", "cart", "--out", "cart", cwd=folder)
+    assert by_level.exit_code == 0, by_level.output
+    assert (folder / "cart" / "cart_boxes.csv").exists()
+    flagged = cli("tipping", "points", "sweep_three", "--discover", "--out", "flagged", cwd=folder)
+    assert flagged.exit_code == 0, flagged.output
+    assert (folder / "flagged" / "prim_summary.json").exists()
+
+
+def test_the_tipping_point_over_plausible_worlds(folder: Path) -> None:
+    result = cli("tipping", "search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10",
+                 "--steps", "4", "--replicates", "2", "--workers", "1", "--out", "worlds", cwd=folder)
+    assert result.exit_code == 0, result.output
+    assert "seed noise only" in result.stdout  # the scenario's own values
+    assert "seed noise and the assumptions' plausible ranges" in result.stdout  # across worlds
+    summary = json.loads((folder / "worlds" / "summary.json").read_text())
+    assert summary["worlds"] == 10 and summary["grid"] == [0, 3, 7, 10]
+    points = pd.read_csv(folder / "worlds" / "tipping_points.csv")
+    assert list(points["world"]) == list(range(-1, 10))  # -1: the scenario as written
+    assert set(points["status"]) <= {"within", "at or below the grid", "beyond the grid", "tips without the programme"}
+    # a world that tips with no fellows has no programme tipping point
+    assert ((points["p_tipped_without_programme"] >= 0.5) == (points["status"] == "tips without the programme")).all()
+    located = points[points["status"] == "within"]
+    assert ((located["midpoint"] >= 0) & (located["midpoint"] <= 10)).all()
+    runs = pd.read_parquet(folder / "worlds" / "runs.parquet")
+    assert len(runs) == 11 * 4 * 2  # plus a no-programme control in each world, kept apart
+    assert summary["tips_without_programme"]["of"] == 10
+    assert (folder / "worlds" / "tipping_over_worlds.png").stat().st_size > 0
+
+
 def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> None:
     ramp = cli("tipping", "hysteresis", "tiny.yaml", "--key", "contagion.spontaneous_adoption", "--from", "0",
                "--to", "0.3", "--steps", "3", "--years-per-step", "2", "--burn-in", "2", "--replicates", "2",
@@ -127,10 +168,15 @@ def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> 
 @pytest.mark.parametrize("args, message", [
     (["points", "no_such_folder"], "not a sweep folder"),
     (["points", "sweep_three"], "varies 3 parameters"),
+    (["discover", "sweep_three", "--outcome", "practising_share"], "exactly one of --above or --below"),
+    (["discover", "sweep_three", "--outcome", "practicing_share", "--above", "0.1"], "practising_share"),
+    (["discover", "sweep_three", "--method", "tree"], "prim or cart"),
     (["hysteresis", "tiny.yaml", "--key", "network.alumni_ties", "--from", "0", "--to", "4"],
      "only used when the system"),
     (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "0.1"], "must differ"),
     (["search", "tiny.yaml", "--key", "programme.cohort_size"], "give --low and --high"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "4"], "at least 10 worlds"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--priors", "x.yaml"], "add --worlds N"),
     (["search", "tiny.yaml", "--key", "programme.cohort_sise", "--low", "1", "--high", "3"], "no such scenario key"),
     (["sensitivity", "tiny.yaml"], "needs an experiment file"),
     (["sensitivity", "two.yaml", "--method", "sobel"], "morris or sobol"),

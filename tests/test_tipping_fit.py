@@ -81,3 +81,10 @@ def test_a_straight_line_is_not_reported_as_a_transition() -> None:
 def test_a_tipping_point_needs_both_outcomes() -> None:
     with pytest.raises(ValueError, match="same"):
         fit_logistic(Binomial.from_outcomes(np.array([0.0, 1.0]), np.array([True, True])))
+
+
+def test_quasi_separation_at_the_lowest_value_is_located_not_an_error() -> None:
+    """1 of 3 tipped at the lowest value and all at the next: the step is at the first value (a world of a
+    tipping-over-worlds grid hit this)."""
+    fit = fit_logistic(Binomial(np.array([5.0, 10.0]), np.array([3.0, 3.0]), np.array([1.0, 3.0])), (5.0, 60.0))
+    assert fit.separated and 5.0 <= fit.midpoint <= 10.0 and fit.ci[0] == 5.0 and fit.ci_open

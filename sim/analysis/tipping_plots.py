@@ -205,3 +205,57 @@ def sobol_bars(table: pd.DataFrame, outcome: str, title: str, path: Path) -> Pat
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return save(fig, path)
+
+
+VERDICT_COLOURS = {"better": "C2", "worse": "C3", "within noise": "0.6"}
+
+
+def worlds_caterpillar(per_world: pd.DataFrame, title: str, xlabel: str, path: Path) -> Path:
+    """One world a row, sorted by the difference, with its interval and coloured by its verdict."""
+    part = per_world.dropna(subset=["difference"]).sort_values("difference").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    y = np.arange(len(part))
+    for verdict, colour in VERDICT_COLOURS.items():
+        rows = part[part["verdict"] == verdict]
+        if len(rows):
+            ax.hlines(rows.index, rows["ci_low"], rows["ci_high"], color=colour, linewidth=0.8, alpha=0.7)
+            ax.plot(rows["difference"], rows.index, "o", color=colour, markersize=2.5,
+                    label=f"{verdict} ({len(rows)} world{'' if len(rows) == 1 else 's'})")
+    ax.axvline(0, color="k", linewidth=0.8)
+    ax.set_yticks([])
+    ax.set_ylim(-1, max(len(y), 1))
+    ax.set_ylabel("plausible worlds, sorted by the difference")
+    ax.set_xlabel(xlabel)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def tipping_over_worlds(worlds: pd.DataFrame, default: dict, grid: list[float], key: str, title: str,
+                        path: Path) -> Path:
+    """Histogram of each world's tipping point; worlds that tip at or below / beyond the grid as bars at its
+    ends; the scenario's own tipping point and its seed-noise interval as a line and band."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    low, high = grid[0], grid[-1]
+    span = high - low
+    inside = worlds.loc[worlds["status"] == "within", "midpoint"]
+    bins = np.linspace(low, high, 21).tolist()
+    ax.hist(inside, bins=bins, color="C0", alpha=0.8, label=f"tips inside the grid ({len(inside)} worlds)")
+    for status, x, colour in (("at or below the grid", low - span * 0.04, "C2"),
+                              ("beyond the grid", high + span * 0.04, "C3")):
+        count = int((worlds["status"] == status).sum())
+        if count:
+            ax.bar(x, count, width=span * 0.05, color=colour, label=f"{status} ({count} worlds)")
+    if default.get("status") == "within":
+        ax.axvline(default["midpoint"], color="k", linewidth=1.2, label="the scenario's own values")
+        if np.isfinite(default.get("ci_low", np.nan)):
+            ax.axvspan(default["ci_low"], default["ci_high"], color="k", alpha=0.12, label="its seed-noise interval")
+    ax.set_xlabel(f"tipping point in {key} (P(tipped) = 1/2)")
+    ax.set_ylabel("worlds")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=7)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return save(fig, path)

@@ -12,12 +12,13 @@ Each command parses, calls sim.tipping and prints; the analyses and their files 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import typer
 from rich.table import Table
 
-from sim.cli.common import CleanTyper, SetOption, UsageError, err, out, result_folder
+from sim.cli.common import CleanTyper, SetOption, UsageError, bold, err, out, result_folder
 from sim.cli.progress import DelayedProgress
 from sim.scenario import parse_overrides
 
@@ -47,7 +48,10 @@ def _base(path: Path, overrides: list[str] | None):
 
 
 def _shown(paths: list[Path], directory: Path) -> None:
-    out.print(f"Results: {directory}/; figure: {', '.join(str(p) for p in paths)}", markup=False)
+    figures = [p.name for p in paths if p.suffix == ".png"]
+    tables = [p.name for p in paths if p.suffix != ".png"]
+    out.print(f"Results: {directory}/ ({', '.join(tables)})" + (f"; figures: {', '.join(figures)}" if figures else ""),
+              markup=False)
 
 
 @tipping_app.command("points")
@@ -57,6 +61,8 @@ def points_command(
                               help="Two-parameter sweep: the parameter to find tipping points in."),
     confidence: float = Confidence,
     out_dir: Path = Out,
+    discover: bool = typer.Option(False, "--discover", help="Also find PRIM boxes of the runs that tipped "
+                                  "(as `tipping discover`)."),
 ) -> None:
     """Tipping points of a finished sweep: P(tipped) = 1/2 in one parameter, or the boundary in two."""
     from sim.sweep.store import read_manifest, read_runs
@@ -64,11 +70,14 @@ def points_command(
 
     if not sweep.is_dir():
         raise UsageError(f"{sweep} is not a sweep folder (give the --out folder of `critical-mass sweep`)")
+    if discover and len(read_manifest(sweep)["parameters"]) > 2:
+        discover_command(sweep, "tipped", None, None, "prim", 3, out_dir)
+        return
     result = analyse_sweep(read_runs(sweep), read_manifest(sweep), along, confidence)
     target = result_folder(out_dir, sweep, "tipping")
     figures = result.write(target)
-    out.print(f"[bold]{result.name}[/]: {result.runs} finished runs; tipped means the scenario's own rule; "
-              f"intervals: {result.uncertainty}.")
+    out.print(bold(result.name), f": {result.runs} finished runs; tipped means the scenario's own rule; "
+              f"intervals: {result.uncertainty}.", sep="")
     if len(result.parameters) == 1:
         view = Table(show_edge=False, title=f"Tipping points in {result.parameters[0]} ({confidence:.0%} intervals)")
         for column in ("outcome", "tipping point", "interval", "transition width (10-90%)", "direction", "note"):
@@ -92,6 +101,32 @@ def points_command(
                          f"{number(row['ci_low'])} to {number(row['ci_high'])}", row["note"])
         out.print(view)
     _shown(figures, target)
+    if discover:
+        discover_command(sweep, "tipped", None, None, "prim", 3, out_dir)
+
+
+@tipping_app.command("discover")
+def discover_command(
+    sweep: Path = typer.Argument(..., metavar="SWEEP_DIR", help="A sweep folder (critical-mass sweep)."),  # noqa: B008
+    outcome: str = typer.Option("tipped", "--outcome", help="tipped (the scenario's rule) or a kept outcome column."),
+    above: float = typer.Option(None, "--above", help="With --outcome: runs ending above this are of interest."),
+    below: float = typer.Option(None, "--below", help="With --outcome: runs ending below this are of interest."),
+    method: str = typer.Option("prim", "--method", help="prim (boxes to read) or cart (a tree's leaves, a check)."),
+    max_boxes: int = typer.Option(3, "--boxes", min=1, help="Most boxes to report."),
+    out_dir: Path = Out,
+) -> None:
+    """Scenario discovery: which ranges of the swept parameters hold the runs that tipped (PRIM or CART)."""
+    from sim.sweep.store import read_manifest, read_runs
+    from sim.tipping.discover import discover_sweep
+
+    if not sweep.is_dir():
+        raise UsageError(f"{sweep} is not a sweep folder (give the --out folder of `critical-mass sweep`)")
+    found = discover_sweep(read_runs(sweep), read_manifest(sweep), outcome=outcome, above=above, below=below,
+                           method=method, max_boxes=max_boxes)
+    target = result_folder(out_dir, sweep, "tipping")
+    for sentence in found.sentences():
+        out.print("- " + sentence, markup=False)
+    _shown(found.write(target), target)
 
 
 @tipping_app.command("search")
@@ -108,23 +143,42 @@ def search_command(
     seed: int = Seed,
     workers: int = Workers,
     out_dir: Path = Out,
+    worlds: int = typer.Option(None, "--worlds", min=1, help="Instead, locate the tipping point in each of N "
+                               "plausible worlds (a grid of --steps values, --replicates each) and report its "
+                               "spread (N >= 10)."),
+    steps: int = typer.Option(9, "--steps", min=3, help="With --worlds: values from --low to --high."),
+    replicates: int = typer.Option(8, "--replicates", min=2, help="With --worlds: replicates at each value."),
+    priors: Path = typer.Option(None, "--priors", help="With --worlds: plausible ranges to draw from "  # noqa: B008
+                                "(default: the shipped ones)."),
+    posterior: Path = typer.Option(None, "--posterior", help="With --worlds: draw worlds from a calibration "  # noqa: B008
+                                   "posterior (Parquet)."),
 ) -> None:
-    """Adaptive search for the tipping point in one value: runs placed where the answer is uncertain."""
+    """Adaptive search for the tipping point in one value: runs placed where the answer is uncertain.
+    With --worlds N: the tipping point's distribution over N plausible worlds."""
     from sim.parallel import local
     from sim.tipping.reports import slug
     from sim.tipping.search import NoTransition
     from sim.tipping.trials import search
 
     base = _base(target, overrides)
+    if worlds is None and (priors is not None or posterior is not None):
+        raise UsageError("--priors and --posterior choose where worlds come from: add --worlds N")
+    if worlds is not None:
+        if worlds < 10:
+            raise UsageError(f"--worlds needs at least 10 worlds (got {worlds})")
+        directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-worlds-{slug(key)}")
+        _search_in_worlds(base, key, low, high, steps, worlds, replicates, seed, workers, priors, posterior,
+                          directory)
+        return
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-search-{slug(key)}")
     progress = DelayedProgress(f"search {key}", max_runs, console=err)
     done = [0]
 
-    def on_round(state: object) -> None:
-        progress.advance(state.runs - done[0])  # type: ignore[attr-defined]
-        done[0] = state.runs  # type: ignore[attr-defined]
+    def on_round(state: Any) -> None:
+        progress.advance(state.runs - done[0])
+        done[0] = state.runs
 
-    out.print(f"[bold]{base.name}[/]: searching {key}, at most {max_runs} runs of {base.years} years.")
+    out.print(bold(base.name), f": searching {key}, at most {max_runs} runs of {base.years} years.", sep="")
     try:
         with progress:
             report = search(base, key, low, high, tolerance, confidence, max_runs, seed, local(workers), on_round)
@@ -135,6 +189,44 @@ def search_command(
     _shown(report.write(directory), directory)
     if not report.result.converged:
         raise typer.Exit(1)
+
+
+def _search_in_worlds(base: Any, key: str, low: float | None, high: float | None, steps: int, worlds: int,
+                      replicates: int, seed: int | None, workers: int | None, priors: Path | None,
+                      posterior: Path | None, directory: Path) -> None:
+    from sim.parallel import local
+    from sim.tipping.over_worlds import analyse_tipping_worlds
+    from sim.tipping.trials import numeric_value
+    from sim.uncertainty.priors import load_priors
+    from sim.uncertainty.run_worlds import run_tipping_in_worlds
+
+    current = numeric_value(base, key)
+    bounds = base.bounds.get(key)
+    low = low if low is not None else (bounds[0] if bounds else None)
+    high = high if high is not None else (bounds[1] if bounds else None)
+    if low is None or high is None:
+        raise UsageError(f"give --low and --high: {base.source} does not vary {key}")
+    if not high > low:
+        raise UsageError(f"--low must be below --high (got {low:g} and {high:g})")
+    spaced = np.linspace(low, high, steps)
+    grid: list[float] = (sorted({int(x) for x in np.rint(spaced)}) if isinstance(current, int)
+                         else [float(x) for x in spaced])
+    ranges = load_priors(priors)
+    source = ranges.from_posterior(posterior) if posterior is not None else ranges
+    seed = base.seed if seed is None else seed
+    total = (worlds + 1) * len(grid) * replicates
+    kind = "a calibrated posterior" if posterior is not None else "the plausible ranges"
+    out.print(f"[bold]{base.name}[/]: {key} at {len(grid)} values x {replicates} replicates, in {worlds} worlds "
+              f"drawn from {kind} and at the scenario's own values: {total} runs of {base.years} years.")
+    with DelayedProgress("worlds", total, console=err) as progress:
+        ran = run_tipping_in_worlds(base, key, grid, source, worlds, replicates, seed, local(workers),
+                                    progress.advance)
+    report = analyse_tipping_worlds(ran)
+    for note in ran.notes:
+        err.print(f"note: {note}.", markup=False)
+    for sentence in report.sentences():
+        out.print(sentence, markup=False)
+    _shown(report.write(directory), directory)
 
 
 @tipping_app.command("hysteresis")
@@ -166,9 +258,9 @@ def hysteresis_command(
                 base.years if burn_in is None else burn_in, base.balances.get(key))
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-hysteresis-{slug(key)}")
     seed = base.seed if seed is None else seed
-    out.print(f"[bold]{base.name}[/]: {key} from {start:g} to {stop:g} and back in {steps} steps of "
+    out.print(bold(base.name), f": {key} from {start:g} to {stop:g} and back in {steps} steps of "
               f"{years_per_step} year(s), after {ramp.burn_in} years at {start:g}; {replicates} replicate(s), "
-              f"seed {seed}.")
+              f"seed {seed}.", sep="")
     report = hysteresis_report(base, ramp, replicates, seed, confidence, min(workers or default_workers(), replicates))
     view = Table(show_edge=False, title="Share of replicates tipped at the end of each step")
     for column in (key, "forward", "back"):
@@ -198,8 +290,8 @@ def warning_command(
     years = years or base.years
     seed = base.seed if seed is None else seed
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-warning")
-    out.print(f"[bold]{base.name}[/]: {replicates} replicate(s) of {years} years, seed {seed}; indicators on the "
-              "tipping metric before the year each replicate tipped.")
+    out.print(bold(base.name), f": {replicates} replicate(s) of {years} years, seed {seed}; indicators on the "
+              "tipping metric before the year each replicate tipped.", sep="")
     with DelayedProgress(f"{base.name}: {replicates} x {years} years", replicates * years, console=err) as progress:
         report = early_warning(base, years, replicates, seed, workers, progress.advance)
     for sentence in report.sentences():
@@ -244,8 +336,8 @@ def sensitivity_command(
         total = sobol.runs_needed(len(parameters), samples, replicates)
         run = lambda on_run: sobol.sobol(base, parameters, samples, replicates, seed,  # noqa: E731
                                          local(workers), on_run)
-    out.print(f"[bold]{base.name}[/]: {method.capitalize()} over {len(parameters)} parameters, {total} runs of "
-              f"{base.years} years (replicate r has the same seed at every point).")
+    out.print(bold(base.name), f": {method.capitalize()} over {len(parameters)} parameters, {total} runs of "
+              f"{base.years} years (replicate r has the same seed at every point).", sep="")
     with DelayedProgress("sensitivity", total, console=err) as progress:
         report = run(progress.advance)
     view = Table(show_edge=False, title=f"{method.capitalize()} on P(tipped), most influential first "

@@ -25,6 +25,7 @@ from sim.scenario.schema import ROLES
 from sim.scenario.yaml_source import value_at
 from sim.sweep.design import design_points
 from sim.sweep.experiment import LoadedExperiment, Scalar
+from sim.sweep.size import MAX_RUNS, check_size
 
 MAX_POINTS_REPORTED = 5
 
@@ -143,8 +144,11 @@ def _kind(values: list[Any]) -> str:
     return "string"
 
 
-def make_plan(loaded: LoadedExperiment) -> Plan:
-    """Resolve and validate every design point; raise ScenarioError before anything runs."""
+def make_plan(loaded: LoadedExperiment, max_runs: int | None = MAX_RUNS) -> Plan:
+    """Resolve and validate every design point; raise ScenarioError before anything runs.
+
+    A plan of more than max_runs runs (None: no limit) is refused first, by arithmetic (PlanTooLarge)."""
+    check_size(loaded, max_runs)
     exp = loaded.experiment
     scenario = load_scenario(loaded.scenario_path)
     base = scenario.model_dump(mode="json")
@@ -152,7 +156,8 @@ def make_plan(loaded: LoadedExperiment) -> Plan:
         set_origins: dict[str, tuple[str | int, ...]] = {key: ("set", key) for key in exp.set}
         base = _checked(loaded, base, dict(exp.set), set_origins, "").model_dump(mode="json")
 
-    drawn = design_points(exp)
+    drawn = design_points(exp, loaded.points_path)
+    table = loaded.points_path if exp.design == "table" else None
     origins: dict[str, tuple[str | int, ...]] = {}
     for i, p in enumerate(exp.parameters):
         origins[p.key] = ("parameters", i, "key")
@@ -168,8 +173,9 @@ def make_plan(loaded: LoadedExperiment) -> Plan:
             scenarios[index] = _checked(loaded, base, overrides, origins, _describe(values))
         except ScenarioError as exc:
             bad_points += 1
+            found = exc.problems if table is None else _in_table(table, index, exc.problems)
             if bad_points <= MAX_POINTS_REPORTED:
-                problems.extend(p for p in exc.problems if p not in problems)
+                problems.extend(p for p in found if p not in problems)
             continue
         points.append(Point(index, values, overrides))
     if problems:
@@ -180,10 +186,18 @@ def make_plan(loaded: LoadedExperiment) -> Plan:
         raise ScenarioError(problems)
     return Plan(
         name=exp.name, experiment_file=str(loaded.path), experiment_text=loaded.text, base=base,
-        parameters=[p.key for p in exp.parameters], points=points, replicates=exp.replicates,
+        parameters=[p.key for p in exp.parameters] if table is None else list(drawn[0]), points=points,
+        replicates=exp.replicates,
         years=exp.years or scenario.years, seed=exp.seed, outcomes=list(exp.outcomes), design=exp.design,
         _scenarios=scenarios,
     )
+
+
+def _in_table(table: Path, index: int, problems: list[Problem]) -> list[Problem]:
+    """A table point's problems at its row of the table (line index + 2 of a CSV, after the header)."""
+    line = index + 2 if table.suffix.lower() == ".csv" else None
+    return [Problem(str(table), line, p.path, f"{p.message.split(' (at design point')[0]} (row {index + 1})", p.value,
+                    p.suggestion) for p in problems]
 
 
 def _with_balances(loaded: LoadedExperiment, base: dict[str, Any], values: dict[str, Scalar]) -> dict[str, Any]:
@@ -249,7 +263,8 @@ def _owner(path: str, origins: dict[str, tuple[str | int, ...]]) -> str | None:
     return max(fits, key=len) if fits else None
 
 
-def resolve(path: str | Path) -> Plan:
+def resolve(path: str | Path, max_runs: int | None = MAX_RUNS) -> Plan:
+    """The validated plan of an experiment file; above max_runs runs (default 10 million), PlanTooLarge."""
     from sim.sweep.experiment import load_experiment
 
-    return make_plan(load_experiment(path))
+    return make_plan(load_experiment(path), max_runs)

@@ -238,10 +238,14 @@ def _newton_many(x: np.ndarray, n: np.ndarray, k: np.ndarray, iterations: int = 
             # (a mixed value between them is where it is)
             rising = x[k[row] < n].max() <= x[k[row] > 0].min()
             none, every = x[k[row] == 0], x[k[row] == n]
-            lo = none.max() if rising else every.max()
-            hi = every.min() if rising else none.min()
             mixed = x[(k[row] > 0) & (k[row] < n)]
-            midpoints[row] = float(mixed[0]) if mixed.size == 1 else (lo + hi) / 2
+            if mixed.size == 1 or none.size == 0 or every.size == 0:
+                # quasi-separation at one mixed value (with nothing all-none or all-tipped on one side)
+                midpoints[row] = float(mixed[0])
+            else:
+                lo = none.max() if rising else every.max()
+                hi = every.min() if rising else none.min()
+                midpoints[row] = (lo + hi) / 2
             slopes[row] = np.inf
     return midpoints, slopes
 

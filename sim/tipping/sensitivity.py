@@ -26,9 +26,8 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
-from sim.jobs import Run, batch_size, make_jobs, run_job
-from sim.parallel import Backend, run_all
-from sim.runner import derive_seed
+from sim.parallel import Backend
+from sim.runner import run_final
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
 from sim.tipping.trials import Base, overrides_for
@@ -84,15 +83,7 @@ def run_design(
 ) -> pd.DataFrame:
     """Every point x replicate; replicate r has the same seed at every point (common random numbers)."""
     scenarios = [base.build(point_overrides(base, factors_, row)) for row in points]  # validate all first
-    runs = [Run(f"p{i:04d}-r{r:02d}", i, derive_seed(base.seed, r), r)
-            for i in range(len(points)) for r in range(replicates)]
-    size = batch_size(scenarios, base.years, len(runs), backend.workers)
-    jobs = make_jobs(scenarios, runs, base.years, size, outcomes=("tipping_metric",))
-    results = run_all(backend, run_job, jobs, on_done=(lambda d: on_run(len(d.job.runs))) if on_run else None)
-    frame = pd.concat([r.runs for r in results], ignore_index=True)
-    failed = frame[frame["status"] != "ok"]
-    if len(failed):
-        raise RuntimeError(f"run {failed.iloc[0]['run_id']} failed: {failed.iloc[0]['error']}")
+    frame = run_final(scenarios, replicates, base.seed, backend, on_run, years=base.years)
     runs_table = pd.DataFrame({
         "point": frame["point"].astype(int), "replicate": frame["replicate"].astype(int),
         "tipped": frame["tipped_year"].notna().to_numpy(),
