@@ -106,7 +106,9 @@ def test_a_balanced_share_keeps_the_stage_summing_to_one(tmp_path: Path) -> None
     scenario = loaded.scenario({"alumni.stages.1.roles.school_leader": 0.15})
     roles = scenario.alumni.stages[1].roles
     assert roles.school_leader == 0.15
-    assert roles.outside == pytest.approx(Scenario().alumni.stages[1].roles.outside - 0.05)
+    base = Scenario().alumni.stages[1].roles
+    assert roles.outside == pytest.approx(base.outside - (0.15 - base.school_leader))
+    assert sum(roles.model_dump().values()) == pytest.approx(1.0)
 
 
 # --- what targets measure -----------------------------------------------------------------------------
