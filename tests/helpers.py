@@ -214,7 +214,8 @@ def wide_scenarios(draw: st.DrawFn, grades: int | None = None, max_years: int = 
                          "weight_staff": draw(f(0, 2)), "weight_districts": draw(f(0, 2))},
         },
         "partners": {"enabled": draw(st.booleans()), "initial": draw(st.integers(0, 3)),
-                     "schools_per_partner": draw(st.integers(1, 6))},
+                     "schools_per_partner": draw(st.integers(1, 6)),
+                     "founding_rate": draw(st.sampled_from([1.0, 0.0]) | f(0, 1))},
         "students": {
             "enabled": draw(st.booleans()), "programme_teacher_effect": draw(f(-0.2, 0.3)),
             "peer_practice_effect": draw(f(-0.1, 0.2)), "leader_effect": draw(f(-0.1, 0.1)),

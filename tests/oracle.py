@@ -642,6 +642,9 @@ class OracleModel(mesa.Model):
         on = self.sc.partners.enabled
         founders = [m for m in self.members if on and m.role == NONPROFIT and m.founded is None
                     and m.district is not None]
+        rate = self.sc.partners.founding_rate
+        if rate < 1.0:  # a yearly chance each; at 1 every candidate founds and nothing is drawn
+            founders = [m for m, u in zip(founders, self.uniforms(len(founders)), strict=True) if u < rate]
         self.open_partners([(self.partners[self.partner_count + i], m.district, m) for i, m in enumerate(founders)])
         for partner in self.partners:
             if partner.founder is not None:

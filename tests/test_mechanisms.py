@@ -8,7 +8,7 @@ import pytest
 from sim import SchoolSystemModel
 from sim.agents import Alumnus, DistrictOffice, Fellow, Ministry, School, Teacher
 from sim.engine.indicators import Sums
-from sim.engine.state import ALUMNUS, CLASSROOM, FELLOW, GONE, OUTSIDE, SCHOOL_LEADER
+from sim.engine.state import ALUMNUS, CLASSROOM, FELLOW, GONE, NONPROFIT, OUTSIDE, SCHOOL_LEADER
 from sim.mechanisms import careers, institutions, practice, programme, students
 from sim.scenario import ROLES
 from tests.helpers import engine, small
@@ -284,6 +284,25 @@ def test_alumni_in_the_nonprofit_role_found_partner_organisations() -> None:
     pr = model.state.partners
     assert model.state.systems.partner_count[0] > 0 and pr.active.any()
     assert (model.state.schools.partner_served > 0).any()
+
+
+def test_founding_is_a_yearly_chance_and_at_rate_one_everyone_in_a_nonprofit_founds() -> None:
+    nonprofit = {"alumni.stages.0.roles.nonprofit": 0.5, "alumni.stages.0.roles.outside": 0.0,
+                 "alumni.stages.0.roles.classroom": 0.47, "alumni.mobility": 0.0, "years": 8}
+
+    def founders(rate: float, seed: int) -> tuple[int, int]:
+        batch = engine(small(**nonprofit, **{"partners.founding_rate": rate}), seed=seed)
+        for _ in range(8):
+            batch.step()
+        m = batch.state.members
+        working = int(((m.role == NONPROFIT) | (m.founded_partner >= 0)).sum())
+        return int((m.founded_partner >= 0).sum()), working
+
+    everyone, working = founders(1.0, 5)
+    assert everyone == working > 0  # rate 1: each alumnus in a nonprofit founds in their first year there
+    assert founders(0.0, 5)[0] == 0
+    some = [founders(0.3, seed)[0] for seed in range(6)]
+    assert 0 < sum(some) < sum(founders(1.0, seed)[0] for seed in range(6))
 
 
 # --- students -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sim.cli.common import UsageError, err, out
+from sim.cli.common import UsageError, bold, err, out
 from sim.cli.progress import DelayedProgress
 
 
@@ -82,9 +82,9 @@ def calibrate_command(
 
 def _print_plan(loaded: object, settings: object, directory: Path) -> None:
     cal = loaded.calibration  # type: ignore[attr-defined]
-    out.print(f"[bold]{cal.name}[/]: {len(cal.parameters)} parameter(s), {len(cal.targets)} target(s); at most "
+    out.print(bold(cal.name), f": {len(cal.parameters)} parameter(s), {len(cal.targets)} target(s); at most "
               f"{settings.populations} populations of {settings.population_size}, {cal.replicates} run(s) of "  # type: ignore[attr-defined]
-              f"{loaded.years} years per candidate; seed {settings.seed}.")  # type: ignore[attr-defined]
+              f"{loaded.years} years per candidate; seed {settings.seed}.", sep="", markup=False)  # type: ignore[attr-defined]
     out.print(f"Results: {directory}/", markup=False)
 
 

@@ -214,10 +214,11 @@ def _search_in_worlds(base: Any, key: str, low: float | None, high: float | None
     ranges = load_priors(priors)
     source = ranges.from_posterior(posterior) if posterior is not None else ranges
     seed = base.seed if seed is None else seed
-    total = (worlds + 1) * len(grid) * replicates
+    total = (worlds + 1) * (len(grid) + 1) * replicates  # + 1: each world's run with no programme
     kind = "a calibrated posterior" if posterior is not None else "the plausible ranges"
-    out.print(f"[bold]{base.name}[/]: {key} at {len(grid)} values x {replicates} replicates, in {worlds} worlds "
-              f"drawn from {kind} and at the scenario's own values: {total} runs of {base.years} years.")
+    out.print(bold(base.name), f": {key} at {len(grid)} values x {replicates} replicates, and once with no "
+              f"programme, in {worlds} worlds drawn from {kind} and at the scenario's own values: {total} runs of "
+              f"{base.years} years.", sep="", markup=False)
     with DelayedProgress("worlds", total, console=err) as progress:
         ran = run_tipping_in_worlds(base, key, grid, source, worlds, replicates, seed, local(workers),
                                     progress.advance)

@@ -91,7 +91,7 @@ class Batch:
         careers.fellows_advance(state, params, streams)
         careers.alumni_mobility(state, params, streams)
         programme.recruit_cohort(state, params, streams)
-        institutions.update_partners(state, params)
+        institutions.update_partners(state, params, streams)
         institutions.update_institutions(state, params)
         practice.spread_practice(state, params, streams)
         students.teach_year(state, params, streams)

@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.engine.params import Section
 from sim.engine.state import DISTRICT_OFFICIAL, MINISTRY, NONPROFIT, SystemState, rank_in_groups
+from sim.engine.streams import Streams
 
 
 def school_practising_share(state: SystemState) -> np.ndarray:
@@ -33,11 +34,21 @@ def open_initial_partners(state: SystemState, params: Section) -> None:
     open_partners(state, params, sy.first_partner[owner] + k, districts, np.full(owner.size, -1))
 
 
-def update_partners(state: SystemState, params: Section) -> None:
-    """Alumni in the nonprofit role found an organisation (once) that runs while they lead it."""
+def update_partners(state: SystemState, params: Section, streams: Streams | None = None) -> None:
+    """Alumni in the nonprofit role found an organisation (once, with a yearly chance) that runs while they lead it.
+
+    Systems whose founding rate is 1 draw nothing (every candidate founds), so they keep the draws of
+    the rule before the rate existed; `streams` may be None only at the start, when no member exists.
+    """
     m, pr, s = state.members, state.partners, state.schools
     on = params.partners.enabled
     founders = np.flatnonzero((m.role == NONPROFIT) & (m.founded_partner < 0) & (m.district >= 0) & on[m.sys])
+    rate = params.partners.founding_rate
+    chance = founders[rate[m.sys[founders]] < 1.0]
+    if chance.size:
+        assert streams is not None, "members found organisations only during a year"
+        u = streams.random(streams.counts(m.sys[chance]))
+        founders = np.setdiff1d(founders, chance[u >= rate[m.sys[chance]]], assume_unique=True)
     if founders.size:
         sys = m.sys[founders]
         rows = state.systems.first_partner[sys] + state.systems.partner_count[sys] + rank_in_groups(sys)

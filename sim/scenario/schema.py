@@ -297,6 +297,11 @@ class PartnersSection(_Section):
     enabled: bool = True
     initial: int = Field(0, ge=0, le=100_000, description="backbone organisations present at the start")
     schools_per_partner: int = Field(5, ge=1, le=1000)
+    founding_rate: float = Field(
+        1.0, ge=0, le=1,
+        description="yearly chance that an alumnus working in a nonprofit who has not founded one founds an "
+                    "organisation (1: every one, in their first year there)",
+    )
 
 
 class StudentsSection(_Section):
