@@ -25,7 +25,6 @@ SHIPPED_SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 # the Teach For America and Teach First figures behind the ranges; a world replaces these values, so
 # delhi is best run with a priors file of its own that narrows them.
 KNOWN_OUTSIDE = {
-    ("delhi", "alumni.stages.0.roles.classroom"),
     ("delhi", "alumni.stages.0.roles.district_official"),
     ("delhi", "alumni.stages.0.roles.ministry"),
     ("delhi", "alumni.stages.0.roles.nonprofit"),
