@@ -147,3 +147,37 @@ def test_bad_run_tables_get_a_clear_error(change, directions, kwargs, message: s
     runs = change(runs_in(latin_hypercube(RANGES, 10, seed=1), np.zeros(10), replicates=2))
     with pytest.raises(ScenarioError, match=message):
         compare_over_worlds(runs, directions, source="worlds.parquet", **kwargs)
+
+
+def test_tipping_over_worlds_finds_where_the_system_tips_with_no_programme() -> None:
+    from sim.tipping.over_worlds import WITHIN as TIPS_INSIDE
+    from sim.tipping.over_worlds import WITHOUT, analyse_tipping_worlds
+    from sim.uncertainty.run_worlds import DEFAULTS, TippingWorldRuns
+
+    # 60 worlds: where the threshold mean is below 0.4 the system tips by itself; elsewhere it tips at a
+    # programme size that grows with the threshold mean, so every other world has a point inside the grid
+    worlds = latin_hypercube({"teachers.adoption_threshold_mean": (0.3, 0.6), "contagion.lapse_rate": (0.0, 0.2)},
+                             60, seed=4)
+    grid, replicates = [0.0, 10.0, 20.0, 30.0, 40.0], 8
+    rng = np.random.default_rng(1)
+    runs, without = [], []
+    for world, threshold in zip([DEFAULTS, *worlds.index], [0.5, *worlds["teachers.adoption_threshold_mean"]],
+                                strict=True):
+        point = 20 + 60 * (threshold - 0.45)
+        for value in grid:
+            p = 1 / (1 + np.exp(-(value - point) / 3))
+            runs += [{"world": world, "value": value, "replicate": r, "tipped": int(rng.random() < p)}
+                     for r in range(replicates)]
+        without += [{"world": world, "replicate": r, "tipped": int(threshold < 0.4)} for r in range(replicates)]
+    ran = TippingWorldRuns("toy", "programme.cohort_size", grid, worlds, pd.DataFrame(runs), pd.DataFrame(without),
+                           [], replicates, 0, "test", False)
+    result = analyse_tipping_worlds(ran)
+    drawn = result.per_world[result.per_world["world"] != DEFAULTS].set_index("world")
+    alone = worlds["teachers.adoption_threshold_mean"] < 0.4
+    assert set(drawn.index[drawn["status"] == WITHOUT]) == set(worlds.index[alone])
+    assert (drawn.loc[~alone, "status"] == TIPS_INSIDE).mean() > 0.9
+    box = result.without_box
+    assert box is not None and [r.parameter for r in box.restrictions] == ["teachers.adoption_threshold_mean"]
+    assert box.restrictions[0].high == pytest.approx(0.4, abs=0.03)
+    assert any(s.startswith("It tips with no programme at all mostly where teachers.adoption_threshold_mean ≤")
+               for s in result.sentences())

@@ -32,6 +32,7 @@ WITHIN, BELOW, BEYOND = "within", "at or below the grid", "beyond the grid"
 WITHOUT = "tips without the programme"  # P(tipped) >= 1/2 with no fellows at all: no programme tipping point
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MIN_CASES = 5
+WITHOUT_SUBJECT = "It tips with no programme at all"
 
 
 @dataclass
@@ -42,6 +43,7 @@ class TippingOverWorlds:
     box: Box | None
     box_subject: str
     confidence: float
+    without_box: Box | None = None  # the assumptions under which the system tips with no programme
 
     @property
     def included(self) -> Uncertainty:
@@ -95,6 +97,11 @@ class TippingOverWorlds:
                        f"{number(grid[0], 3)}–{number(grid[-1], 3)} in {share(k / n)} ({share(ci[0])}–{share(ci[1])}).")
         if self.box is not None:
             out.append(box_sentence(self.box, self.box_subject, self.included))
+        if self.without_box is not None:
+            out.append(box_sentence(self.without_box, WITHOUT_SUBJECT, self.included))
+        if n and self.box is None:
+            out.append("No box of assumptions stands out where it tips late: PRIM kept no restriction that chance "
+                       f"would not explain in {n} worlds.")
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -110,6 +117,8 @@ class TippingOverWorlds:
             "tips_without_programme": dict(zip(("worlds", "of", "ci"), self.without_share(), strict=True)),
             "quantiles": {f"q{int(q * 100):02d}": {"status": s, "value": v} for q, (s, v) in self.quantiles.items()},
             "box": None if self.box is None else {**self.box.as_dict(), "subject": self.box_subject},
+            "box_without_programme": None if self.without_box is None else {**self.without_box.as_dict(),
+                                                                             "subject": WITHOUT_SUBJECT},
             "notes": ran.notes, "sentences": self.sentences(),
         }
 
@@ -117,8 +126,10 @@ class TippingOverWorlds:
         from sim.analysis.tipping_plots import tipping_over_worlds
 
         tables = {"worlds": self.ran.values.reset_index(), "runs": self.ran.runs, "tipping_points": self.per_world}
-        if self.box is not None:
-            tables["boxes"] = boxes_frame([self.box])
+        boxes = [boxes_frame([b]).assign(subject=subject)
+                 for b, subject in ((self.box, self.box_subject), (self.without_box, WITHOUT_SUBJECT)) if b is not None]
+        if boxes:
+            tables["boxes"] = pd.concat(boxes, ignore_index=True)
         written = []
         for name, table in tables.items():
             write_parquet(table, directory / f"{name}.parquet")
@@ -141,11 +152,25 @@ def analyse_tipping_worlds(ran: TippingWorldRuns, confidence: float = 0.95) -> T
     per_world = pd.DataFrame(rows)
     per_world.loc[per_world["p_tipped_without_programme"] >= 0.5, "status"] = WITHOUT
     worlds = per_world[(per_world["world"] != DEFAULTS) & (per_world["status"] != WITHOUT)]
+    without_box = _without_box(ran, per_world[per_world["world"] != DEFAULTS])
     if worlds.empty:
-        return TippingOverWorlds(ran, per_world, {}, None, "", confidence)
+        return TippingOverWorlds(ran, per_world, {}, None, "", confidence, without_box)
     quantiles = _quantiles(worlds, ran.grid)
     box, subject = _box(ran, worlds, quantiles[0.5])
-    return TippingOverWorlds(ran, per_world, quantiles, box, subject, confidence)
+    return TippingOverWorlds(ran, per_world, quantiles, box, subject, confidence, without_box)
+
+
+def _without_box(ran: TippingWorldRuns, drawn: pd.DataFrame) -> Box | None:
+    """Which assumptions make the system tip by itself: worth knowing before asking what a programme adds."""
+    interest = (drawn["status"] == WITHOUT).to_numpy()
+    inputs = ran.values.loc[drawn["world"].to_numpy()]
+    if inputs.shape[1] == 0 or not MIN_CASES <= interest.sum() <= len(interest) - MIN_CASES:
+        return None
+    try:
+        boxes = [b for b in prim_boxes(inputs, interest, max_boxes=1, source="worlds") if b.restrictions]
+    except ScenarioError:
+        return None
+    return boxes[0] if boxes else None
 
 
 def _locate(runs: pd.DataFrame, grid: list[float], confidence: float) -> dict[str, Any]:
