@@ -196,6 +196,17 @@ def test_a_table_of_points_runs_row_by_row(tmp_path: Path, suffix: str) -> None:
     assert resolve(path).fingerprint != plan.fingerprint
 
 
+def test_validate_reads_a_table_experiment_as_an_experiment(tmp_path: Path) -> None:
+    from sim.sweep.experiment import is_experiment
+    from tests.helpers import cli
+
+    (tmp_path / "points.csv").write_text("programme.cohort_size\n4\n8\n", encoding="utf-8")
+    path = write_experiment(tmp_path, TABLE_EXPERIMENT.format(points="points.csv"))
+    assert is_experiment(path)  # it has no parameters: the table is what varies
+    result = cli("validate", str(path))
+    assert result.exit_code == 0 and "2 design points (table)" in " ".join(result.stdout.split())
+
+
 @pytest.mark.parametrize(("csv", "line", "path", "needle"), [
     ("placement.clustering\n", None, "points", "at least one column"),
     ("placement.clustering,programme.cohort_size\n0.5,4\n0.2,\n", 3, "programme.cohort_size", "row 2"),

@@ -211,14 +211,15 @@ class LoadedExperiment:
 
 
 def is_experiment(path: str | Path) -> bool:
-    """Whether a file reads as an experiment (its top level names a base scenario and parameters).
+    """Whether a file reads as an experiment (its top level names a base scenario and what to vary:
+    parameters, or a design such as a table of points).
 
     A file that cannot be read is not an experiment; loading it as a scenario then says why."""
     try:
         data, _ = read_yaml(path)  # parsed once: loading it next reuses this parse
     except ScenarioError:
         return False
-    return "parameters" in data and "scenario" in data
+    return "scenario" in data and any(k in data for k in ("parameters", "design", "points"))
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
