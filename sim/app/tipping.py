@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.app.workshop_model import name_of, value_of
 from sim.scenario import Scenario
 
 
@@ -31,7 +31,7 @@ class TippingCurve:
 
 def find_curve(results: Path, scenario: Scenario) -> TippingCurve | None:
     """The first readable tipping table for the scenario, or None (no results: show nothing)."""
-    folder = Path(results) / scenario.name
+    folder = Path(results) / name_of(scenario)
     for path in sorted(folder.glob("tipping*")) if folder.is_dir() else []:
         try:
             curve = _curve(_read(path), scenario, path)
@@ -40,14 +40,6 @@ def find_curve(results: Path, scenario: Scenario) -> TippingCurve | None:
         if curve is not None:
             return curve
     return None
-
-
-def value_at(scenario: Scenario, key: str) -> Any:
-    """The scenario's value at a dotted key path such as alumni.stages.1.roles.school_leader."""
-    node: Any = scenario.model_dump(mode="python")
-    for part in key.split("."):
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    return node
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -69,7 +61,7 @@ def _curve(frame: pd.DataFrame, scenario: Scenario, path: Path) -> TippingCurve 
     if not keys or ("p_tipped" not in frame and "tipped" not in frame):
         return None
     for other in keys[1:]:  # hold the other swept parameters at this scenario's values
-        current = float(value_at(scenario, other))
+        current = float(value_of(scenario, other))
         nearest = frame[other].iloc[(frame[other] - current).abs().argmin()]
         frame = frame[frame[other] == nearest]
     key = keys[0]

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import typer
 
-from sim.app import presets
-from sim.cli.common import UsageError, out
+from sim.cli.common import UsageError, err, out
 from sim.scenario import load_scenario
 
 
@@ -24,15 +23,27 @@ def app_command(
     ),
 ) -> None:
     """Open the workshop app: play a scenario year by year, move sliders, watch it tip."""
+    # the model and the web stack load only for this command, not whenever the command line starts
+    from sim.app import presets
+    from sim.app.network import is_loopback, public_url
+    from sim.app.workshop_model import name_of
+
     scenario_file = scenario_file or presets.DEFAULT
     scenario = load_scenario(scenario_file)  # a bad file stops here with its problems, exit code 2
     _check_free(host, port)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    out.print(f"Critical Mass workshop app: {scenario.name}. Open http://{shown}:{port}/ in a browser "
-              "(Ctrl+C stops it).", markup=False)
-    from sim.app.serve import serve  # the web stack loads only for this command
+    public = public_url(host, port)
+    out.print(f"Critical Mass workshop app: {name_of(scenario)}. Open http://localhost:{port}/ in a browser on "
+              "this machine (Ctrl+C stops it).", markup=False)
+    if not is_loopback(host):
+        err.print(f"WARNING: listening on {host}:{port}, so anyone on the networks this machine is on can open "
+                  f"the app{f' at {public}' if public else ''} and run models on it. Use it only on a network you "
+                  "trust (a phone hotspot or the room's own Wi-Fi); without --host only this machine can.",
+                  markup=False)
+        if public:
+            out.print(f"Participants: {public} (the page shows this address and a QR code).", markup=False)
+    from sim.app.serve import serve
 
-    serve(scenario_file, host, port)
+    serve(scenario_file, host, port, public)
 
 
 def _check_free(host: str, port: int) -> None:
