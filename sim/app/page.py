@@ -23,6 +23,7 @@ from sim.app.network import is_loopback, qr_svg
 from sim.app.pace import PACE, sleep_until
 from sim.app.scenario_keys import SETTINGS, Setting
 from sim.app.session import Session
+from sim.app.slider_widget import Slider
 from sim.app.style import CSS
 from sim.app.svg_map import PROGRAMME_EDGE, gradient
 from sim.app.take_home import report_html, report_name
@@ -144,7 +145,8 @@ def Page() -> None:
             solara.Text("facilitator's screen" if facilitator else "participant", classes=["cm-role"])
         with solara.Div(classes=["cm-body"]):
             if not room:
-                Controls(session, speed, set_speed, show, playing)
+                # the session changes inside: its version makes the controls render again
+                Controls(session, session.version, speed, set_speed, show, playing)
             with solara.Div(classes=["cm-main"]):
                 if PUBLIC_URL and show_join:
                     Join(big=True)
@@ -153,15 +155,14 @@ def Page() -> None:
 
 
 @solara.component
-def Controls(session: Session, speed: float, set_speed, show, playing: bool) -> None:
+def Controls(session: Session, version: int, speed: float, set_speed, show, playing: bool) -> None:
     pending = {p.setting for p in session.pending()}
     with solara.Div(classes=["cm-controls"]):
         with solara.Div(classes=["cm-control", "cm-speed"]):
             with solara.Div(classes=["cm-control-head"]):
                 solara.Text("Speed", classes=["cm-control-label"])
                 solara.Text(f"{speed:g} year{'s' if speed != 1 else ''} per second", classes=["cm-control-value"])
-            rv.Slider(v_model=speed, on_v_model=lambda v: set_speed(float(v)), min=SPEED["low"], max=SPEED["high"],
-                      step=SPEED["step"], hide_details=True, class_="cm-slider cm-slider-speed")
+            Slider("speed", "Speed", speed, lambda v: set_speed(float(v)), SPEED["low"], SPEED["high"], SPEED["step"])
 
         solara.Text("Settings for the next Reset are marked “pending”; live ones act from the next year.",
                     classes=["cm-hint"])
@@ -175,15 +176,14 @@ def Controls(session: Session, speed: float, set_speed, show, playing: bool) -> 
             if "preset" in pending:
                 solara.Text("pending until Reset", classes=["cm-pending-note"])
         for setting in SETTINGS:
-            SettingControl(session, setting, setting.name in pending, show)
-        TakeHome(session)
+            SettingControl(session, setting, session.controls[setting.name], setting.name in pending, show)
+        TakeHome(session, version)
         if PUBLIC_URL:
             Join(big=False)
 
 
 @solara.component
-def SettingControl(session: Session, setting: Setting, pending: bool, show) -> None:
-    value = session.controls[setting.name]
+def SettingControl(session: Session, setting: Setting, value: float, pending: bool, show) -> None:
     low, high, step = setting_range(setting, session.preset_value(setting))
 
     def moved(new: float) -> None:
@@ -195,15 +195,14 @@ def SettingControl(session: Session, setting: Setting, pending: bool, show) -> N
         with solara.Div(classes=["cm-control-head"]):
             solara.Text(setting.label, classes=["cm-control-label"])
             solara.Text(control_text(setting.name, value), classes=["cm-control-value"])
-        rv.Slider(v_model=value, on_v_model=moved, min=low, max=high, step=step, hide_details=True,
-                  class_=f"cm-slider cm-slider-{setting.name}")
+        Slider(setting.name, setting.label, value, moved, low, high, step)
         note = "pending until Reset" if pending else ("live: acts from the next year" if setting.live else "")
         if note:
             solara.Text(note, classes=["cm-pending-note" if pending else "cm-live-note"])
 
 
 @solara.component
-def TakeHome(session: Session) -> None:
+def TakeHome(session: Session, version: int) -> None:
     data = solara.use_memo(lambda: (lambda: _report(session)), [])
     solara.FileDownload(data, filename=report_name(session.run), label="Save report (HTML)",
                         mime_type="text/html")
