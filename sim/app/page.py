@@ -175,6 +175,8 @@ def Controls(session: Session, version: int, speed: float, set_speed, show, play
                           classes=["cm-preset"])
             if "preset" in pending:
                 solara.Text("pending until Reset", classes=["cm-pending-note"])
+            solara.Button("Preset's values", on_click=lambda: choose(session.preset), text=True, small=True,
+                          classes=["cm-preset-values"])
         for setting in SETTINGS:
             SettingControl(session, setting, session.controls[setting.name], setting.name in pending, show)
         TakeHome(session, version)

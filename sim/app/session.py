@@ -62,12 +62,17 @@ class Session:
             return number
 
     def choose_preset(self, preset: str) -> None:
-        """Another preset on the panel: every control shows its values (the seed stays); Reset runs it."""
+        """A preset on the panel (another, or the running one again): every control shows its values (the
+        seed stays); Reset runs it."""
         if preset not in self.presets:
             raise KeyError(preset)
         with self.lock:
             self.preset = preset
             self.controls = {**preset_values(self.base()), "seed": self.controls["seed"]}
+            if preset == self.run_preset:  # the running preset's values: live ones act as if moved
+                for setting in SETTINGS:
+                    if setting.live:
+                        self.run.set_live(setting.name, self.controls[setting.name])
             self.version += 1
 
     def pending(self) -> list[Pending]:
