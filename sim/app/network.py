@@ -45,9 +45,8 @@ def public_url(host: str, port: int) -> str | None:
     """The address participants type (None when the app listens on this machine only)."""
     if is_loopback(host):
         return None
-    shown = lan_address() if host in ("0.0.0.0", "::", "") else host
-    if shown is None:
-        return None
+    # with no local network (a laptop offline) the machine's name is the best address there is
+    shown = (lan_address() or socket.gethostname()) if host in ("0.0.0.0", "::", "") else host
     return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/"
 
 

@@ -150,7 +150,7 @@ def Page() -> None:
             with solara.Div(classes=["cm-main"]):
                 if PUBLIC_URL and show_join:
                     Join(big=True)
-                Headline(view, lines)
+                Headline(view, lines, room)
                 Figures(view, room)
 
 
@@ -224,9 +224,9 @@ def Join(big: bool) -> None:
 
 
 @solara.component
-def Headline(view: View, lines: Notes) -> None:
+def Headline(view: View, lines: Notes, room: bool) -> None:
     tipped = view.tipped_year is not None
-    attributes = {"data-year": str(view.year), "data-tipped-year": "" if not tipped else str(view.tipped_year),
+    attributes = {"data-run": str(view.run_number), "data-year": str(view.year), "data-tipped-year": "" if not tipped else str(view.tipped_year),
                   "data-practising": f"{view.practising:.4f}", "data-metric": f"{view.metric:.4f}"}
     with rv.Html(tag="div", attributes=attributes, class_="cm-headline " + ("cm-tipped" if tipped else "")):
         with solara.Div(classes=["cm-head-row"]):
@@ -236,10 +236,13 @@ def Headline(view: View, lines: Notes) -> None:
         solara.Text(view.figures, classes=["cm-figures-line"])
         solara.Text(f"achievement {view.achievement:+.2f} SD · gap {view.gap:.2f} SD · tipping: {view.rule}",
                     classes=["cm-sub-line"])
+    if room and not (lines.next_year or view.events or view.problem):
+        return  # the room needs no more than the headline
     with solara.Div(classes=["cm-notes"]):
-        solara.Text(f"Running: {lines.running}", classes=["cm-running"])
-        if lines.pending:
-            solara.Text("Pending until Reset: " + "; ".join(lines.pending), classes=["cm-pending-line"])
+        if not room:
+            solara.Text(f"Running: {lines.running}", classes=["cm-running"])
+            if lines.pending:
+                solara.Text("Pending until Reset: " + "; ".join(lines.pending), classes=["cm-pending-line"])
         if lines.next_year:
             solara.Text(f"From year {view.year + 1}: " + "; ".join(lines.next_year), classes=["cm-next-line"])
         if view.events:

@@ -32,6 +32,7 @@ class Session:
         self.controls: dict[str, float] = preset_values(self.base())
         self.version = 0  # bumped on every change the page must show
         self.frame = 0  # bumped when the run moves (a year, a Reset): the figures change only then
+        self.runs = 0  # runs started (each Reset)
         self.playing = False
         self._start()
 
@@ -44,6 +45,7 @@ class Session:
         self.run = WorkshopRun(self.base(), values, int(self.controls["seed"]), self.compare)
         self.version += 1
         self.frame += 1
+        self.runs += 1
 
     # --- the panel ----------------------------------------------------------------------------
 

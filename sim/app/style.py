@@ -34,7 +34,8 @@ CSS = """
 .cm-year { font-size: 28px; font-weight: 700; }
 .cm-figures-line { font-size: 24px; font-weight: 600; }
 .cm-sub-line { font-size: 17px; opacity: 0.92; }
-.cm-notes { margin: 6px 2px; display: flex; flex-direction: column; gap: 2px; font-size: 15px; }
+.cm-notes { margin: 6px 2px 0; display: flex; flex-direction: column; gap: 2px; font-size: 15px; }
+.cm-grid { margin-top: 8px; }
 .cm-pending-line { color: #8d2b0b; font-weight: 600; }
 .cm-next-line, .cm-events-line { color: #6a4c93; font-weight: 600; }
 .cm-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 12px; }
@@ -64,16 +65,19 @@ CSS = """
 .cm-join-big .cm-join-url { font-size: 40px; }
 .cm-join-big .cm-qr svg { width: min(60vh, 60vw); height: min(60vh, 60vw); }
 
-/* room mode: no controls; headline, practice map and practice chart fill a projected screen */
+/* room mode: no controls; headline, practice map and practice chart fill a 1280 x 720 projected screen */
 .cm-app.cm-room { font-size: 20px; }
-.cm-room .cm-year { font-size: 36px; }
-.cm-room .cm-banner { font-size: 36px; }
-.cm-room .cm-figures-line { font-size: 30px; }
-.cm-room .cm-sub-line { font-size: 18px; }
-.cm-room .cm-running, .cm-room .cm-pending-line { display: none; }
-.cm-room .cm-grid { grid-template-columns: 1fr 1fr; }
-.cm-room .cm-card-title { font-size: 22px; }
-.cm-room .cm-primary .cm-figure { height: calc(100vh - 310px); min-height: 280px; }
-.cm-room .cm-key { font-size: 17px; }
-.cm-room .cm-key-unit { font-size: 16px; }
+.cm-room .cm-headline { padding: 4px 14px; }
+.cm-room .cm-year { font-size: 32px; }
+.cm-room .cm-banner { font-size: 32px; }
+.cm-room .cm-figures-line { font-size: 28px; }
+.cm-room .cm-sub-line { font-size: 16px; }
+.cm-room .cm-main { padding: 8px 10px; }
+.cm-room .cm-grid { grid-template-columns: 1fr 1fr; gap: 10px; }
+.cm-room .cm-card { padding: 4px 8px; }
+.cm-room .cm-card-title { font-size: 20px; margin-bottom: 0; }
+.cm-room .cm-primary .cm-figure { height: calc(100vh - 345px); min-height: 260px; }
+.cm-room .cm-key { font-size: 16px; flex-wrap: nowrap; gap: 4px 14px; }
+.cm-room .cm-key-marks { flex-direction: row; flex-wrap: wrap; gap: 0 12px; }
+.cm-room .cm-key-unit { font-size: 15px; }
 """

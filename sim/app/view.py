@@ -40,6 +40,7 @@ class SideView:
 @dataclass(frozen=True)
 class View:
     preset: str
+    run_number: int  # which run of the session (each Reset starts one)
     year: int
     years: int
     tipped_year: int | None
@@ -115,7 +116,7 @@ def build(session: Session, room: bool = False, results: Path | None = None,
                 name = KEY_LABELS.get(curve.parameter, curve.parameter)
                 curve_chart = charts.tipping_curve_chart(curve, name, float(current), room)
         return View(
-            preset=session.run_preset, year=year, years=run.years, tipped_year=tipped,
+            preset=session.run_preset, run_number=session.runs, year=year, years=run.years, tipped_year=tipped,
             practising=float(last["practising_share"]), metric=float(last["tipping_metric"]),
             achievement=float(last["mean_achievement"]), gap=float(last["achievement_gap"]),
             rule=run.rule.text(), figures=figures_line(run.rule, float(last["practising_share"]),
