@@ -140,7 +140,8 @@ class Room:
         self.page.wait_for_function(
             """year => {
                 const head = document.querySelector('.cm-headline');
-                const charts = [...document.querySelectorAll('.cm-chart')].filter(c => c.dataset.year !== '0' || year === 0);
+                const charts = [...document.querySelectorAll('.cm-chart')]
+                    .filter(c => c.dataset.year !== '0' || year === 0);
                 const maps = [...document.querySelectorAll('svg.cm-map')];
                 return head && head.dataset.year === String(year) && maps.length > 0
                     && maps.every(m => m.dataset.year === String(year))
@@ -289,7 +290,8 @@ def test_page_loads_offline_with_every_view_every_value_and_none_of_the_framewor
             assert box["y"] + box["height"] <= 1080, f"{selector} is below the fold"
         assert "these settings: 40" in room.svg_texts()
         assert room.outside() == [], "the page reached beyond this machine (or for a missing asset)"
-        assert any("/_solara/cdn/echarts@5.4.0/" in u for u in room.requests), "charts should come from solara-assets"
+        charts = "/_solara/cdn/echarts@5.4.0/dist/echarts.common.min.js"
+        assert any(charts in u for u in room.requests), "charts should come from solara-assets"
     finally:
         room.close()
 
@@ -358,7 +360,10 @@ def test_room_mode_fills_a_1280_by_720_projector_with_readable_headline_map_and_
             const sizes = [];
             for (const el of document.querySelectorAll(
                     '.cm-headline *, .cm-card-practice-map *, .cm-card-practice-chart *')) {
-                if (el.tagName === 'text') { const h = el.getBoundingClientRect().height; if (h > 0) sizes.push(h * 0.8); }
+                if (el.tagName === 'text') {
+                    const h = el.getBoundingClientRect().height;  // a line box is about 1.25 x the font
+                    if (h > 0) sizes.push(h * 0.8);
+                }
                 else if (el.children.length === 0 && el.innerText && el.innerText.trim())
                     sizes.push(parseFloat(getComputedStyle(el).fontSize));
             }

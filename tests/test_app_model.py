@@ -102,7 +102,7 @@ def test_every_control_holds_every_shipped_scenarios_value_exactly(file: Path) -
 
 
 def test_a_value_off_the_usual_grid_gets_a_finer_one() -> None:
-    low, high, step = setting_range(BY_NAME["clustering"], 0.125)
+    _, _, step = setting_range(BY_NAME["clustering"], 0.125)
     assert step == pytest.approx(0.001) and clean(BY_NAME["clustering"], 0.125, 0.125) == 0.125
 
 
@@ -130,7 +130,7 @@ def test_a_run_with_the_presets_values_is_the_plain_model() -> None:
 def test_choosing_a_preset_then_moving_one_slider_and_reset_runs_that_preset_with_that_one_change() -> None:
     session = _session()
     session.choose_preset("london")
-    assert [p.setting for p in session.pending()][0] == "preset"
+    assert next(p.setting for p in session.pending()) == "preset"
     session.set_control("district_support", 0.6)
     assert session.run.pending_live() == {}, "a live setting for another preset waits for Reset"
     session.reset()

@@ -2,7 +2,8 @@
 
 Solara's own FigureEcharts draws on a canvas and loads the unminified library; this one draws SVG
 (its text is in the page, for screen readers and tests), marks the year it shows (`data-drawn`), and
-loads the minified library from the same local assets (solara-assets, served at /_solara/cdn).
+loads the smaller "common" build (line charts, marks, SVG) from the same local assets (solara-assets,
+served at /_solara/cdn).
 The template lives here, not in a .vue file, so an installed package needs no data files.
 """
 
@@ -48,7 +49,7 @@ module.exports = {
     },
     load() {
       const cdn = this.cdn || (window.solara ? window.solara.cdn : "./_solara/cdn");
-      const url = `${cdn}/echarts@5.4.0/dist/echarts.min.js`;
+      const url = `${cdn}/echarts@5.4.0/dist/echarts.common.min.js`;
       const withRequire = window.requirejs
         ? Promise.resolve()
         : new Promise((resolve, reject) => {

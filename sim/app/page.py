@@ -8,6 +8,7 @@ only on Reset, its pause stops a year late, and its figures are fixed-size pictu
 
 from __future__ import annotations
 
+import html
 import os
 import threading
 import time
@@ -145,8 +146,8 @@ def Page() -> None:
             solara.Text("facilitator's screen" if facilitator else "participant", classes=["cm-role"])
         with solara.Div(classes=["cm-body"]):
             if not room:
-                # the session changes inside: its version makes the controls render again
-                Controls(session, session.version, speed, set_speed, show, playing)
+                # the session changes inside: its panel count makes the controls render again (not each year)
+                Controls(session, session.panel, session.frame, speed, set_speed, show, playing)
             with solara.Div(classes=["cm-main"]):
                 if PUBLIC_URL and show_join:
                     Join(big=True)
@@ -155,13 +156,11 @@ def Page() -> None:
 
 
 @solara.component
-def Controls(session: Session, version: int, speed: float, set_speed, show, playing: bool) -> None:
+def Controls(session: Session, panel: int, frame: int, speed: float, set_speed, show, playing: bool) -> None:
     pending = {p.setting for p in session.pending()}
     with solara.Div(classes=["cm-controls"]):
         with solara.Div(classes=["cm-control", "cm-speed"]):
-            with solara.Div(classes=["cm-control-head"]):
-                solara.Text("Speed", classes=["cm-control-label"])
-                solara.Text(f"{speed:g} year{'s' if speed != 1 else ''} per second", classes=["cm-control-value"])
+            ControlHead("Speed", f"{speed:g} year{'s' if speed != 1 else ''} per second")
             Slider("speed", "Speed", speed, lambda v: set_speed(float(v)), SPEED["low"], SPEED["high"], SPEED["step"])
 
         solara.Text("Settings for the next Reset are marked “pending”; live ones act from the next year.",
@@ -179,7 +178,7 @@ def Controls(session: Session, version: int, speed: float, set_speed, show, play
                           classes=["cm-preset-values"])
         for setting in SETTINGS:
             SettingControl(session, setting, session.controls[setting.name], setting.name in pending, show)
-        TakeHome(session, version)
+        TakeHome(session, frame)
         if PUBLIC_URL:
             Join(big=False)
 
@@ -194,9 +193,7 @@ def SettingControl(session: Session, setting: Setting, value: float, pending: bo
 
     kind = "cm-live" if setting.live else "cm-structural"
     with solara.Div(classes=["cm-control", kind, f"cm-control-{setting.name}", "cm-pending" if pending else ""]):
-        with solara.Div(classes=["cm-control-head"]):
-            solara.Text(setting.label, classes=["cm-control-label"])
-            solara.Text(control_text(setting.name, value), classes=["cm-control-value"])
+        ControlHead(setting.label, control_text(setting.name, value))
         Slider(setting.name, setting.label, value, moved, low, high, step)
         note = "pending until Reset" if pending else ("live: acts from the next year" if setting.live else "")
         if note:
@@ -204,7 +201,14 @@ def SettingControl(session: Session, setting: Setting, value: float, pending: bo
 
 
 @solara.component
-def TakeHome(session: Session, version: int) -> None:
+def ControlHead(label: str, value: str) -> None:
+    solara.HTML(tag="div", classes=["cm-control-head"], unsafe_innerHTML=(
+        f'<span class="cm-control-label">{html.escape(label)}</span>'
+        f'<span class="cm-control-value">{html.escape(value)}</span>'))
+
+
+@solara.component
+def TakeHome(session: Session, frame: int) -> None:
     data = solara.use_memo(lambda: (lambda: _report(session)), [])
     solara.FileDownload(data, filename=report_name(session.run), label="Save report (HTML)",
                         mime_type="text/html")
@@ -226,7 +230,8 @@ def Join(big: bool) -> None:
 @solara.component
 def Headline(view: View, lines: Notes, room: bool) -> None:
     tipped = view.tipped_year is not None
-    attributes = {"data-run": str(view.run_number), "data-year": str(view.year), "data-tipped-year": "" if not tipped else str(view.tipped_year),
+    attributes = {"data-run": str(view.run_number), "data-year": str(view.year),
+                  "data-tipped-year": "" if not tipped else str(view.tipped_year),
                   "data-practising": f"{view.practising:.4f}", "data-metric": f"{view.metric:.4f}"}
     with rv.Html(tag="div", attributes=attributes, class_="cm-headline " + ("cm-tipped" if tipped else "")):
         with solara.Div(classes=["cm-head-row"]):
@@ -301,14 +306,13 @@ def SchoolMap(shown: MapView, classes: str) -> None:
 
 @solara.component
 def MapKey(cmap: str, ticks: tuple[str, str, str], unit: str, shown: MapView) -> None:
-    with solara.Div(classes=["cm-key"]):
-        with solara.Div(classes=["cm-key-scale"]):
-            solara.HTML(tag="div", unsafe_innerHTML="", classes=["cm-key-bar"], style={"background": gradient(cmap)})
-            with solara.Div(classes=["cm-key-ticks"]):
-                for tick in ticks:
-                    solara.Text(tick)
-            solara.Text(unit, classes=["cm-key-unit"])
-        with solara.Div(classes=["cm-key-marks"]):
-            solara.Text(f"◯ fellows teaching ({shown.fellows} schools)", classes=["cm-mark-fellows"])
-            solara.Text(f"★ led by an alumnus ({shown.leaders})", classes=["cm-mark-leaders"])
-            solara.Text("▭ district with fellows", classes=["cm-mark-districts"], style={"color": PROGRAMME_EDGE})
+    """The colour scale and the marks, as one piece of HTML (one widget, not a dozen)."""
+    solara.HTML(tag="div", classes=["cm-key"], unsafe_innerHTML=(
+        '<div class="cm-key-scale">'
+        f'<div class="cm-key-bar" style="background: {gradient(cmap)}"></div>'
+        '<div class="cm-key-ticks">' + "".join(f"<span>{html.escape(t)}</span>" for t in ticks) + "</div>"
+        f'<span class="cm-key-unit">{html.escape(unit)}</span></div>'
+        '<div class="cm-key-marks">'
+        f'<span class="cm-mark-fellows">◯ fellows teaching ({shown.fellows} schools)</span>'
+        f'<span class="cm-mark-leaders">★ led by an alumnus ({shown.leaders})</span>'
+        f'<span class="cm-mark-districts" style="color: {PROGRAMME_EDGE}">▭ district with fellows</span></div>'))

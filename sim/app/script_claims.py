@@ -90,7 +90,8 @@ def compute() -> dict[str, Any]:
     claims = {
         "model_version": __version__,
         "seeds": list(SEEDS),
-        "intro": {**describe(clustered), "practising_at_start": round(float(first.yearly()["practising_share"].iloc[0]), 4),
+        "intro": {**describe(clustered),
+                  "practising_at_start": round(float(first.yearly()["practising_share"].iloc[0]), 4),
                   "level": rule.level, "sustained_years": rule.years, "where": rule.where},
         "pause_year": PAUSE_YEAR,
         "watch": watch,
@@ -215,8 +216,9 @@ def render(c: dict[str, Any]) -> str:
         f"schools* from {_pct(c['alumni']['from'])} to {_pct(ALUMNI['school_leaders'])} and press Reset: "
         f"{seed0_phrase(c['alumni']['tipped']['0'], years)} ({seeds_phrase(c['alumni']['tipped'])}). Fewer fellows, "
         "but more of them go on to lead schools, and aligned school leaders lower the bar for their staff. "
-        "For discussion: press *Preset's values* (the `clustered` preset's own settings), set *Clustering* to 0 — fellows spread over "
-        f"*every* school of the two districts — and Reset: {seed0_phrase(c['clustering_zero']['0'], years)} "
+        "For discussion: press *Preset's values* (the `clustered` preset's own settings), set *Clustering* "
+        "to 0 — fellows spread over *every* school of the two districts — and Reset: "
+        f"{seed0_phrase(c['clustering_zero']['0'], years)} "
         f"({seeds_phrase(c['clustering_zero'])}; the preset's own 0.60 tips in year {w0['tipped_year']}). "
         "Concentrating on a few districts is what matters here; packing fellows into a handful of schools inside "
         "them leaves the rest untouched. Clustering is a choice with a trade-off, not a rule.",

@@ -33,6 +33,7 @@ class Session:
         self.version = 0  # bumped on every change the page must show
         self.frame = 0  # bumped when the run moves (a year, a Reset): the figures change only then
         self.runs = 0  # runs started (each Reset)
+        self.panel = 0  # bumped when what the panel shows changes (a control, a preset, a Reset)
         self.playing = False
         self._start()
 
@@ -46,6 +47,7 @@ class Session:
         self.version += 1
         self.frame += 1
         self.runs += 1
+        self.panel += 1
 
     # --- the panel ----------------------------------------------------------------------------
 
@@ -61,6 +63,7 @@ class Session:
             if setting.live and self.preset == self.run_preset:
                 self.run.set_live(name, number)
             self.version += 1
+            self.panel += 1
             return number
 
     def choose_preset(self, preset: str) -> None:
@@ -76,6 +79,7 @@ class Session:
                     if setting.live:
                         self.run.set_live(setting.name, self.controls[setting.name])
             self.version += 1
+            self.panel += 1
 
     def pending(self) -> list[Pending]:
         """What Reset would change: another preset, structural settings, and (with another preset) all."""

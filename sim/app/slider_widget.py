@@ -41,12 +41,12 @@ module.exports = {
       this.timer = setTimeout(() => {
         this.timer = null;
         this.value = v;
-      }, %d);
+      }, REST_MS);
     },
   },
 };
 </script>
-""" % REST_MS
+""".replace("REST_MS", str(REST_MS))
 
 
 class SliderWidget(ipyvuetify.VuetifyTemplate):
