@@ -210,9 +210,9 @@ class Room:
             "([name, value]) => Math.abs(+document.querySelector('.cm-slider-' + name + ' [role=slider]')"
             ".getAttribute('aria-valuenow') - value) < 1e-9", arg=[name, value])
         # the slider sends its value once it has rested (sim.app.slider_widget); the panel then shows it
-        self.page.wait_for_function(
-            "([name, before]) => document.querySelector('.cm-control-' + name + ' .cm-control-value').innerText"
-            " !== before", arg=[name, self.control_text(name)], timeout=10_000)
+        from sim.app.view import control_text
+
+        self.expect(f".cm-control-{name} .cm-control-value", control_text(name, value))
 
     def choose_preset(self, name: str) -> None:
         self.page.locator(".cm-preset").click()
@@ -264,6 +264,8 @@ def browser() -> Iterator[object]:
 
 
 def test_page_loads_offline_with_every_view_every_value_and_none_of_the_frameworks_internals(server, browser):
+    from sim.app.network import public_url
+
     room = Room(browser, server, 1920, 1080)
     try:
         print(f"page load: {room.load_seconds:.2f} s")
@@ -289,6 +291,13 @@ def test_page_loads_offline_with_every_view_every_value_and_none_of_the_framewor
             box = room.page.locator(selector).bounding_box()
             assert box["y"] + box["height"] <= 1080, f"{selector} is below the fold"
         assert "these settings: 40" in room.svg_texts()
+        # participants: the address and a QR code made here, large for the room to scan
+        expected = public_url("0.0.0.0", int(urlparse(server).port))
+        assert room.text(".cm-join-small .cm-join-url") == expected
+        room.button("Join code").click()
+        big = room.page.locator(".cm-join-big .cm-qr svg")
+        big.wait_for()
+        assert big.bounding_box()["width"] >= 300 and room.text(".cm-join-big .cm-join-url") == expected
         assert room.outside() == [], "the page reached beyond this machine (or for a missing asset)"
         charts = "/_solara/cdn/echarts@5.4.0/dist/echarts.common.min.js"
         assert any(charts in u for u in room.requests), "charts should come from solara-assets"
@@ -317,7 +326,7 @@ def test_sliders_show_their_values_as_they_move_and_structural_ones_wait_for_res
         room.close()
 
 
-def test_a_live_lever_changes_the_next_years_values_and_is_marked_on_every_chart(server, browser):
+def test_a_live_lever_changes_the_next_years_values_is_marked_on_every_chart_and_goes_home(server, browser):
     from sim.app.workshop_model import WorkshopRun, load
 
     room = Room(browser, server)
@@ -340,6 +349,13 @@ def test_a_live_lever_changes_the_next_years_values_and_is_marked_on_every_chart
         room.expect(".cm-events-line", "Changes this run: year 3: district support 1.00")
         marked = room.page.locator(".cm-chart svg", has_text="year 3: district support 1.00").count()
         assert marked == 3, "practice chart, small charts and side by side each mark the change"
+        # take it home: this session's run, changes and all, as run_report's self-contained page
+        with room.page.expect_download() as download:
+            room.button("Save report (HTML)").click()
+        page = Path(download.value.path()).read_text()
+        assert download.value.suggested_filename == "critical-mass-clustered-seed0-year4.html"
+        assert "Critical Mass: clustered" in page and "year 3: district support 1.00" in page
+        assert not re.search(r"""(src|href)=["']https?:""", page)
         assert room.outside() == []
     finally:
         room.close()
@@ -416,42 +432,6 @@ def test_pause_stops_at_once_and_play_ends_ready_to_play_again(server, browser):
         again.click()
         room.page.wait_for_function("() => +document.querySelector('.cm-headline').dataset.year >= 1")
         room.button("❚❚ Pause").click()
-        assert room.outside() == []
-    finally:
-        room.close()
-
-
-def test_participants_get_an_address_and_a_qr_code_made_here(server, browser):
-    from sim.app.network import public_url
-
-    room = Room(browser, server)
-    try:
-        port = int(urlparse(server).port)
-        expected = public_url("0.0.0.0", port)
-        assert room.text(".cm-join-small .cm-join-url") == expected
-        room.button("Join code").click()
-        big = room.page.locator(".cm-join-big .cm-qr svg")
-        big.wait_for()
-        assert big.bounding_box()["width"] >= 300
-        assert room.text(".cm-join-big .cm-join-url") == expected
-        assert room.outside() == []
-    finally:
-        room.close()
-
-
-def test_save_report_downloads_this_sessions_run_as_a_self_contained_page(server, browser):
-    room = Room(browser, server)
-    try:
-        room.step_to(2)
-        room.set_slider("school_leaders", 0.2)
-        room.step()
-        with room.page.expect_download() as download:
-            room.button("Save report (HTML)").click()
-        path = download.value.path()
-        page = Path(path).read_text()
-        assert download.value.suggested_filename == "critical-mass-clustered-seed0-year3.html"
-        assert "Critical Mass: clustered" in page and "year 2: alumni leading schools 20%" in page
-        assert not re.search(r"""(src|href)=["']https?:""", page)
         assert room.outside() == []
     finally:
         room.close()

@@ -141,8 +141,9 @@ def _span(yearly: pd.DataFrame, columns: Sequence[str]) -> tuple[float, float, f
 
 
 def comparison_chart(companions: Sequence[Companion], rule: TippingRule, events: Sequence[Event], years: int,
-                     room: bool = False) -> dict:
-    """The tipping metric of the dispersed and clustered runs, with each one's tipping year."""
+                     room: bool = False, tipped_year: int | None = None) -> dict:
+    """The tipping metric of the dispersed and clustered runs, with each one's tipping year (and the main
+    run's, `tipped_year`, when it is neither side)."""
     font = FONT["room" if room else "normal"]
     series = []
     for companion, colour in zip(companions, (BLUE, ORANGE), strict=False):
@@ -159,8 +160,10 @@ def comparison_chart(companions: Sequence[Companion], rule: TippingRule, events:
         line["markLine"] = {"symbol": "none", "silent": True, "animation": False, "data": lines}
         series.append(line)
     if series:
-        own = marks(events, None, font, rule.level * 100 if rule.metric == "practising_share" else None,
+        this_run = tipped_year if not any(c.this_run for c in companions) else None
+        own = marks(events, this_run, font, rule.level * 100 if rule.metric == "practising_share" else None,
                     f"tipping line {rule.level * 100:g}%")
+        own.pop("markArea", None)  # the band belongs to a run the chart does not draw
         series[0]["markLine"]["data"] = own["markLine"]["data"] + series[0]["markLine"]["data"]
     return {
         **_base(font),

@@ -9,21 +9,20 @@ The template lives here, not in a .vue file, so an installed package needs no da
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipyvuetify
 import solara
 import traitlets
 
 TEMPLATE = """
 <template>
-  <div ref="chart" class="cm-chart" :data-year="year" :data-drawn="drawn"></div>
+  <div ref="chart" class="cm-chart" :data-year="year" :data-drawn="drawn_year"></div>
 </template>
 <script>
 // ECharts from the solara-assets package (served by this machine at /_solara/cdn), drawn as SVG
 // so the text can be read (and tested), resized with its box, without animation.
 module.exports = {
-  data() {
-    return { drawn: -1 };
-  },
   mounted() {
     this.load().then((echarts) => {
       this.chart = echarts.init(this.$refs.chart, null, { renderer: "svg" });
@@ -45,7 +44,8 @@ module.exports = {
     draw() {
       if (!this.chart) return;
       this.chart.setOption(this.option, true);
-      this.drawn = this.year;
+      this.drawn_year = this.year;
+      this.drawn_frame = this.frame;  // tells the server this frame is on screen
     },
     load() {
       const cdn = this.cdn || (window.solara ? window.solara.cdn : "./_solara/cdn");
@@ -71,9 +71,13 @@ class EchartsWidget(ipyvuetify.VuetifyTemplate):
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     option = traitlets.Dict({}).tag(sync=True)
     year = traitlets.Int(0).tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)
+    drawn_year = traitlets.Int(-1).tag(sync=True)
+    drawn_frame = traitlets.Int(-1).tag(sync=True)  # set by the browser once the chart shows `frame`
     cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
 
 
 @solara.component
-def Chart(option: dict, year: int) -> None:
-    EchartsWidget.element(option=option, year=year)
+def Chart(option: dict, year: int, frame: int = 0, on_drawn: Callable[[int], None] | None = None) -> None:
+    """`on_drawn(frame)` is called when the browser has drawn the chart for `frame`."""
+    EchartsWidget.element(option=option, year=year, frame=frame, on_drawn_frame=on_drawn)

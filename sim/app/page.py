@@ -48,6 +48,7 @@ PUBLIC_URL = os.environ.get("CRITICAL_MASS_PUBLIC_URL") or None  # set when othe
 RESULTS = Path("results")  # relative to where the app was started, as `critical-mass run` writes it
 PRESETS = presets.available(LAUNCH)
 SPEED = {"low": 0.5, "high": 10.0, "step": 0.5, "start": 1.0}  # years per second
+DRAW_WAIT_SECONDS = 2.0  # the longest a playing run waits for the browser to show a year
 
 
 def facilitator_here() -> bool:
@@ -96,6 +97,9 @@ def Page() -> None:
                 session.playing = False
                 set_playing(False)
                 return
+            # the next year waits until the browser shows this one: no backlog of years that a pause
+            # would leave still arriving on screen
+            session.wait_drawn(session.frame, DRAW_WAIT_SECONDS)
             took = time.monotonic() - started
             deadline = max(started + 1 / speed, time.monotonic() + PACE.rest_after(facilitator, took))
             if sleep_until(deadline, cancelled):
@@ -152,7 +156,7 @@ def Page() -> None:
                 if PUBLIC_URL and show_join:
                     Join(big=True)
                 Headline(view, lines, room)
-                Figures(view, room)
+                Figures(view, room, session.frame, session.mark_drawn)
 
 
 @solara.component
@@ -257,7 +261,7 @@ def Headline(view: View, lines: Notes, room: bool) -> None:
 
 
 @solara.component
-def Figures(view: View, room: bool) -> None:
+def Figures(view: View, room: bool, frame: int, on_drawn) -> None:
     with solara.Div(classes=["cm-grid"]):
         with solara.Div(classes=["cm-card", "cm-primary", "cm-card-practice-map"]):
             solara.Text("Practising, school by school", classes=["cm-card-title"])
@@ -266,7 +270,7 @@ def Figures(view: View, room: bool) -> None:
         with solara.Div(classes=["cm-card", "cm-primary", "cm-card-practice-chart"]):
             solara.Text("Teachers practising", classes=["cm-card-title"])
             with solara.Div(classes=["cm-figure"]):
-                Chart(view.practice_chart, view.year)
+                Chart(view.practice_chart, view.year, frame, on_drawn)
         if view.sides:
             with solara.Div(classes=["cm-card", "cm-card-side"]):
                 solara.Text("Side by side: these settings, dispersed and clustered (same seed)",

@@ -35,6 +35,8 @@ class Session:
         self.runs = 0  # runs started (each Reset)
         self.panel = 0  # bumped when what the panel shows changes (a control, a preset, a Reset)
         self.playing = False
+        self._drawn = threading.Condition()
+        self.drawn_frame = -1  # the last frame the browser reported on screen
         self._start()
 
     def base(self, preset: str | None = None) -> Scenario:
@@ -109,6 +111,16 @@ class Session:
         """A new run with everything on the panel (a preset chosen, structural and live settings)."""
         with self.lock:
             self._start()
+
+    def mark_drawn(self, frame: int) -> None:
+        with self._drawn:
+            self.drawn_frame = max(self.drawn_frame, frame)
+            self._drawn.notify_all()
+
+    def wait_drawn(self, frame: int, timeout: float) -> bool:
+        """Until the browser has drawn `frame` (False after `timeout` seconds: a hidden tab draws nothing)."""
+        with self._drawn:
+            return self._drawn.wait_for(lambda: self.drawn_frame >= frame, timeout)
 
     def step(self) -> bool:
         with self.lock:

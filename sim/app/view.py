@@ -108,7 +108,7 @@ def build(session: Session, room: bool = False, results: Path | None = None,
                 label = c.placement + (" (this run)" if c.this_run else "")
                 shown = _map(c.schools, c.schools.practice, PRACTICE_CMAP, 0, 1, year, label, names=False)
                 sides.append(SideView(label, c.tipped_year, float(c.yearly["tipping_metric"].iloc[-1]), shown))
-            comparison = charts.comparison_chart(companions, run.rule, events, run.years, room)
+            comparison = charts.comparison_chart(companions, run.rule, events, run.years, room, tipped)
         curve_chart = None
         if curve is not None:
             current = value_of(run.scenario, curve.parameter)
