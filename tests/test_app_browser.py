@@ -56,7 +56,7 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def start_server(work: Path, scenario: Path = SCENARIOS / "clustered.yaml", host: str = "127.0.0.1",
-                 curve: bool = False) -> Iterator[str]:
+                 curve: bool = False, env: dict[str, str] | None = None) -> Iterator[str]:
     """The app as a facilitator starts it, in `work`; yields the facilitator's address."""
     if curve:
         results = work / "results" / "clustered"
@@ -66,7 +66,7 @@ def start_server(work: Path, scenario: Path = SCENARIOS / "clustered.yaml", host
     port = _free_port()
     log_file = work / f"server-{port}.log"
     log = log_file.open("w")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     command = [sys.executable, "-m", "sim", "app", str(scenario), "--port", str(port), "--host", host]
     proc = subprocess.Popen(command, cwd=work, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
@@ -110,10 +110,10 @@ class Room:
         self.requests: list[str] = []
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("websocket", lambda ws: self.requests.append(ws.url))
-        started = time.monotonic()
         self.page.goto(url)
         self.wait_drawn(0)
-        self.load_seconds = time.monotonic() - started
+        # from the start of navigation until every view showed year 0, by the page's own clock
+        self.load_seconds = self.page.evaluate("() => window.__drawnAt / 1000")
 
     # --- reading the page ---------------------------------------------------------------------
 
@@ -136,18 +136,31 @@ class Room:
         return found.inner_text() if found.count() else ""
 
     def wait_drawn(self, year: int, timeout: float = 60_000) -> None:
-        """Until the headline, every chart and every map show `year`."""
+        """Until the headline, every chart and every map show `year` (checked at every animation frame;
+        the page's clock then is kept in window.__drawnAt)."""
         self.page.wait_for_function(
             """year => {
                 const head = document.querySelector('.cm-headline');
                 const charts = [...document.querySelectorAll('.cm-chart')]
                     .filter(c => c.dataset.year !== '0' || year === 0);
                 const maps = [...document.querySelectorAll('svg.cm-map')];
-                return head && head.dataset.year === String(year) && maps.length > 0
+                const drawn = head && head.dataset.year === String(year) && maps.length > 0
                     && maps.every(m => m.dataset.year === String(year))
                     && document.querySelectorAll('.cm-chart').length >= 3
                     && charts.every(c => c.dataset.drawn === String(year));
+                if (drawn) window.__drawnAt = performance.now();
+                return drawn;
             }""", arg=year, timeout=timeout)
+
+    def clicked(self, name: str) -> None:
+        """Click a button, keeping the page's clock at the click in window.__clickAt."""
+        self.page.evaluate("() => document.addEventListener('click', () => { window.__clickAt = performance.now(); },"
+                           " {capture: true, once: true})")
+        self.button(name).click()
+
+    def since_click(self) -> float:
+        """Seconds from the last click to the last wait_drawn, as the page saw them (no driver overhead)."""
+        return self.page.evaluate("() => (window.__drawnAt - window.__clickAt) / 1000")
 
     def expect(self, selector: str, text: str, timeout: float = 10_000) -> None:
         """Until the element's text is `text` (widgets update one by one, not all at once)."""
@@ -176,10 +189,9 @@ class Room:
     def step(self) -> float:
         """One year; seconds from the click until every view shows it."""
         year = self.year()
-        started = time.monotonic()
-        self.button("Step").click()
+        self.clicked("Step")
         self.wait_drawn(year + 1)
-        return time.monotonic() - started
+        return self.since_click()
 
     def step_to(self, year: int) -> None:
         while self.year() < year:
@@ -188,11 +200,10 @@ class Room:
     def reset(self) -> float:
         """A new run; seconds from the click until every view shows its year 0."""
         run = self.headline.get_attribute("data-run")
-        started = time.monotonic()
-        self.button("Reset").click()
+        self.clicked("Reset")
         self.page.wait_for_function("run => document.querySelector('.cm-headline').dataset.run !== run", arg=run)
         self.wait_drawn(0)
-        return time.monotonic() - started
+        return self.since_click()
 
     def set_slider(self, name: str, value: float) -> None:
         """Move a slider with the arrow keys, as a facilitator can, until it shows `value`."""

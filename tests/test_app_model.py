@@ -359,7 +359,8 @@ def test_a_facilitators_year_waits_for_at_most_the_participant_year_under_way() 
     for t in threads:
         t.join()
     assert log[:3] == ["p0 start", "p0 end", "facilitator"], log
-    assert waited < 0.3 and Pace.rest_after(False, 0.1) == pytest.approx(0.1) and Pace.rest_after(True, 1) == 0
+    assert waited < 0.3 and pace.rest_after(False, 0.1) == pytest.approx(0.1) and pace.rest_after(True, 1) == 0
+    assert Pace(enabled=False).rest_after(False, 0.1) == 0
 
 
 # --- the boundary and the script -------------------------------------------------------------------

@@ -43,7 +43,9 @@ module.exports = {
   methods: {
     draw() {
       if (!this.chart) return;
+      const started = performance.now();
       this.chart.setOption(this.option, true);
+      this.$refs.chart.dataset.drawMs = (performance.now() - started).toFixed(1);  // for benchmarks
       this.drawn_year = this.year;
       this.drawn_frame = this.frame;  // tells the server this frame is on screen
     },

@@ -150,8 +150,12 @@ def Page() -> None:
             solara.Text("facilitator's screen" if facilitator else "participant", classes=["cm-role"])
         with solara.Div(classes=["cm-body"]):
             if not room:
-                # the session changes inside: its panel count makes the controls render again (not each year)
-                Controls(session, session.panel, session.frame, speed, set_speed, show, playing)
+                with solara.Div(classes=["cm-controls"]):
+                    # the session changes inside: its panel count renders the controls again (not each year)
+                    Controls(session, session.panel, speed, set_speed, show, playing)
+                    TakeHome(session, session.run.year)
+                    if PUBLIC_URL:
+                        Join(big=False)
             with solara.Div(classes=["cm-main"]):
                 if PUBLIC_URL and show_join:
                     Join(big=True)
@@ -160,9 +164,9 @@ def Page() -> None:
 
 
 @solara.component
-def Controls(session: Session, panel: int, frame: int, speed: float, set_speed, show, playing: bool) -> None:
+def Controls(session: Session, panel: int, speed: float, set_speed, show, playing: bool) -> None:
     pending = {p.setting for p in session.pending()}
-    with solara.Div(classes=["cm-controls"]):
+    with solara.Div(classes=["cm-panel"]):
         with solara.Div(classes=["cm-control", "cm-speed"]):
             ControlHead("Speed", f"{speed:g} year{'s' if speed != 1 else ''} per second")
             Slider("speed", "Speed", speed, lambda v: set_speed(float(v)), SPEED["low"], SPEED["high"], SPEED["step"])
@@ -182,9 +186,6 @@ def Controls(session: Session, panel: int, frame: int, speed: float, set_speed, 
                           classes=["cm-preset-values"])
         for setting in SETTINGS:
             SettingControl(session, setting, session.controls[setting.name], setting.name in pending, show)
-        TakeHome(session, frame)
-        if PUBLIC_URL:
-            Join(big=False)
 
 
 @solara.component
@@ -212,7 +213,7 @@ def ControlHead(label: str, value: str) -> None:
 
 
 @solara.component
-def TakeHome(session: Session, frame: int) -> None:
+def TakeHome(session: Session, year: int) -> None:
     data = solara.use_memo(lambda: (lambda: _report(session)), [])
     solara.FileDownload(data, filename=report_name(session.run), label="Save report (HTML)",
                         mime_type="text/html")
