@@ -393,3 +393,18 @@ def test_the_claims_table_is_what_the_model_does_now() -> None:
         assert script_claims.play("clustered", seed=int(seed)).tipped_year == claims["watch"][seed]["tipped_year"]
     assert script_claims._tipped_by_seed("clustered", script_claims.ALUMNI) == claims["alumni"]["tipped"]
     assert script_claims._tipped_by_seed("clustered", {"clustering": 0.0}) == claims["clustering_zero"]
+
+
+def test_while_the_facilitator_is_active_participants_together_get_a_quarter_of_the_time() -> None:
+    from sim.app import pace as pacing
+
+    pace = Pace()
+    with pace.turn(facilitator=True):
+        pass
+    starts = []
+    for _ in range(3):
+        with pace.turn(facilitator=False):
+            starts.append(time.monotonic())
+            time.sleep(0.05)
+    gaps = np.diff(starts)
+    assert np.all(gaps >= 0.05 / pacing.SHARE_WHILE_FACILITATING - 0.01), gaps
