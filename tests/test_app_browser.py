@@ -241,10 +241,15 @@ class Room:
         if self.button("❚❚ Pause").count():
             self.button("❚❚ Pause").click()
 
+    def to_end(self) -> None:
+        """The ⏭ End button: the run's last year, drawn once."""
+        self.button("⏭ End").click()
+        self.wait_drawn(int(self.headline.get_attribute("data-years")))
+
     def play_to_end(self) -> None:
         self.play_until("() => !!document.querySelector('.cm-play') && "
                         "document.querySelector('.cm-play').innerText.includes('Play again')")
-        self.wait_drawn(self.year())
+        self.wait_drawn(int(self.headline.get_attribute("data-years")))
 
     def svg_texts(self) -> list[str]:
         return self.page.locator(".cm-chart svg text").all_text_contents()
@@ -361,7 +366,7 @@ def test_a_live_lever_changes_the_next_years_values_is_marked_on_every_chart_and
         marked = room.page.locator(".cm-chart svg", has_text="year 3: district support 1.00").count()
         assert marked == 3, "practice chart, small charts and side by side each mark the change"
         # take it home: this session's run, changes and all, as run_report's self-contained page
-        with room.page.expect_download() as download:
+        with room.page.expect_download(timeout=90_000) as download:  # drawing the report's figures takes seconds
             room.button("Save report (HTML)").click()
         page = Path(download.value.path()).read_text()
         assert download.value.suggested_filename == "critical-mass-clustered-seed0-year4.html"

@@ -40,7 +40,7 @@ def _run(room: Room, fellows: int | None = None, **values: float) -> None:
     for name, value in values.items():
         room.set_slider(name, value)
     room.reset()
-    room.play_to_end()
+    room.to_end()
 
 
 def test_the_20_minute_script_step_by_step(tmp_path) -> None:
@@ -65,7 +65,7 @@ def test_the_20_minute_script_step_by_step(tmp_path) -> None:
             _tipped(room, None, "2:00 before the tip is sustained")
             room.step()
             _tipped(room, watch["tipped_year"], "2:00 watch it tip")
-            room.play_to_end()
+            room.play_to_end()  # ▶ on to the end, as the room watches
 
             # 6:00 Same programme, spread out: the side by side at the last year
             side = CLAIMS["side_by_side"][seed0]
@@ -94,7 +94,7 @@ def test_the_20_minute_script_step_by_step(tmp_path) -> None:
             london = CLAIMS["london"]
             room.choose_preset("london")
             room.reset()
-            room.play_to_end()
+            room.to_end()
             _tipped(room, london["plain"][seed0]["tipped_year"], "16:00 London")
             assert room.number("practising") == pytest.approx(london["plain"][seed0]["practising_at_end"], abs=ABOUT)
             for name, claim in (("district_support", london["district_support"]),
@@ -103,7 +103,7 @@ def test_the_20_minute_script_step_by_step(tmp_path) -> None:
                 room.reset()
                 room.step_to(claim["year"])
                 room.set_slider(name, claim["value"])
-                room.play_to_end()
+                room.to_end()
                 _tipped(room, claim["tipped_year"], f"16:00 London, {name} from year {claim['year']}")
                 assert room.number("practising") == pytest.approx(claim["practising_at_end"], abs=ABOUT)
                 assert room.page.locator(".cm-chart svg", has_text=f"year {claim['year']}: ").count() >= 3

@@ -124,6 +124,15 @@ def Page() -> None:
             session.step()
             show()
 
+    def to_end() -> None:
+        """The remaining years at once, drawn once: where this run ends (each year still takes its turn)."""
+        pause()
+        while not session.run.finished:
+            with PACE.turn(facilitator):
+                if not session.step():
+                    break
+        show()
+
     def reset() -> None:
         pause()
         with PACE.turn(facilitator):
@@ -141,6 +150,7 @@ def Page() -> None:
             else:
                 solara.Button("▶ Play", on_click=play, classes=["cm-play"], color="primary")
             solara.Button("Step", on_click=step, disabled=playing or view.finished, classes=["cm-step"])
+            solara.Button("⏭ End", on_click=to_end, disabled=playing or view.finished, classes=["cm-end"])
             solara.Button("Reset", on_click=reset, classes=["cm-reset"])
             solara.Button("Leave room mode" if room else "Room mode", on_click=lambda: set_room(not room),
                           classes=["cm-room-toggle"], outlined=True)
@@ -235,7 +245,7 @@ def Join(big: bool) -> None:
 @solara.component
 def Headline(view: View, lines: Notes, room: bool) -> None:
     tipped = view.tipped_year is not None
-    attributes = {"data-run": str(view.run_number), "data-year": str(view.year),
+    attributes = {"data-run": str(view.run_number), "data-year": str(view.year), "data-years": str(view.years),
                   "data-tipped-year": "" if not tipped else str(view.tipped_year),
                   "data-practising": f"{view.practising:.4f}", "data-metric": f"{view.metric:.4f}"}
     with rv.Html(tag="div", attributes=attributes, class_="cm-headline " + ("cm-tipped" if tipped else "")):
