@@ -408,3 +408,24 @@ def test_while_the_facilitator_is_active_participants_together_get_a_quarter_of_
             time.sleep(0.05)
     gaps = np.diff(starts)
     assert np.all(gaps >= 0.05 / pacing.SHARE_WHILE_FACILITATING - 0.01), gaps
+
+
+def test_a_setting_with_named_values_is_one_line_and_waits_for_reset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the lead will add where alumni leaders go: here on an existing choice, the placement's districts."""
+    from sim.app import scenario_keys, workshop_model
+    from sim.app import session as session_module
+    from sim.app.scenario_keys import Setting
+
+    added = Setting("districts_rule", "Programme districts", "", False, KEYS["placement_districts"], 0, 0, 0,
+                    choices=("all", "most_disadvantaged"))
+    settings = (*SETTINGS, added)
+    for module in (scenario_keys, workshop_model, session_module):
+        monkeypatch.setattr(module, "SETTINGS", settings, raising=False)
+    monkeypatch.setitem(BY_NAME, added.name, added)
+    session = _session()
+    assert session.controls["districts_rule"] == "most_disadvantaged"
+    assert session.set_control("districts_rule", "nowhere") == "most_disadvantaged"
+    session.set_control("districts_rule", "all")
+    assert [p.text for p in session.pending()] == ["programme districts all (running: most_disadvantaged)"]
+    session.reset()
+    assert value_of(session.run.scenario, KEYS["placement_districts"]) == "all"

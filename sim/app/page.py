@@ -208,8 +208,12 @@ def SettingControl(session: Session, setting: Setting, value: float, pending: bo
 
     kind = "cm-live" if setting.live else "cm-structural"
     with solara.Div(classes=["cm-control", kind, f"cm-control-{setting.name}", "cm-pending" if pending else ""]):
-        ControlHead(setting.label, control_text(setting.name, value))
-        Slider(setting.name, setting.label, value, moved, low, high, step)
+        if setting.choices:
+            solara.Select(setting.label, value=value, values=list(setting.choices), on_value=moved,
+                          classes=[f"cm-select-{setting.name}"])
+        else:
+            ControlHead(setting.label, control_text(setting.name, value))
+            Slider(setting.name, setting.label, value, moved, low, high, step)
         note = "pending until Reset" if pending else ("live: acts from the next year" if setting.live else "")
         if note:
             solara.Text(note, classes=["cm-pending-note" if pending else "cm-live-note"])

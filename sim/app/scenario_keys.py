@@ -7,6 +7,11 @@ one line of SETTINGS: the panel shows it, Reset applies it, the pending list and
 `live` settings act from the next simulated year without a Reset (each change is drawn on the
 charts as an event); the others are structural: they show as pending until Reset. `apply` says how
 the adapter writes a setting when it is not a plain scenario value (see workshop_model.LIVE_WRITERS).
+A number gets a slider; a setting with `choices` gets a drop-down. For example, a structural choice
+of where alumni leaders go, once the model has it, would be the one line
+
+    Setting("alumni_placement", "Alumni leaders", "", False, "alumni.placement", 0, 0, 0,
+            choices=("anywhere", "back to the cluster")),
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class Setting:
     percent: bool = False  # shown as a percentage of something
     apply: str = "key"  # how it is written: see workshop_model
     help: str = ""
+    choices: tuple[str, ...] = ()  # a setting with named values: a drop-down instead of a slider
 
 
 SETTINGS: tuple[Setting, ...] = (

@@ -117,6 +117,8 @@ def preset_values(scenario: Scenario) -> dict[str, float]:
 
 def setting_range(setting: Setting, preset_value: float) -> tuple[float, float, float]:
     """(low, high, step) for a setting's control, such that the preset's value is one of its stops."""
+    if setting.choices:
+        return 0, len(setting.choices) - 1, 1
     high = setting.high if setting.high is not None else max(60, 4 * preset_value)
     step = setting.step
     if not setting.integer:
@@ -135,8 +137,11 @@ def clamp(value: Any, low: float, high: float) -> float | None:
     return None if math.isnan(number) else min(max(number, low), high)
 
 
-def clean(setting: Setting, value: Any, preset_value: float) -> float | int:
-    """A control's value made valid: clamped to the setting's range, on its grid; else the preset's."""
+def clean(setting: Setting, value: Any, preset_value: Any) -> Any:
+    """A control's value made valid: clamped to the setting's range, on its grid, one of its choices;
+    else the preset's."""
+    if setting.choices:
+        return value if value in setting.choices else preset_value
     low, high, step = setting_range(setting, preset_value)
     number = clamp(value, low, MAX_COHORT if setting.apply == "cohort" else high)
     if number is None:
@@ -259,7 +264,9 @@ class Event:
         return f"year {self.year}: {setting.label.lower()} {format_value(setting, self.value)}"
 
 
-def format_value(setting: Setting, value: float) -> str:
+def format_value(setting: Setting, value: Any) -> str:
+    if setting.choices or isinstance(value, str):
+        return str(value)
     if setting.integer:
         return f"{int(value)}"
     if setting.percent:
