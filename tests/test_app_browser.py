@@ -242,8 +242,8 @@ class Room:
             self.button("❚❚ Pause").click()
 
     def to_end(self) -> None:
-        """The ⏭ End button: the run's last year, drawn once."""
-        self.button("⏭ End").click()
+        """The ▶▶ End button: the run's last year, drawn once."""
+        self.button("▶▶ End").click()
         self.wait_drawn(int(self.headline.get_attribute("data-years")))
 
     def play_to_end(self) -> None:

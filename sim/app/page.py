@@ -150,7 +150,7 @@ def Page() -> None:
             else:
                 solara.Button("▶ Play", on_click=play, classes=["cm-play"], color="primary")
             solara.Button("Step", on_click=step, disabled=playing or view.finished, classes=["cm-step"])
-            solara.Button("⏭ End", on_click=to_end, disabled=playing or view.finished, classes=["cm-end"])
+            solara.Button("▶▶ End", on_click=to_end, disabled=playing or view.finished, classes=["cm-end"])
             solara.Button("Reset", on_click=reset, classes=["cm-reset"])
             solara.Button("Leave room mode" if room else "Room mode", on_click=lambda: set_room(not room),
                           classes=["cm-room-toggle"], outlined=True)

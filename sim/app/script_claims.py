@@ -205,7 +205,7 @@ def render(c: dict[str, Any]) -> str:
         "enough. Concentration buys reinforcement.",
         "",
         f"**9:00 – 13:00 · Find the tipping point.** Move *Fellows per year* to {FELLOWS_TRIED[0]} (the panel marks "
-        f"it *pending*), press Reset, then ▶ Play (or ⏭ End to jump to year {years}): "
+        f"it *pending*), press Reset, then ▶ Play (or ▶▶ End to jump to year {years}): "
         f"{seed0_phrase(f[str(FELLOWS_TRIED[0])]['0'], years)} "
         f"({seeds_phrase(f[str(FELLOWS_TRIED[0])])}). Try {FELLOWS_TRIED[1]}: "
         f"{seed0_phrase(f[str(FELLOWS_TRIED[1])]['0'], years)} ({seeds_phrase(f[str(FELLOWS_TRIED[1])])}). "

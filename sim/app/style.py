@@ -45,7 +45,7 @@ CSS = """
 .cm-chart { width: 100%; height: 100%; }
 .cm-map-box svg { width: 100%; height: 100%; display: block; }
 .cm-district { fill: #1f2933; font-family: inherit; }
-.cm-side-maps { display: flex; gap: 10px; }
+.cm-side-maps { display: flex; gap: 10px; position: relative; z-index: 1; margin-bottom: 4px; }
 .cm-side-map { flex: 1 1 0; min-width: 0; }
 .cm-side-label { font-size: 16px; font-weight: 600; display: block; white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }

@@ -49,7 +49,7 @@ def school_map(schools: Schools, values: np.ndarray, cmap: str, low: float, high
     """The map as an SVG element (no fixed size: it fills its box); `names`: district names above
     their blocks (small maps leave them out: they would be too small to read)."""
     layout = schools.layout
-    width, height = layout.width + 0.1, layout.height + TITLE_ROOM * 0.5
+    width, height = layout.width + 0.1, layout.height + TITLE_ROOM * 0.5 + 0.08  # room for the bottom edges
     aggregate = layout.x.size > AGGREGATE_ABOVE
     labelled = names and len(layout.names) <= LABELLED_UP_TO
     parts = [
