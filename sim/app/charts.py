@@ -70,12 +70,12 @@ def _base(font: int) -> dict:
 
 def practice_chart(yearly: pd.DataFrame, rule: TippingRule, tipped_year: int | None, events: Sequence[Event],
                    years: int, room: bool = False) -> dict:
-    """Teachers practising: all schools, where fellows work (when the rule is judged there), the line."""
+    """Teachers practising: all schools, where the rule is judged (when not the whole system), the line."""
     font = FONT["room" if room else "normal"]
     series = [{"name": "all schools", "type": "line", "data": _pairs(yearly, "practising_share", 100),
                "color": BLUE, "lineStyle": {"width": 4}, "symbolSize": 8}]
-    if rule.metric == "practising_share" and rule.where == "where fellows work":
-        series.append({"name": "where fellows work", "type": "line", "data": _pairs(yearly, "tipping_metric", 100),
+    if rule.metric == "practising_share" and not rule.system_wide:
+        series.append({"name": rule.place, "type": "line", "data": _pairs(yearly, "tipping_metric", 100),
                        "color": ORANGE, "lineStyle": {"width": 4}, "symbolSize": 8})
     level = rule.level * 100 if rule.metric == "practising_share" else None
     series[-1].update(marks(events, tipped_year, font, level, f"tipping line {level:g}%" if level else ""))

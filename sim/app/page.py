@@ -200,7 +200,7 @@ def Controls(session: Session, panel: int, speed: float, set_speed, show, playin
 
 @solara.component
 def SettingControl(session: Session, setting: Setting, value: float, pending: bool, show) -> None:
-    low, high, step = setting_range(setting, session.preset_value(setting))
+    low, high, step = setting_range(setting, session.base())
 
     def moved(new: float) -> None:
         session.set_control(setting.name, new)
@@ -209,7 +209,8 @@ def SettingControl(session: Session, setting: Setting, value: float, pending: bo
     kind = "cm-live" if setting.live else "cm-structural"
     with solara.Div(classes=["cm-control", kind, f"cm-control-{setting.name}", "cm-pending" if pending else ""]):
         if setting.choices:
-            solara.Select(setting.label, value=value, values=list(setting.choices), on_value=moved,
+            shown = list(setting.choices) + ([value] if value not in setting.choices else [])  # AS_PRESET
+            solara.Select(setting.label, value=value, values=shown, on_value=moved,
                           classes=[f"cm-select-{setting.name}"])
         else:
             ControlHead(setting.label, control_text(setting.name, value))

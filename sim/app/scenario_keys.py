@@ -7,16 +7,14 @@ one line of SETTINGS: the panel shows it, Reset applies it, the pending list and
 `live` settings act from the next simulated year without a Reset (each change is drawn on the
 charts as an event); the others are structural: they show as pending until Reset. `apply` says how
 the adapter writes a setting when it is not a plain scenario value (see workshop_model.LIVE_WRITERS).
-A number gets a slider; a setting with `choices` gets a drop-down. For example, a structural choice
-of where alumni leaders go, once the model has it, would be the one line
-
-    Setting("alumni_placement", "Alumni leaders", "", False, "alumni.placement", 0, 0, 0,
-            choices=("anywhere", "back to the cluster")),
+A number gets a slider; a setting with `choices` gets a drop-down, and `choice_values` (when given)
+are what each choice writes at `key` (`alumni_heads`, where alumni head teachers go, is one).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 # scenario values the app reads (descriptions, the tipping rule, the side-by-side placements)
 KEYS = {
@@ -34,22 +32,38 @@ KEYS = {
     "placement_district_count": "placement.district_count",
     "placement_district_names": "placement.district_names",
     "clustering": "placement.clustering",
+    "host_schools": "placement.host_schools",
+    "fellows_per_host": "placement.fellows_per_host",
     "alumni_stages": "alumni.stages",
     "stage_roles": "alumni.stages.{stage}.roles",
     "school_leader": "school_leader",  # a role's name inside a stage's roles
     "outside": "outside",  # the role that pays for more school leaders
-    "threshold_mean": "teachers.threshold_mean",
+    "school_leader_placement": "alumni.placement.school_leader",
+    "threshold_mean": "teachers.adoption_threshold_mean",
     "district_support": "support.district",
     "ministry_start": "institutions.ministry.initial",
     "tipping_metric": "tipping.metric",
-    "tipping_level": "tipping.threshold",
+    "tipping_level": "tipping.level",
     "tipping_years": "tipping.sustained_years",
     "tipping_scope": "tipping.scope",
+    "tipping_district_count": "tipping.district_count",
+    "tipping_district_names": "tipping.district_names",
+    "tipping_by_district": "tipping.by_district",
+    "tipping_district_share": "tipping.district_share",
 }
 
-# The side by side: the same settings placed as the shipped dispersed and clustered scenarios place them.
+# The side by side: the same settings placed as the shipped dispersed and clustered scenarios place them
+# (the pair differs in the number of host schools only; every way of placing is copied, unset ones as null).
 COMPARE_PRESETS = ("dispersed", "clustered")
-PLACEMENT_KEYS = ("placement_districts", "placement_district_count", "placement_district_names", "clustering")
+PLACEMENT_KEYS = ("placement_districts", "placement_district_count", "placement_district_names", "clustering",
+                  "host_schools", "fellows_per_host")
+# the ways of placing fellows, of which a scenario gives at most one (the host-schools setting writes its own)
+PLACEMENT_WAYS = ("clustering", "host_schools", "fellows_per_host")
+
+# where alumni who become head teachers go (alumni.placement.school_leader): a rule followed by all of them
+ANYWHERE = {"rule": "random", "share": 0.0}
+HOST_SCHOOLS = {"rule": "host_schools", "share": 1.0}  # back to the schools that host or hosted fellows
+NEAR_CLUSTER = {"rule": "near_cluster", "share": 1.0}  # the programme's districts, schools without fellows first
 
 
 @dataclass(frozen=True)
@@ -67,13 +81,21 @@ class Setting:
     apply: str = "key"  # how it is written: see workshop_model
     help: str = ""
     choices: tuple[str, ...] = ()  # a setting with named values: a drop-down instead of a slider
+    choice_values: tuple[Any, ...] = ()  # what each choice writes at `key` (default: the choice itself)
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("cohort_size", "Fellows per year", "fellows a year", False, KEYS["cohort_size"], 0, None, 1,
             integer=True, apply="cohort", help="Every cohort the scenario recruits, at this size."),
-    Setting("clustering", "Clustering", "(0 every school, 1 fewest schools)", False, KEYS["clustering"], 0, 1, 0.01,
-            help="How tightly fellows are packed into the programme's districts."),
+    Setting("host_schools", "Host schools", "schools hosting fellows", False, KEYS["host_schools"], 1, None, 1,
+            integer=True, apply="host_schools",
+            help="How many schools of the programme's districts receive fellows: few (clustered) or every one "
+                 "(dispersed). A preset that places by clustering shows the number it makes."),
+    Setting("alumni_heads", "Alumni head teachers go", "", False, KEYS["school_leader_placement"], 0, 0, 0,
+            choices=("anywhere", "back to host schools", "to the cluster's other schools"),
+            choice_values=(ANYWHERE, HOST_SCHOOLS, NEAR_CLUSTER),
+            help="Where alumni who become head teachers lead: wherever their careers take them, back to the "
+                 "schools that host fellows, or to the programme's schools without fellows."),
     Setting("seed", "Seed", "", False, "", 0, 99, 1, integer=True, apply="seed",
             help="The run's luck: the same settings and seed give the same run."),
     Setting("district_support", "District support", "off every threshold at full backing", True,
@@ -81,7 +103,8 @@ SETTINGS: tuple[Setting, ...] = (
             help="How far a fully supportive district office lowers its teachers' adoption thresholds."),
     Setting("ministry_alignment", "Ministry alignment", "(0 to 1)", True, KEYS["ministry_start"], 0, 1, 0.01,
             apply="ministry_push",
-            help="Sets the ministry's alignment from the next year; then the model moves it as it would."),
+            help="Sets the ministry's alignment, and the level it rests at, from the next year; pressure from "
+                 "aligned alumni and district offices can still raise it."),
     Setting("threshold_mean", "Teachers' adoption threshold", "of colleagues needed", True, KEYS["threshold_mean"],
             0, 1, 0.01, percent=True, apply="threshold_push",
             help="A support push: every teacher's threshold moves by the change from the next year; "
@@ -96,6 +119,7 @@ BY_NAME = {s.name: s for s in SETTINGS}
 # labels for scenario keys a tipping table may be swept over (sim.app.tipping_curve)
 KEY_LABELS = {
     KEYS["clustering"]: "clustering of fellows",
+    KEYS["host_schools"]: "host schools",
     KEYS["cohort_size"]: "fellows per year",
     KEYS["district_support"]: "district support",
     KEYS["threshold_mean"]: "teachers' adoption threshold",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from sim.app.scenario_keys import BY_NAME, SETTINGS, Setting
 from sim.app.workshop_model import WorkshopRun, clean, format_value, load, preset_values
@@ -29,7 +30,7 @@ class Session:
         self.compare = compare
         self.lock = threading.RLock()
         self.preset = preset or next(iter(presets))
-        self.controls: dict[str, float] = preset_values(self.base())
+        self.controls: dict[str, Any] = preset_values(self.base())
         self.version = 0  # bumped on every change the page must show
         self.frame = 0  # bumped when the run moves (a year, a Reset): the figures change only then
         self.runs = 0  # runs started (each Reset)
@@ -53,14 +54,14 @@ class Session:
 
     # --- the panel ----------------------------------------------------------------------------
 
-    def preset_value(self, setting: Setting) -> float:
+    def preset_value(self, setting: Setting) -> Any:
         return preset_values(self.base())[setting.name]
 
-    def set_control(self, name: str, value: object) -> float:
+    def set_control(self, name: str, value: object) -> Any:
         """A control moved: cleaned to the setting's range and grid; live ones go to the run."""
         setting = BY_NAME[name]
         with self.lock:
-            number = clean(setting, value, self.preset_value(setting))
+            number = clean(setting, value, self.base())
             self.controls[name] = number
             if setting.live and self.preset == self.run_preset:
                 self.run.set_live(name, number)

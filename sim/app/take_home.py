@@ -13,12 +13,11 @@ from sim.app.workshop_model import WorkshopRun, name_of
 
 
 def report_html(run: WorkshopRun) -> bytes:
-    from sim.analysis.summary import summarise
-    from sim.cli.run import tipping_rule
+    from sim.analysis.summary import describe_rule, summarise
     from sim.report import run_report
 
     yearly, scenario = run.report_frames()
-    summary = summarise(yearly, name_of(scenario), tipping_rule(scenario))
+    summary = summarise(yearly, name_of(scenario), describe_rule(scenario))
     with tempfile.TemporaryDirectory(prefix="critical-mass-report-") as folder:
         return run_report(summary, yearly, scenario, Path(folder)).read_bytes()
 

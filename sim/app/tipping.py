@@ -70,9 +70,10 @@ def _curve(frame: pd.DataFrame, scenario: Scenario, path: Path) -> TippingCurve 
         low = table["p_tipped_low"].to_numpy(float) if "p_tipped_low" in table else None
         high = table["p_tipped_high"].to_numpy(float) if "p_tipped_high" in table else None
         return TippingCurve(key, table[key].to_numpy(float), table["p_tipped"].to_numpy(float), low, high, path)
-    grouped = frame.groupby(key)["tipped"].agg(["mean", "count"]).sort_index()
-    # a 95% Wilson interval: honest about how few runs sit behind each point
-    n, p, z = grouped["count"].to_numpy(float), grouped["mean"].to_numpy(float), 1.96
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return TippingCurve(key, grouped.index.to_numpy(float), p, centre - half, centre + half, path)
+    from sim.analysis.compare import wilson
+
+    grouped = frame.groupby(key)["tipped"].agg(["sum", "count"]).sort_index()
+    # a 95% Wilson interval (seed noise only): honest about how few runs sit behind each point
+    tipped, n = grouped["sum"].to_numpy(float), grouped["count"].to_numpy(float)
+    low, high = wilson(tipped, n)
+    return TippingCurve(key, grouped.index.to_numpy(float), tipped / n, low, high, path)

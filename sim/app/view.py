@@ -73,7 +73,7 @@ def figures_line(rule: TippingRule, practising: float, metric: float) -> str:
     line = f"{practising:.1%} of teachers practising"
     if rule.metric != "practising_share":
         return f"{line} · {rule.label} {metric:.2f} {rule.where}"
-    return f"{line} · {metric:.1%} {rule.where}" if rule.where == "where fellows work" else line
+    return line if rule.system_wide else f"{line} · {metric:.1%} {rule.where}"
 
 
 def running_line(session: Session) -> str:

@@ -6,16 +6,16 @@ are what to adapt. It reads and writes scenarios only through that table's key p
 
 A run here is one session's: the main model, and beside it the same settings placed dispersed and
 clustered on the same seed (the side by side; a placement equal to the main run's reuses it). Live
-settings change between years: the mechanisms read `model.config` every year, so a new Scenario
-assigned there acts from the next year; two settings write the model's state instead (see
-LIVE_WRITERS). A room must never see a traceback: settings the model refuses fall back to the
+settings change between years: the engine compiles `model.scenario` into the arrays its mechanisms
+read every year, so a new Scenario assigned there acts from the next year; two settings also move
+the model's state (see LIVE_WRITERS). A room must never see a traceback: settings the model refuses fall back to the
 preset with a message, and a failing year stops the run with one.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,13 +25,16 @@ import numpy as np
 import pandas as pd
 
 from sim.app.layout import DistrictLayout, district_layout
-from sim.app.scenario_keys import BY_NAME, COMPARE_PRESETS, KEYS, PLACEMENT_KEYS, SETTINGS, Setting
+from sim.app.scenario_keys import BY_NAME, COMPARE_PRESETS, KEYS, PLACEMENT_KEYS, PLACEMENT_WAYS, SETTINGS, Setting
+from sim.engine import Batch
+from sim.engine.build import fellows_in_post
+from sim.engine.state import ALUMNUS, FELLOW, SCHOOL_LEADER
 from sim.mechanisms.institutions import school_practising_share
 from sim.mechanisms.students import school_achievement
 from sim.model import SchoolSystemModel
 from sim.scenario import ROLES, Scenario, load_scenario
+from sim.scenario.schema import TIPS_DOWNWARD
 from sim.scenario.yaml_source import value_at
-from sim.state import ALUMNUS, FELLOW, SCHOOL_LEADER
 
 SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
 MAX_COHORT = 5_000  # well beyond any programme's yearly intake; keeps memory bounded
@@ -39,6 +42,8 @@ MAX_SIDE_BY_SIDE_TEACHERS = 100_000  # two more models of a bigger system would 
 SERIES = ("practising_share", "tipping_metric", "mean_achievement", "achievement_gap", "leadership_index",
           "district_support", "ministry_alignment")
 METRIC_LABELS = {"practising_share": "teachers practising", "mean_achievement": "achievement",
+                 "achievement_gap": "the achievement gap",
+                 "achievement_gain": "achievement above the no-programme path",
                  "leadership_index": "leadership index", "district_support": "district support"}
 
 
@@ -99,7 +104,10 @@ def _roles(scenario: Scenario) -> dict[str, float]:
     return dict(read(scenario, "stage_roles", stage=_last_stage(scenario)))
 
 
-def setting_value(scenario: Scenario, setting: Setting) -> float:
+AS_PRESET = "as the preset"  # a choice setting whose preset value is none of its choices
+
+
+def setting_value(scenario: Scenario, setting: Setting) -> Any:
     """What a setting's control shows for a scenario before anyone moves it."""
     if setting.apply == "seed":
         return 0
@@ -108,18 +116,78 @@ def setting_value(scenario: Scenario, setting: Setting) -> float:
         return sizes[0] if sizes else 0
     if setting.apply == "school_leaders":
         return float(_roles(scenario)[KEYS["school_leader"]])
+    if setting.apply == "host_schools":
+        return host_schools(scenario)
+    if setting.choices:
+        return _choice_of(scenario, setting)
     return value_of(scenario, setting.key)
 
 
-def preset_values(scenario: Scenario) -> dict[str, float]:
+def _choice_values(setting: Setting) -> tuple[Any, ...]:
+    return setting.choice_values or setting.choices
+
+
+def _choice_of(scenario: Scenario, setting: Setting) -> str:
+    """The choice the scenario's value is: the one it equals (on the keys a choice writes), else the one of
+    its kind (a choice's first key, e.g. the same rule with another share), else AS_PRESET."""
+    current = value_of(scenario, setting.key)
+    pairs = list(zip(setting.choices, _choice_values(setting), strict=True))
+    for label, value in pairs:
+        if isinstance(value, dict) and isinstance(current, dict):
+            if all(current.get(k) == v for k, v in value.items()):
+                return label
+        elif current == value:
+            return label
+    for label, value in pairs:
+        if isinstance(value, dict) and isinstance(current, dict) and value:
+            first = next(iter(value))
+            if current.get(first) == value[first]:
+                return label
+    return AS_PRESET
+
+
+def eligible_schools(scenario: Scenario) -> int:
+    """Schools of the districts the programme may place fellows in."""
+    districts = int(read(scenario, "districts"))
+    rule = read(scenario, "placement_districts")
+    if rule == "all":
+        chosen = districts
+    elif rule == "named":
+        chosen = len(read(scenario, "placement_district_names"))
+    else:
+        chosen = min(int(read(scenario, "placement_district_count")), districts)
+    return chosen * int(read(scenario, "schools_per_district"))
+
+
+def host_schools(scenario: Scenario) -> int:
+    """How many schools the scenario asks to host fellows, counted as the engine counts them
+    (sim.engine.build: `host_schools` exactly, enough schools for `fellows_per_host` fellows each, or from
+    `clustering` a log-scale step between every eligible school and one). The engine adds schools when
+    the fellows in post would not fit (placement.max_fellow_share); the map shows the schools that host."""
+    size = eligible_schools(scenario)
+    given, per_host = read(scenario, "host_schools"), read(scenario, "fellows_per_host")
+    if given is not None:
+        wanted = int(given)
+    elif per_host is not None:
+        wanted = math.ceil(fellows_in_post(scenario) / per_host)
+    else:
+        wanted = round(size ** (1.0 - (read(scenario, "clustering") or 0.0)))
+    return max(1, min(size, wanted))
+
+
+def preset_values(scenario: Scenario) -> dict[str, Any]:
     return {s.name: setting_value(scenario, s) for s in SETTINGS}
 
 
-def setting_range(setting: Setting, preset_value: float) -> tuple[float, float, float]:
-    """(low, high, step) for a setting's control, such that the preset's value is one of its stops."""
+def setting_range(setting: Setting, scenario: Scenario) -> tuple[float, float, float]:
+    """(low, high, step) for a setting's control on a scenario, such that its value is one of the stops."""
     if setting.choices:
         return 0, len(setting.choices) - 1, 1
-    high = setting.high if setting.high is not None else max(60, 4 * preset_value)
+    preset_value = setting_value(scenario, setting)
+    if setting.apply == "host_schools":
+        high = float(eligible_schools(scenario))
+    else:
+        high = setting.high if setting.high is not None else max(60, 4 * preset_value)
     step = setting.step
     if not setting.integer:
         # a value off the grid (0.125 on a 0.01 grid) gets a finer grid, so Reset reproduces the file exactly
@@ -137,12 +205,13 @@ def clamp(value: Any, low: float, high: float) -> float | None:
     return None if math.isnan(number) else min(max(number, low), high)
 
 
-def clean(setting: Setting, value: Any, preset_value: Any) -> Any:
-    """A control's value made valid: clamped to the setting's range, on its grid, one of its choices;
-    else the preset's."""
+def clean(setting: Setting, value: Any, scenario: Scenario) -> Any:
+    """A control's value made valid for a scenario: clamped to the setting's range, on its grid, one of its
+    choices; else the scenario's own."""
+    preset_value = setting_value(scenario, setting)
     if setting.choices:
-        return value if value in setting.choices else preset_value
-    low, high, step = setting_range(setting, preset_value)
+        return value if value in setting.choices or value == preset_value else preset_value
+    low, high, step = setting_range(setting, scenario)
     number = clamp(value, low, MAX_COHORT if setting.apply == "cohort" else high)
     if number is None:
         return preset_value
@@ -152,7 +221,7 @@ def clean(setting: Setting, value: Any, preset_value: Any) -> Any:
     return round(round(number / step) * step, decimals)
 
 
-def build_scenario(base: Scenario, values: dict[str, float]) -> Scenario:
+def build_scenario(base: Scenario, values: dict[str, Any]) -> Scenario:
     """The base scenario with the structural and live settings' values (a setting left at the base's
     own value is not written, so untouched controls reproduce the file exactly)."""
     out: dict[str, Any] = {}
@@ -170,6 +239,12 @@ def build_scenario(base: Scenario, values: dict[str, float]) -> Scenario:
             out[KEYS["cohort_size"]] = round(value)
         elif setting.apply == "school_leaders":
             out.update(_school_leader_override(base, value))
+        elif setting.apply == "host_schools":
+            # a scenario gives one way of placing: the number of host schools replaces the others
+            out.update({KEYS[way]: None for way in PLACEMENT_WAYS})
+            out[KEYS["host_schools"]] = round(value)
+        elif setting.choices:
+            out[setting.key] = _choice_values(setting)[setting.choices.index(value)]
         else:
             out[setting.key] = value
     return base.with_overrides(out) if out else base
@@ -207,10 +282,21 @@ def with_school_leaders(roles: dict[str, float], share: float) -> dict[str, floa
 def tipping_rule(scenario: Scenario) -> TippingRule:
     scope = read(scenario, "tipping_scope")
     metric = read(scenario, "tipping_metric")
+    if scope == "programme_districts":
+        where = "where fellows work"
+    elif scope == "most_disadvantaged":
+        count = int(read(scenario, "tipping_district_count"))
+        where = "in the most disadvantaged district" if count == 1 else f"in the {count} most disadvantaged districts"
+    elif scope == "named":
+        where = "in " + ", ".join(read(scenario, "tipping_district_names"))
+    else:
+        where = "in the whole system"
+    by_district = bool(read(scenario, "tipping_by_district"))
     return TippingRule(
-        metric=metric, label=METRIC_LABELS.get(metric, metric), level=float(read(scenario, "tipping_level")),
-        years=int(read(scenario, "tipping_years")),
-        where="where fellows work" if scope == "programme_districts" else "in the whole system",
+        metric=metric, label=METRIC_LABELS.get(metric, metric.replace("_", " ")),
+        level=float(read(scenario, "tipping_level")), years=int(read(scenario, "tipping_years")), where=where,
+        downward=metric in TIPS_DOWNWARD, system_wide=scope == "system",
+        district_share=float(read(scenario, "tipping_district_share")) if by_district else None,
     )
 
 
@@ -219,11 +305,23 @@ class TippingRule:
     metric: str
     label: str  # "teachers practising"
     level: float
-    years: int  # years running at or above the level
-    where: str  # "where fellows work" or "in the whole system"
+    years: int  # years running at or above the level (at or below, for a downward metric)
+    where: str  # "where fellows work", "in the 2 most disadvantaged districts", "in the whole system"
+    downward: bool = False  # tips at or below the level (the achievement gap)
+    system_wide: bool = True  # judged over the whole system, so the headline's all-teachers figure is it
+    district_share: float | None = None  # judged district by district: this share of them, each
+
+    @property
+    def place(self) -> str:
+        """Where it is judged, as a name: "the 2 most disadvantaged districts", "where fellows work"."""
+        return self.where.removeprefix("in ")
 
     def text(self) -> str:
-        return f"{self.label} {self.where} at or above {self.level:g} for {self.years} years running"
+        side = "at or below" if self.downward else "at or above"
+        if self.district_share is not None:
+            return (f"{self.label} {side} {self.level:g} for {self.years} years running in at least "
+                    f"{self.district_share:.0%} of {self.place}, each")
+        return f"{self.label} {self.where} {side} {self.level:g} for {self.years} years running"
 
 
 def describe(scenario: Scenario) -> dict[str, Any]:
@@ -233,7 +331,9 @@ def describe(scenario: Scenario) -> dict[str, Any]:
         "name": name_of(scenario), "years": years_of(scenario), "districts": int(read(scenario, "districts")),
         "schools": int(read(scenario, "districts") * read(scenario, "schools_per_district")),
         "teachers": teachers(scenario), "fellows_a_year": sizes[0] if sizes else 0, "cohorts": len(sizes),
-        "fellows": int(sum(sizes)),
+        "fellows": int(sum(sizes)), "host_schools": host_schools(scenario),
+        "eligible_schools": eligible_schools(scenario),
+        "programme_districts": eligible_schools(scenario) // int(read(scenario, "schools_per_district")),
     }
 
 
@@ -247,6 +347,27 @@ def comparison_placements() -> dict[str, dict[str, Any]] | None:
         scenario = load(str(file))
         found[name] = {KEYS[k]: read(scenario, k) for k in PLACEMENT_KEYS}
     return found
+
+
+def placed(scenario: Scenario, placement: str) -> Scenario:
+    """The scenario placed as the shipped `dispersed` or `clustered` scenario places its fellows."""
+    placements = comparison_placements()
+    if placements is None:
+        raise FileNotFoundError("the side by side needs scenarios/dispersed.yaml and clustered.yaml")
+    return scenario.with_overrides(placements[placement])
+
+
+def tipped_years(base: Scenario, values: dict[str, Any], seeds: Sequence[int],
+                 placement: str | None = None) -> list[int | None]:
+    """The year each seed's run tips (None: not within its years), as WorkshopRun(base, values, seed) runs
+    it (or its side by side's `placement`), for many seeds at once: one batch of systems, each identical
+    to a run of its own (sim.engine.Batch)."""
+    scenario = build_scenario(base, {**preset_values(base), **values})
+    if placement is not None:
+        scenario = placed(scenario, placement)
+    batch = Batch([scenario] * len(seeds), [int(s) for s in seeds], years=scenario.years)
+    batch.run()
+    return [None if year < 0 else int(year) for year in batch.recorder.tipped_year.tolist()]
 
 
 # --- a session's run --------------------------------------------------------------------------
@@ -290,6 +411,7 @@ class Schools:
     achievement: np.ndarray  # SD units
     fellows: np.ndarray  # bool: a fellow teaches there now
     leaders: np.ndarray  # bool: led by an alumnus
+    hosted: np.ndarray  # bool: hosts or has hosted fellows
     programme: np.ndarray  # per district: receives fellows
     teachers: np.ndarray  # per school, for district means
 
@@ -322,7 +444,7 @@ def _schools(model: SchoolSystemModel, layout: DistrictLayout) -> Schools:
     fellows[m.school[(m.status == FELLOW) & (m.school >= 0)]] = True
     leaders[m.school[(m.status == ALUMNUS) & (m.role == SCHOOL_LEADER) & (m.school >= 0)]] = True
     return Schools(layout, school_practising_share(state), school_achievement(state), fellows, leaders,
-                   state.districts.programme.copy(), state.schools.teachers)
+                   state.schools.hosted.copy(), state.districts.programme.copy(), state.schools.teachers)
 
 
 def _short(exc: Exception) -> str:
@@ -332,26 +454,29 @@ def _short(exc: Exception) -> str:
 
 def _push_threshold(model: SchoolSystemModel, old: float, new: float) -> None:
     posts = model.state.posts
-    np.clip(posts.threshold + (new - old), 0.0, 1.0, out=posts.threshold)
-    model.config = model.config.with_overrides({KEYS["threshold_mean"]: new})
+    np.clip(posts.adoption_threshold + (new - old), 0.0, 1.0, out=posts.adoption_threshold)
+    model.scenario = model.scenario.with_overrides({KEYS["threshold_mean"]: new})
 
 
 def _push_ministry(model: SchoolSystemModel, old: float, new: float) -> None:
-    model.state.ministry_alignment = float(new)
+    model.state.systems.ministry_alignment[:] = float(new)
+    # the scenario's starting alignment is also the level it rests at: the push holds unless pressure raises it
+    model.scenario = model.scenario.with_overrides({KEYS["ministry_start"]: new})
 
 
 def _write_key(setting: Setting) -> Callable[[SchoolSystemModel, float, float], None]:
     def write(model: SchoolSystemModel, old: float, new: float) -> None:
-        model.config = model.config.with_overrides({setting.key: new})
+        model.scenario = model.scenario.with_overrides({setting.key: new})
     return write
 
 
 def _write_school_leaders(model: SchoolSystemModel, old: float, new: float) -> None:
-    model.config = model.config.with_overrides(_school_leader_override(model.config, new))
+    model.scenario = model.scenario.with_overrides(_school_leader_override(model.scenario, new))
 
 
-# How a live setting acts between years, by Setting.apply. The mechanisms read model.config every
-# year; the teachers' thresholds and the ministry's alignment are state, so those two write the state.
+# How a live setting acts between years, by Setting.apply. Assigning model.scenario recompiles the
+# engine's parameter arrays, read from the next year. Teachers' thresholds and the ministry's alignment
+# are also state (drawn or set when the system is built), so those two move the state as well.
 LIVE_WRITERS: dict[str, Callable[[Setting], Callable[[SchoolSystemModel, float, float], None]]] = {
     "key": _write_key,
     "school_leaders": lambda s: _write_school_leaders,
@@ -395,8 +520,8 @@ class WorkshopRun:
             return
         try:
             for name, overrides in placements.items():
-                placed = scenario.with_overrides(overrides)
-                self.companions[name] = self.main if placed == scenario else SchoolSystemModel(placed, rng=self.seed)
+                other = scenario.with_overrides(overrides)
+                self.companions[name] = self.main if other == scenario else SchoolSystemModel(other, rng=self.seed)
         except Exception as exc:
             self.companions = {}
             self.side_by_side_note = f"No side by side for this system ({_short(exc)})."
@@ -420,7 +545,7 @@ class WorkshopRun:
 
     @property
     def scenario(self) -> Scenario:
-        return self.main.config
+        return self.main.scenario
 
     def set_live(self, name: str, value: float) -> None:
         """A live setting's new value: it acts from the next year (several changes in a year: the last)."""
@@ -476,11 +601,9 @@ class WorkshopRun:
     def report_frames(self) -> tuple[pd.DataFrame, Scenario]:
         """The main run as `critical-mass run` frames one replicate, and its scenario (live settings as
         they are now; the description lists every change and when it was made)."""
-        from sim.runner import combine
-
-        frames = self.main.frames()
-        frames["yearly"]["tipped_year"] = self.tipped_year if self.tipped_year is not None else pd.NA
-        yearly = combine([(0, self.seed, frames)])["yearly"]
+        yearly = self.main.yearly()
+        yearly.insert(0, "seed", np.uint64(self.seed))
+        yearly.insert(0, "replicate", 0)  # the columns `critical-mass run` writes for one replicate
         changes = "; ".join(e.text() for e in self.events) or "none"
         note = (f"Workshop app session, seed {self.seed}, up to year {self.year}. "
                 f"Settings changed during the run: {changes}.")
