@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 from sim.app.network import lan_address
-from tests.conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 # Outside CI a machine without the browser skips these tests, saying why; in CI they must run, so a
 # missing browser or Playwright fails them instead of letting the suite pass without them.
@@ -225,6 +225,18 @@ class Room:
 
         self.expect(f".cm-control-{name} .cm-control-value", control_text(name, value))
 
+    def choice(self, name: str) -> str:
+        """The value a drop-down setting shows."""
+        return self.page.locator(f".cm-select-{name} .v-select__selection").inner_text()
+
+    def choose(self, name: str, value: str) -> None:
+        """Pick a value of a drop-down setting, as a facilitator does."""
+        self.page.locator(f".cm-select-{name}").click()
+        self.page.get_by_role("option", name=value, exact=True).click()
+        self.page.wait_for_function(
+            "([name, value]) => { const e = document.querySelector('.cm-select-' + name + ' .v-select__selection');"
+            " return e && e.innerText === value; }", arg=[name, value])
+
     def choose_preset(self, name: str) -> None:
         self.page.locator(".cm-preset").click()
         self.page.get_by_role("option", name=name, exact=True).click()
@@ -294,19 +306,20 @@ def test_page_loads_offline_with_every_view_every_value_and_none_of_the_framewor
                           "Achievement, school by school", "Achievement, the gap, leadership and institutions",
                           "How surely it tips (from a sweep run before the day)"]
         shown = {name: room.control_text(name) for name in
-                 ("cohort_size", "clustering", "seed", "district_support", "ministry_alignment", "threshold_mean",
+                 ("cohort_size", "host_schools", "seed", "district_support", "ministry_alignment", "threshold_mean",
                   "school_leaders")}
-        assert shown == {"cohort_size": "40 fellows a year", "clustering": "0.60 (0 every school, 1 fewest schools)",
+        assert shown == {"cohort_size": "15 fellows a year", "host_schools": "16 schools hosting fellows",
                          "seed": "0", "district_support": "0.10 off every threshold at full backing",
                          "ministry_alignment": "0.10 (0 to 1)", "threshold_mean": "45% of colleagues needed",
-                         "school_leaders": "10% of alumni in later career"}
+                         "school_leaders": "5% of alumni in later career"}
+        assert room.choice("alumni_heads") == "anywhere"
         assert room.text(".cm-speed .cm-control-value") == "1 year per second"
         assert room.text(".cm-role") == "facilitator's screen"
         # above the fold at 1920 x 1080: the headline, both practice views and the side by side's chart
         for selector in (".cm-headline", ".cm-card-practice-map", ".cm-card-practice-chart", ".cm-side-chart"):
             box = room.page.locator(selector).bounding_box()
             assert box["y"] + box["height"] <= 1080, f"{selector} is below the fold"
-        assert "these settings: 40" in room.svg_texts()
+        assert "these settings: 15" in room.svg_texts()
         # participants: the address and a QR code made here, large for the room to scan
         expected = public_url("0.0.0.0", int(urlparse(server).port))
         assert room.text(".cm-join-small .cm-join-url") == expected
@@ -324,11 +337,13 @@ def test_page_loads_offline_with_every_view_every_value_and_none_of_the_framewor
 def test_sliders_show_their_values_as_they_move_and_structural_ones_wait_for_reset(server, browser):
     room = Room(browser, server)
     try:
-        room.set_slider("cohort_size", 43)
+        room.set_slider("cohort_size", 18)
         room.set_slider("threshold_mean", 0.44)
-        assert room.control_text("cohort_size") == "43 fellows a year"
+        room.choose("alumni_heads", "back to host schools")
+        assert room.control_text("cohort_size") == "18 fellows a year"
         assert room.control_text("threshold_mean") == "44% of colleagues needed"
-        room.expect(".cm-pending-line", "Pending until Reset: fellows per year 43 (running: 40)")
+        room.expect(".cm-pending-line", "Pending until Reset: fellows per year 18 (running: 15); "
+                                        "alumni head teachers go back to host schools (running: anywhere)")
         assert room.page.locator(".cm-control-cohort_size.cm-pending").count() == 1
         room.expect(".cm-next-line", "From year 1: teachers' adoption threshold 44%")
         room.page.locator(".cm-slider-speed [role=slider]").focus()
@@ -336,7 +351,8 @@ def test_sliders_show_their_values_as_they_move_and_structural_ones_wait_for_res
         room.page.get_by_text("1.5 years per second").wait_for()
         room.reset()
         room.expect(".cm-pending-line", "")
-        assert "43 fellows a year" in room.text(".cm-running")
+        assert "18 fellows a year" in room.text(".cm-running")
+        assert "alumni head teachers go back to host schools" in room.text(".cm-running")
         assert room.outside() == []
     finally:
         room.close()
@@ -418,10 +434,10 @@ def test_two_sessions_each_have_their_own_run_and_participants_are_marked(server
         assert first.text(".cm-role") == "facilitator's screen" and second.text(".cm-role") == "participant"
         first.step_to(2)
         assert second.year() == 0
-        second.set_slider("clustering", 1.0)
+        second.set_slider("host_schools", 40)
         second.reset()
-        second.page.get_by_text("clustering 1.00 ·").wait_for()
-        assert "clustering 0.60" in first.text(".cm-running") and first.year() == 2
+        second.page.get_by_text("host schools 40 ·").wait_for()
+        assert "host schools 16 ·" in first.text(".cm-running") and first.year() == 2
         second.step()
         assert first.year() == 2 and second.year() == 1
         assert first.outside() == [] and second.outside() == []

@@ -24,18 +24,21 @@ from sim.app.take_home import report_html
 from sim.app.tipping import find_curve
 from sim.app.view import build
 from sim.app.workshop_model import (
+    AS_PRESET,
     WorkshopRun,
     build_scenario,
     clean,
+    host_schools,
     load,
     preset_values,
     setting_range,
+    tipped_years,
     value_of,
     with_school_leaders,
 )
 from sim.model import SchoolSystemModel
 from sim.scenario import ROLES
-from tests.conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 CLUSTERED = str(SCENARIOS / "clustered.yaml")
 OFFERED = presets.available(SCENARIOS / "clustered.yaml")
@@ -93,29 +96,41 @@ def test_every_control_holds_every_shipped_scenarios_value_exactly(file: Path) -
     base = load(str(file))
     values = preset_values(base)
     for setting in SETTINGS:
-        low, high, step = setting_range(setting, values[setting.name])
+        if setting.choices:
+            assert values[setting.name] in setting.choices, setting.name
+            continue
+        low, high, step = setting_range(setting, base)
         assert low <= values[setting.name] <= high, setting.name
         stops = (values[setting.name] - low) / step
         assert abs(stops - round(stops)) < 1e-6, f"{setting.name} {values[setting.name]} is not a stop of {step}"
-        assert clean(setting, values[setting.name], values[setting.name]) == values[setting.name]
+        assert clean(setting, values[setting.name], base) == values[setting.name]
     assert build_scenario(base, values) == base, "unmoved controls must reproduce the file exactly"
 
 
+@pytest.mark.parametrize("preset", ["dispersed", "ancash", "delhi"])
+def test_the_host_schools_control_shows_the_number_the_engine_places(preset: str) -> None:
+    """dispersed gives host_schools, ancash too, delhi places by clustering (the number it makes)."""
+    scenario = load(OFFERED[preset])
+    engine = SchoolSystemModel(scenario, rng=0).state.systems.host_count[0]
+    assert preset_values(scenario)["host_schools"] == host_schools(scenario) == engine
+
+
 def test_a_value_off_the_usual_grid_gets_a_finer_one() -> None:
-    _, _, step = setting_range(BY_NAME["clustering"], 0.125)
-    assert step == pytest.approx(0.001) and clean(BY_NAME["clustering"], 0.125, 0.125) == 0.125
+    base = load(CLUSTERED).with_overrides({KEYS["district_support"]: 0.125})
+    _, _, step = setting_range(BY_NAME["district_support"], base)
+    assert step == pytest.approx(0.001) and clean(BY_NAME["district_support"], 0.125, base) == 0.125
 
 
 def test_nonsense_and_extreme_values_are_cleaned_into_a_valid_scenario() -> None:
     base = load(CLUSTERED)
-    preset = preset_values(base)
-    wild = {"cohort_size": 1e12, "clustering": -3, "school_leaders": 7, "district_support": float("nan"),
-            "threshold_mean": "lots", "ministry_alignment": 0.304}
-    values = {k: clean(BY_NAME[k], v, preset[k]) for k, v in wild.items()}
-    assert values == {"cohort_size": 5000, "clustering": 0.0, "school_leaders": 1.0, "district_support": 0.1,
-                      "threshold_mean": 0.45, "ministry_alignment": 0.3}
+    wild = {"cohort_size": 1e12, "host_schools": -3, "school_leaders": 7, "district_support": float("nan"),
+            "threshold_mean": "lots", "ministry_alignment": 0.304, "alumni_heads": "nowhere"}
+    values = {k: clean(BY_NAME[k], v, base) for k, v in wild.items()}
+    assert values == {"cohort_size": 5000, "host_schools": 1, "school_leaders": 1.0, "district_support": 0.1,
+                      "threshold_mean": 0.45, "ministry_alignment": 0.3, "alumni_heads": "anywhere"}
+    assert clean(BY_NAME["host_schools"], 41, base) == 40, "at most every school of the programme's districts"
     scenario = build_scenario(base, values)
-    assert value_of(scenario, KEYS["cohort_size"]) == 5000 and value_of(scenario, KEYS["clustering"]) == 0.0
+    assert value_of(scenario, KEYS["cohort_size"]) == 5000 and value_of(scenario, KEYS["host_schools"]) == 1
 
 
 def test_a_run_with_the_presets_values_is_the_plain_model() -> None:
@@ -151,12 +166,15 @@ def test_structural_settings_are_pending_until_reset() -> None:
     session = _session()
     for _ in range(2):
         session.step()
-    session.set_control("cohort_size", 15)
+    session.set_control("cohort_size", 12)
+    session.set_control("host_schools", 24)
     session.set_control("seed", 4)
-    assert [p.text for p in session.pending()] == ["fellows per year 15 (running: 40)", "seed 4 (running: 0)"]
-    assert session.run.year == 2 and value_of(session.run.scenario, KEYS["cohort_size"]) == 40
+    assert [p.text for p in session.pending()] == ["fellows per year 12 (running: 15)",
+                                                   "host schools 24 (running: 16)", "seed 4 (running: 0)"]
+    assert session.run.year == 2 and value_of(session.run.scenario, KEYS["cohort_size"]) == 15
     session.reset()
-    assert session.run.year == 0 and session.run.seed == 4 and value_of(session.run.scenario, KEYS["cohort_size"]) == 15
+    assert session.run.year == 0 and session.run.seed == 4 and value_of(session.run.scenario, KEYS["cohort_size"]) == 12
+    assert value_of(session.run.scenario, KEYS["host_schools"]) == 24
     assert session.pending() == []
 
 
@@ -177,31 +195,33 @@ def test_a_live_change_acts_from_the_next_year_exactly_as_a_scenario_swap_would(
     assert session.next_year_changes() == ["district support 0.90"] and session.run.events == []
     session.step()
     swapped = _plain(load(CLUSTERED), years=7, change=(6, lambda m: setattr(
-        m, "config", m.config.with_overrides({KEYS["district_support"]: 0.9}))))
+        m, "scenario", m.scenario.with_overrides({KEYS["district_support"]: 0.9}))))
     unchanged = _plain(load(CLUSTERED), years=7)
     pd.testing.assert_frame_equal(session.run.main.yearly(), swapped)
     assert session.run.main.yearly()["practising_share"].iloc[7] != unchanged["practising_share"].iloc[7]
     assert [e.text() for e in session.run.events] == ["year 6: district support 0.90"]
     for model in session.run.models():  # the side by side gets the change too
-        assert value_of(model.config, KEYS["district_support"]) == 0.9
+        assert value_of(model.scenario, KEYS["district_support"]) == 0.9
 
 
 def test_the_threshold_push_moves_every_teachers_threshold_and_the_newcomers_mean() -> None:
     run = WorkshopRun(load(CLUSTERED), {}, seed=0, compare=False)
     run.step()
-    before = run.main.state.posts.threshold.copy()
+    before = run.main.state.posts.adoption_threshold.copy()
     run.set_live("threshold_mean", 0.35)
     run._apply_pending()
-    np.testing.assert_allclose(run.main.state.posts.threshold, np.clip(before - 0.10, 0, 1))
+    np.testing.assert_allclose(run.main.state.posts.adoption_threshold, np.clip(before - 0.10, 0, 1))
     assert value_of(run.scenario, KEYS["threshold_mean"]) == 0.35
 
 
-def test_the_ministry_push_sets_its_alignment_and_the_model_moves_it_from_there() -> None:
+def test_the_ministry_push_sets_its_alignment_and_the_level_it_rests_at() -> None:
     run = WorkshopRun(load(CLUSTERED), {}, seed=0, compare=False)
     run.set_live("ministry_alignment", 0.9)
-    run.step()
+    for _ in range(3):
+        run.step()
     alignment = run.yearly()["ministry_alignment"]
-    assert alignment.iloc[0] == pytest.approx(0.1) and 0.5 < alignment.iloc[1] < 0.9
+    assert alignment.iloc[0] == pytest.approx(0.1) and alignment.iloc[1:].min() >= 0.9 - 1e-12
+    assert value_of(run.scenario, KEYS["ministry_start"]) == 0.9
 
 
 def test_moving_a_live_setting_twice_in_a_year_makes_one_event_and_moving_it_back_makes_none() -> None:
@@ -228,9 +248,10 @@ def test_side_by_side_follows_the_settings_on_the_same_seed() -> None:
     assert set(run.companions) == {"dispersed", "clustered"}
     assert run.companions["clustered"] is run.main, "the run itself is one side: not run twice"
     dispersed = run.companions["dispersed"]
-    assert value_of(dispersed.config, KEYS["cohort_size"]) == 25 and dispersed.rng is not run.main.rng
-    expected = load(CLUSTERED).with_overrides({KEYS["cohort_size"]: 25, KEYS["placement_districts"]: "all",
-                                               KEYS["clustering"]: 0.0})
+    assert value_of(dispersed.scenario, KEYS["cohort_size"]) == 25 and dispersed.rng is not run.main.rng
+    # the shipped pair differs in one lever, the number of host schools: the dispersed side differs in it only
+    expected = load(CLUSTERED).with_overrides({KEYS["cohort_size"]: 25, KEYS["host_schools"]: 40})
+    assert dispersed.scenario == expected
     for _ in range(3):
         session.step()
     pd.testing.assert_frame_equal(dispersed.yearly(), _plain(expected, seed=2, years=3))
@@ -272,7 +293,9 @@ def test_a_run_stops_at_its_last_year() -> None:
 
 def test_every_chart_marks_the_tipping_year_and_every_live_change() -> None:
     session = _session(compare=True)
-    for year in range(14):
+    session.set_control("cohort_size", 25)  # tips in year 11 on seed 0
+    session.reset()
+    for year in range(12):
         if year == 3:
             session.set_control("district_support", 0.4)
         session.step()
@@ -367,7 +390,7 @@ def test_a_facilitators_year_waits_for_at_most_the_participant_year_under_way() 
 
 def test_only_the_adapter_touches_the_model() -> None:
     """The model is being rewritten: every read of its internals must stay in workshop_model.py."""
-    internals = re.compile(r"\.config\b|\.state\b|from sim\.(model|state|mechanisms)|import sim\.(model|state)")
+    internals = re.compile(r"\.state\b|from sim\.(model|engine|mechanisms)|import sim\.(model|engine|mechanisms)")
     key_path = re.compile(r"""["'](programme|placement|teachers|support|institutions|alumni|tipping|system)\.""")
     for file in (ROOT / "sim" / "app").glob("*.py"):
         if file.name in ("workshop_model.py", "scenario_keys.py"):
@@ -387,12 +410,22 @@ def test_the_workshop_script_is_rendered_from_its_claims_table() -> None:
 
 @pytest.mark.slow
 def test_the_claims_table_is_what_the_model_does_now() -> None:
-    """Seeds 0-4 of the cheap claims, re-run headless (the browser tests check seed 0 in the app)."""
+    """The script seed's run and the cheap claims over seeds 0-4, re-run headless (the browser tests check
+    the script seed in the app)."""
     claims = json.loads(script_claims.TABLE.read_text())
-    for seed in map(str, script_claims.SEEDS):
-        assert script_claims.play("clustered", seed=int(seed)).tipped_year == claims["watch"][seed]["tipped_year"]
-    assert script_claims._tipped_by_seed("clustered", script_claims.ALUMNI) == claims["alumni"]["tipped"]
-    assert script_claims._tipped_by_seed("clustered", {"clustering": 0.0}) == claims["clustering_zero"]
+    assert script_claims.play("clustered").tipped_year == claims["watch"]["tipped_year"]
+    assert script_claims.by_seed("clustered") == claims["watch"]["by_seed"]
+    tried = script_claims.HOST_SCHOOLS_TRIED
+    assert script_claims.by_seed("clustered", {"host_schools": tried}) == claims["host_schools"]["by_seed"]
+    for choice in script_claims.ALUMNI_TRIED:
+        assert script_claims.by_seed("clustered", {"alumni_heads": choice}) == claims["alumni"]["by_seed"][choice]
+
+
+def test_many_seeds_at_once_are_the_apps_runs_one_by_one() -> None:
+    values = {"cohort_size": 25}
+    batched = tipped_years(load(CLUSTERED), values, [0, 1])
+    assert batched == [script_claims.play("clustered", values, seed=seed).tipped_year for seed in (0, 1)]
+    assert batched[0] is not None
 
 
 def test_while_the_facilitator_is_active_participants_together_get_a_quarter_of_the_time() -> None:
@@ -410,22 +443,24 @@ def test_while_the_facilitator_is_active_participants_together_get_a_quarter_of_
     assert np.all(gaps >= 0.05 / pacing.SHARE_WHILE_FACILITATING - 0.01), gaps
 
 
-def test_a_setting_with_named_values_is_one_line_and_waits_for_reset(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As the lead will add where alumni leaders go: here on an existing choice, the placement's districts."""
-    from sim.app import scenario_keys, workshop_model
-    from sim.app import session as session_module
-    from sim.app.scenario_keys import Setting
-
-    added = Setting("districts_rule", "Programme districts", "", False, KEYS["placement_districts"], 0, 0, 0,
-                    choices=("all", "most_disadvantaged"))
-    settings = (*SETTINGS, added)
-    for module in (scenario_keys, workshop_model, session_module):
-        monkeypatch.setattr(module, "SETTINGS", settings, raising=False)
-    monkeypatch.setitem(BY_NAME, added.name, added)
+def test_where_alumni_heads_go_is_a_choice_that_waits_for_reset() -> None:
     session = _session()
-    assert session.controls["districts_rule"] == "most_disadvantaged"
-    assert session.set_control("districts_rule", "nowhere") == "most_disadvantaged"
-    session.set_control("districts_rule", "all")
-    assert [p.text for p in session.pending()] == ["programme districts all (running: most_disadvantaged)"]
+    assert session.controls["alumni_heads"] == "anywhere"
+    assert session.set_control("alumni_heads", "nowhere") == "anywhere"
+    session.set_control("alumni_heads", "back to host schools")
+    assert [p.text for p in session.pending()] == [
+        "alumni head teachers go back to host schools (running: anywhere)"]
     session.reset()
-    assert value_of(session.run.scenario, KEYS["placement_districts"]) == "all"
+    assert value_of(session.run.scenario, KEYS["school_leader_placement"]) == value_of(
+        load(OFFERED["alumni_return"]), KEYS["school_leader_placement"]), "alumni_return.yaml's rule, share 1"
+    assert preset_values(load(OFFERED["alumni_spread"]))["alumni_heads"] == "to the cluster's other schools"
+
+
+def test_a_choice_setting_keeps_a_presets_value_that_is_none_of_its_choices() -> None:
+    base = load(CLUSTERED).with_overrides({KEYS["school_leader_placement"]: {"rule": "most_disadvantaged",
+                                                                             "share": 0.5}})
+    values = preset_values(base)
+    assert values["alumni_heads"] == AS_PRESET and clean(BY_NAME["alumni_heads"], AS_PRESET, base) == AS_PRESET
+    assert build_scenario(base, values) == base
+    moved = build_scenario(base, {**values, "alumni_heads": "anywhere"})
+    assert value_of(moved, KEYS["school_leader_placement"])["rule"] == "random"

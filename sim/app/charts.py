@@ -9,7 +9,8 @@ functions of plain data, so tests check them without a browser.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -22,7 +23,7 @@ MIN_SPAN_SD = 0.3  # a year's noise should not fill a panel and look like a tren
 FONT = {"normal": 15, "room": 21}
 
 
-def _round(values: Sequence[float], scale: float = 1.0) -> list[float | None]:
+def _round(values: Iterable[Any], scale: float = 1.0) -> list[float | None]:
     return [None if v is None or (isinstance(v, float) and math.isnan(v)) else round(float(v) * scale, 4)
             for v in values]
 
@@ -145,10 +146,10 @@ def comparison_chart(companions: Sequence[Companion], rule: TippingRule, events:
     """The tipping metric of the dispersed and clustered runs, with each one's tipping year (and the main
     run's, `tipped_year`, when it is neither side)."""
     font = FONT["room" if room else "normal"]
-    series = []
+    series: list[dict[str, Any]] = []
     for companion, colour in zip(companions, (BLUE, ORANGE), strict=False):
         name = companion.placement + (" (this run)" if companion.this_run else "")
-        line = {"name": name, "type": "line", "data": _pairs(companion.yearly, "tipping_metric", 100),
+        line: dict[str, Any] = {"name": name, "type": "line", "data": _pairs(companion.yearly, "tipping_metric", 100),
                 "color": colour, "lineStyle": {"width": 4}, "symbolSize": 7}
         tipped = companion.tipped_year
         lines = []

@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import reacton.ipyvuetify as rv
 import solara
@@ -54,7 +55,7 @@ DRAW_WAIT_SECONDS = 2.0  # the longest a playing run waits for the browser to sh
 def facilitator_here() -> bool:
     """A browser on the machine running the app (it reached it by a loopback name) is the facilitator's,
     unless its address asks to be a participant (`?participant`, to see what participants see)."""
-    headers = solara.lab.headers.value or {}
+    headers = solara.lab.headers.value or {}  # type: ignore[attr-defined]  # re-exported where mypy cannot see
     host = (headers.get("host") or [""])[0]
     name = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
     router = solara.use_router()
@@ -199,10 +200,10 @@ def Controls(session: Session, panel: int, speed: float, set_speed, show, playin
 
 
 @solara.component
-def SettingControl(session: Session, setting: Setting, value: float, pending: bool, show) -> None:
+def SettingControl(session: Session, setting: Setting, value: Any, pending: bool, show) -> None:
     low, high, step = setting_range(setting, session.base())
 
-    def moved(new: float) -> None:
+    def moved(new: Any) -> None:
         session.set_control(setting.name, new)
         show()
 

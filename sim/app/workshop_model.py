@@ -615,5 +615,5 @@ def _companion_layout(model: SchoolSystemModel) -> DistrictLayout:
     cached = getattr(model, "_workshop_layout", None)
     if cached is None:
         cached = _layout(model)
-        model._workshop_layout = cached  # type: ignore[attr-defined]
+        model._workshop_layout = cached
     return cached
