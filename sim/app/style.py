@@ -47,8 +47,9 @@ CSS = """
 .cm-district { fill: #1f2933; font-family: inherit; }
 .cm-side-maps { display: flex; gap: 10px; position: relative; z-index: 1; margin-bottom: 4px; }
 .cm-side-map { flex: 1 1 0; min-width: 0; }
-.cm-side-label { font-size: 16px; font-weight: 600; display: block; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+/* two lines held for every label, so "clustered (this run): 76% · tipped in year 16" is read whole and
+   both maps stay level */
+.cm-side-label { font-size: 16px; font-weight: 600; display: block; line-height: 1.25; min-height: 2.5em; }
 .cm-side-figure { height: 16vh; min-height: 130px; }
 .cm-side-chart { height: 24vh; min-height: 210px; }
 .cm-key { display: flex; flex-wrap: wrap; gap: 4px 18px; align-items: flex-start; font-size: 15px; margin-top: 4px; }
