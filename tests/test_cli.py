@@ -79,6 +79,7 @@ def test_validate_reports_every_problem_of_every_file_with_exit_2(tmp_path: Path
         (["run", "scenarios/ancash.yaml", "--set", "placement.clustring=1"], "did you mean 'clustering'"),
         (["run", "scenarios/ancash.yaml", "--set", "placement.clustering=high"], "placement.clustering"),
         (["run", "scenarios/ancash.yaml", "--set", "nothing"], "KEY.PATH=VALUE"),
+        (["patterns", "--out", "README.md"], "not a folder"),
         (["run", "scenarios/ancash.yaml", "--replicates", "0"], "replicates"),
         (["run", "scenarios/ancash.yaml", "--set", "students.practice_effect=0.1"], "retired key"),
         (["run"], "give a SCENARIO"),

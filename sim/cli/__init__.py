@@ -10,6 +10,7 @@ import typer
 from sim.cli.app import app_command
 from sim.cli.common import CleanTyper, fail_cleanly
 from sim.cli.compare import compare_command
+from sim.cli.patterns import patterns_command
 from sim.cli.run import run_command
 from sim.cli.sweep import sweep_command
 from sim.cli.tipping import tipping_app
@@ -36,6 +37,7 @@ app.command("validate")(validate_command)
 app.command("compare")(compare_command)
 app.command("sweep")(sweep_command)
 app.command("app")(app_command)
+app.command("patterns")(patterns_command)
 app.add_typer(tipping_app, name="tipping")
 
 

@@ -11,6 +11,8 @@ import typer
 from sim.cli.common import UsageError, err, out
 from sim.scenario import load_scenario
 
+WILDCARDS = ("0.0.0.0", "::")  # every interface: this machine's own names reach it too
+
 
 def app_command(
     scenario_file: Path = typer.Argument(  # noqa: B008
@@ -26,17 +28,20 @@ def app_command(
     # the model and the web stack load only for this command, not whenever the command line starts
     from sim.app import presets
     from sim.app.network import is_loopback, public_url
-    from sim.app.workshop_model import name_of
 
     scenario_file = scenario_file or presets.DEFAULT
     scenario = load_scenario(scenario_file)  # a bad file stops here with its problems, exit code 2
     _check_free(host, port)
     public = public_url(host, port)
-    out.print(f"Critical Mass workshop app: {name_of(scenario)}. Open http://localhost:{port}/ in a browser on "
+    # bound to one address, the app answers there only; on every interface or loopback, localhost works
+    shown = "localhost" if host in WILDCARDS or is_loopback(host) else (f"[{host}]" if ":" in host else host)
+    out.print(f"Critical Mass workshop app: {scenario.name}. Open http://{shown}:{port}/ in a browser on "
               "this machine (Ctrl+C stops it).", markup=False)
     if not is_loopback(host):
-        err.print(f"WARNING: listening on {host}:{port}, so anyone on the networks this machine is on can open "
-                  f"the app{f' at {public}' if public else ''} and run models on it. Use it only on a network you "
+        who = ("anyone on the networks this machine is on" if host in WILDCARDS
+               else f"anyone who can reach {host}")
+        err.print(f"WARNING: listening on {host}:{port}, so {who} can open the app"
+                  f"{f' at {public}' if public else ''} and run models on it. Use it only on a network you "
                   "trust (a phone hotspot or the room's own Wi-Fi); without --host only this machine can.",
                   markup=False)
         if public:

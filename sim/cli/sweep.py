@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.common import UsageError, err, out
+from sim.cli.common import UsageError, err, out, report_os_error
 from sim.cli.progress import DelayedProgress
+from sim.folder_names import folder_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,9 +61,12 @@ def sweep_command(
         None, "--compact", metavar="DIR",
         help="Merge a finished sweep's part files into a few large ones; run nothing.",
     ),
+    allow_huge: bool = typer.Option(
+        False, "--allow-huge", help="Run a plan of more than 10,000,000 runs (refused without it)."
+    ),
 ) -> None:
     """Vary scenario values over many replicates; results are saved as runs finish and can be resumed."""
-    from sim.sweep.plan import resolve
+    from sim.cli.plan_check import checked_plan, print_plan_estimate, sweep_workers
     from sim.sweep.store import MANIFEST
 
     if compact is not None:
@@ -70,15 +75,17 @@ def sweep_command(
         return _compact(compact)
     if experiment_file is None:
         raise UsageError("give an EXPERIMENT file (or --compact DIR)")
-    plan = resolve(experiment_file)
-    directory = out_dir or Path("results") / "sweeps" / plan.name
+    if dask and workers and dask != "local":
+        raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
+    plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
+    directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
+    workers = sweep_workers(plan, workers, dask, batch_size, int(memory_budget * 1024**3))
+    print_plan_estimate(plan, workers)
     if dry_run:
         return
     if not resume and (directory / MANIFEST).exists():
         raise UsageError(f"{directory} already holds a sweep; add --resume to finish it, or choose another --out")
-    if dask and workers and dask != "local":
-        raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
 
     with _backend(dask, workers, plan.total_runs) as backend:
         out.print(f"Running on {backend.description}.")
@@ -96,12 +103,18 @@ def sweep_command(
 def _compact(directory: Path, quiet: bool = False) -> None:
     """Merge part files; after a sweep only when there are many (a sweep of small batches)."""
     from sim.sweep.compact import compact
-    from sim.sweep.store import RUNS, read_manifest
+    from sim.sweep.heal import heal
+    from sim.sweep.lock import sweep_lock
+    from sim.sweep.plan import Plan
+    from sim.sweep.store import RUNS, SERIES, read_manifest, runs_schema, series_schema
 
-    read_manifest(directory)  # a clear error if this is not a sweep folder
+    plan = Plan.from_manifest(read_manifest(directory))  # a clear error if this is not a sweep folder
     if quiet and len(list((directory / RUNS).glob("part-*.parquet"))) <= 64:
         return
-    done = compact(directory)
+    with sweep_lock(directory):  # never while a sweep writes to the folder; damaged parts set aside first
+        heal(directory, {RUNS: runs_schema(plan), SERIES: series_schema(plan)},
+             advice=f"; finish the sweep with --resume (--out {directory})")
+        done = compact(directory)
     if not quiet or done.parts_before != done.parts_after:
         out.print(f"Compacted {directory}: {done.parts_before} part files of {done.runs} runs into "
                   f"{done.parts_after}.", markup=False)
@@ -132,6 +145,11 @@ def _run(plan: Plan, directory: Path, backend: Backend, resume: bool, save_every
     except WorkersFailed as exc:
         err.print(f"error: {exc}. Finished runs are saved; continue with --resume.", markup=False)
         raise SystemExit(1) from None
+    except OSError as exc:  # a full disk, a folder that cannot be written: what was saved stays whole
+        code = report_os_error(exc)
+        err.print(f"Every run saved before this is kept in {directory}/; once fixed, continue with:\n"
+                  f"  critical-mass sweep {source} --out {directory} --resume", markup=False)
+        raise SystemExit(code) from None
 
 
 @contextlib.contextmanager
@@ -165,8 +183,8 @@ def _backend(dask: str | None, workers: int | None, runs: int) -> Iterator[Backe
 
 def print_design(plan: Plan, directory: Path) -> None:
     values = {key: sorted({p.values[key] for p in plan.points}, key=str) for key in plan.parameters}
-    out.print(f"[bold]{plan.name}[/]: {len(plan.points)} design points ({plan.design}) x {plan.replicates} "
-              f"replicate(s) = {plan.total_runs} runs of {plan.years} years; seed {plan.seed}")
+    out.print(f"[bold]{escape(plan.name)}[/]: {len(plan.points)} design points ({plan.design}) x {plan.replicates} "
+              f"replicate(s) = {plan.total_runs:,} runs of {plan.years} years; seed {plan.seed}", markup=True)
     for key, levels in values.items():
         shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(levels)[:12])
         more = f", ... ({len(levels)} values)" if len(levels) > 12 else ""
