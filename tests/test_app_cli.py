@@ -58,3 +58,8 @@ def test_listening_beyond_this_machine_warns_who_can_reach_it_and_hands_the_addr
     served.clear()
     result = CliRunner().invoke(typer_app, ["app", "--port", "8899"])
     assert "WARNING" not in result.output and served["args"][3] is None
+    assert "Open http://localhost:8899/" in result.output
+
+    served.clear()  # bound to one address, the app answers there only: that is the address to open
+    result = CliRunner().invoke(typer_app, ["app", "--host", "192.0.2.7", "--port", "8899"])
+    assert "Open http://192.0.2.7:8899/" in result.output and "anyone who can reach 192.0.2.7" in result.output
