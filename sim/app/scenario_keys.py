@@ -74,7 +74,7 @@ class Setting:
     live: bool  # acts from the next year; otherwise on Reset
     key: str  # the scenario key path it reads and writes ("" when it is not a scenario value)
     low: float
-    high: float | None  # None: four times the preset's value (at least 60), for counts
+    high: float | None  # None: four times the preset's value (at least 60), for counts; host schools: all there are
     step: float
     integer: bool = False
     percent: bool = False  # shown as a percentage of something

@@ -8,8 +8,8 @@ A run here is one session's: the main model, and beside it the same settings pla
 clustered on the same seed (the side by side; a placement equal to the main run's reuses it). Live
 settings change between years: the engine compiles `model.scenario` into the arrays its mechanisms
 read every year, so a new Scenario assigned there acts from the next year; two settings also move
-the model's state (see LIVE_WRITERS). A room must never see a traceback: settings the model refuses fall back to the
-preset with a message, and a failing year stops the run with one.
+the model's state (see LIVE_WRITERS). A room must never see a traceback: settings the model refuses
+fall back to the preset with a message, and a failing year stops the run with one.
 """
 
 from __future__ import annotations
