@@ -43,6 +43,7 @@ class _MemberView(_RowView):
     strength = property(lambda self: float(self.state.members.strength[self.row]))
     orientation = property(lambda self: float(self.state.members.orientation[self.row]))
     rootedness = property(lambda self: float(self.state.members.rootedness[self.row]))
+    adoption_threshold = property(lambda self: float(self.state.members.adoption_threshold[self.row]))
     aligned = property(lambda self: bool(self.state.members.aligned[self.row]))
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sim.engine.state import rank_in_groups
 from sim.engine.streams import Streams
 
 
@@ -70,19 +71,61 @@ def static_ties(
 
 def alumni_ties(streams: Streams, member_sys: np.ndarray, first_member: np.ndarray,
                 ties_each: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Member pairs within each system: each member keeps ties to `ties_each` others of the programme, for life."""
+    """Member pairs within each system: each member names `ties_each` distinct others of the programme
+    (every other member when there are fewer), for life. A pair who name each other are one tie, so the
+    pairs are a set: each unordered pair once, listed as its first namer named it.
+
+    The others are drawn by Floyd's algorithm: a member's i-th of k picks among m others is a draw in
+    [0, m - k + i], replaced by m - k + i itself when already picked. That gives k distinct others,
+    every set of k equally likely, from exactly k draws (one call for the batch), resolved a pick at a
+    time for all members at once.
+    """
     members = np.diff(first_member)
-    each = np.where(members >= 2, ties_each, 0)
-    a = np.repeat(np.arange(member_sys.size), each[member_sys])
+    others = np.maximum(members - 1, 0)
+    k = np.minimum(ties_each, others).astype(np.int64)
+    a = np.repeat(np.arange(member_sys.size), k[member_sys])
+    if a.size == 0:
+        return a.astype(np.int64), a.astype(np.int64)
     sys = member_sys[a]
-    b = streams.integers_below(0, members[sys] - 1, streams.counts(sys)) + first_member[sys]
-    b = b + (b >= a)  # never oneself
-    return a.astype(np.int64), b.astype(np.int64)
+    pick = rank_in_groups(a)
+    top = others[sys] - k[sys] + pick
+    drawn = streams.integers_below(0, top + 1, streams.counts(sys))
+    # a table of picks, a row per member who names anyone, a column per pick (-1 padding)
+    row = np.cumsum(np.concatenate([[0], a[1:] != a[:-1]]))
+    chosen = np.full((int(row[-1]) + 1, int(k.max())), -1, dtype=np.int64)
+    draws = chosen.copy()
+    tops = chosen.copy()
+    draws[row, pick], tops[row, pick] = drawn, top
+    for i in range(chosen.shape[1]):  # a handful of picks, each for every member at once
+        taken = (chosen[:, :i] == draws[:, i, None]).any(axis=1)
+        chosen[:, i] = np.where(taken, tops[:, i], draws[:, i])
+    other = chosen[row, pick]
+    local = a - first_member[sys]
+    b = first_member[sys] + other + (other >= local)  # never oneself
+    # one tie per pair: a later naming of a pair already named (b naming a) is the same tie
+    key = np.minimum(a, b) * member_sys.size + np.maximum(a, b)
+    _, first = np.unique(key, return_index=True)
+    keep = np.sort(first)
+    return a[keep].astype(np.int64), b[keep].astype(np.int64)
 
 
-def classroom_alumni_ties(tie_a: np.ndarray, tie_b: np.ndarray, member_post: np.ndarray,
-                          n_posts: int) -> sp.csr_matrix:
-    """The part of the alumni network that links teaching posts this year."""
+def tied(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Whether each (rows[k], cols[k]) is an entry of a CSR matrix, looked up in the rows' own entries."""
+    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
+    lengths = ends - starts
+    entries = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    hit = matrix.indices[entries] == np.repeat(cols, lengths)
+    return np.bincount(np.repeat(np.arange(rows.size), lengths), weights=hit, minlength=rows.size) > 0
+
+
+def classroom_alumni_ties(tie_a: np.ndarray, tie_b: np.ndarray, member_post: np.ndarray, n_posts: int,
+                          static: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """The part of the alumni network that links teaching posts this year, less the pairs `static`
+    already ties: added to the static ties, each colleague then counts once however they are tied."""
     pa, pb = member_post[tie_a], member_post[tie_b]
     both = (pa >= 0) & (pb >= 0)
-    return symmetric_ties(pa[both], pb[both], n_posts)
+    pa, pb = pa[both], pb[both]
+    if static is not None and pa.size:
+        new = ~tied(static, pa, pb)  # static ties are symmetric: one direction says it
+        pa, pb = pa[new], pb[new]
+    return symmetric_ties(pa, pb, n_posts)

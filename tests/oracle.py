@@ -36,14 +36,12 @@ sim.draws. What the oracle shares, and why:
   neighbours adopt (static ties first, then alumni ties, adopters in post order), as the engine
   does, instead of recomputing it.
 
-Every rule below names the part of the model it implements; the engine's module docstrings state
-the same rules (docs/model.md is being rewritten to match them). Where the engine does something
-other than its docstrings say, the oracle does what the engine does, so that the comparison stays
-exact, and a strict xfail test in tests/test_oracle.py states the documented rule: district roles
-steered to `host_schools` draw from the planned hosts' districts; a colleague tied both statically
-and through the alumni network counts twice in exposure; alumni ties are drawn with replacement;
-members leaving a classroom are not counted among its leavers; a seated member keeps the post's
-previous adoption threshold; a live change of students.gap_quantile is not read.
+Every rule below names the part of the model it implements; the engine's module docstrings and
+docs/model.md state the same rules. Where the engine once did something other than its docs said
+(district roles steered to `host_schools`, a colleague tied twice counting twice in exposure, alumni
+ties drawn with replacement, members leaving a classroom not counted among its leavers, a seated
+member keeping the post's adoption threshold, a live change of students.gap_quantile not read), the
+engine was fixed and tests/test_oracle.py states each documented rule as a test of its own.
 """
 
 from __future__ import annotations
@@ -308,7 +306,7 @@ class Member(mesa.Agent):
         self.post: Post | None = None
         self.years_in_programme = 0
         self.left_programme = -1
-        self.strength = self.orientation = self.rootedness = 0.0
+        self.strength = self.orientation = self.rootedness = self.adoption_threshold = 0.0
         self.practising = False  # their own practice, carried while out of a classroom
         self.founded: Partner | None = None
         self.ties: list[Member] = []  # the members this one named
@@ -506,15 +504,29 @@ class OracleModel(mesa.Model):
         for row, m in enumerate(self.members):
             m.row = row
         n = len(self.members)
-        each = sc.network.alumni_ties if n >= 2 else 0
-        named = self.integers_below(0, [n - 1] * (n * each))
-        for k, b in enumerate(named):
-            a = k // each
-            self.members[a].ties.append(self.members[b + (b >= a)])
+        # each member names k distinct others (Floyd: the i-th pick is a draw in [0, m - k + i], or m - k + i
+        # itself when that draw was picked already); a pair who name each other are one tie, kept where first named
+        others = max(n - 1, 0)
+        k = min(sc.network.alumni_ties, others)
+        draws = self.integers_below(0, [others - k + i + 1 for _ in range(n) for i in range(k)])
+        pairs: set[frozenset[int]] = set()
+        for a in self.members:
+            picks: list[int] = []
+            for i in range(k):
+                t = draws[a.row * k + i]
+                picks.append(others - k + i if t in picks else t)
+            for v in picks:
+                b = self.members[v + (v >= a.row)]
+                if frozenset((a.row, b.row)) not in pairs:
+                    pairs.add(frozenset((a.row, b.row)))
+                    a.ties.append(b)
         prog = sc.programme
         traits = [self.betas(prog.strength, n), self.betas(prog.orientation, n), self.betas(prog.rootedness, n)]
+        # members are teachers: their adoption thresholds come from the teachers' distribution
+        thresholds = self.clipped_normals(sc.teachers.adoption_threshold_mean, sc.teachers.adoption_threshold_sd, n)
         for i, m in enumerate(self.members):
             m.strength, m.orientation, m.rootedness = (x[i] for x in traits)
+            m.adoption_threshold = thresholds[i]
 
     def _build_static_ties(self) -> None:
         """Each teacher names colleagues at random offsets round their school, and a few across the district."""
@@ -760,6 +772,7 @@ class OracleModel(mesa.Model):
         held = [m for m in members if m.post is not None]
         for m in held:
             m.practising = m.post.practising
+            m.post.school.leavers += 1  # a member leaving a classroom is one of its leavers
         self.refill([m.post for m in held])
         for m in members:
             m.post = None
@@ -772,6 +785,7 @@ class OracleModel(mesa.Model):
         for m, post in zip(members, posts, strict=True):
             post.member = m
             post.strength, post.orientation, post.rootedness = m.strength, m.orientation, m.rootedness
+            post.adoption_threshold = m.adoption_threshold
             post.practising = m.practising
             post.experience = max(self.year - m.cohort - 1, 0)
             post.person = self.new_person()
@@ -873,7 +887,9 @@ class OracleModel(mesa.Model):
     def _rule_districts(self, rule: str, names: list[str]) -> list[DistrictOffice]:
         if rule == "named":
             return [d for d in self.districts if d.name in names]
-        return [d for d in self.districts if d.programme]  # host_schools and near_cluster
+        if rule == "host_schools":  # districts with a school that hosts or has hosted fellows
+            return [d for d in self.districts if any(s.hosted for s in d.schools)]
+        return [d for d in self.districts if d.programme]  # near_cluster: the planned hosts' districts
 
     def _steer_districts(self, roles: list[int], follow: list[bool], district: list[DistrictOffice | None]) -> None:
         """District roles that follow their rule take its district (fallback: the random route's)."""
@@ -886,9 +902,10 @@ class OracleModel(mesa.Model):
                 for i in who:
                     district[i] = self.most_disadvantaged_districts()[0]
                 continue
-            pool = self._rule_districts(rule.rule, rule.district_names)  # never empty: hosts and names exist
+            pool = self._rule_districts(rule.rule, rule.district_names)
             for i, u in zip(who, self.uniforms(len(who)), strict=True):
-                district[i] = pool[min(int(u * len(pool)), len(pool) - 1)]
+                if pool:  # else the random route's district
+                    district[i] = pool[min(int(u * len(pool)), len(pool) - 1)]
 
     def take_places(self, rule, requests: int, leaders: bool) -> list[School | None]:
         """Steered school roles take the rule's places in its order: most disadvantaged first, or at random
@@ -970,19 +987,21 @@ class OracleModel(mesa.Model):
     # --- practice -----------------------------------------------------------------------------------------
 
     def alumni_ties_between_posts(self) -> list[list[Post]]:
-        """This year's alumni ties between teaching posts: both members in a classroom, both ways, once."""
+        """This year's alumni ties between teaching posts: both members in a classroom, both ways, once, and
+        only between posts not already tied statically (a colleague is in the set of ties once)."""
         neighbours: list[set[int]] = [set() for _ in self.posts]
         for a in self.members:
             for b in a.ties:
-                if a.post is not None and b.post is not None and a.post is not b.post:
+                if a.post is not None and b.post is not None and a.post is not b.post \
+                        and b.post not in a.post.static_ties:
                     neighbours[a.post.row].add(b.post.row)
                     neighbours[b.post.row].add(a.post.row)
         return [[self.posts[j] for j in sorted(n)] for n in neighbours]
 
     def spread_practice(self) -> None:
         """Rounds of threshold contagion (one uniform per teacher and round gives both the exposed and the
-        spontaneous chance), then unsupported practice lapses. The network is the static ties plus the
-        alumni ties between classrooms; a pair tied both ways counts in each."""
+        spontaneous chance), then unsupported practice lapses. The network is the set of static ties and
+        alumni ties between classrooms: a pair tied both ways counts once (with the static ties)."""
         c = self.sc.contagion
         posts, n, rounds = self.posts, len(self.posts), c.rounds_per_year
         draws = self.uniforms(n * (rounds + 1))
@@ -1240,6 +1259,7 @@ class OracleModel(mesa.Model):
             "members.left_programme": [m.left_programme for m in M],
             "members.strength": [m.strength for m in M], "members.orientation": [m.orientation for m in M],
             "members.rootedness": [m.rootedness for m in M], "members.practising": [m.practising for m in M],
+            "members.adoption_threshold": [m.adoption_threshold for m in M],
             "members.founded_partner": [row(m.founded) for m in M],
             "members.tie_a": [m.row for m in M for _ in m.ties], "members.tie_b": [b.row for m in M for b in m.ties],
             "partners.district": [row(p.district) for p in R], "partners.founder": [row(p.founder) for p in R],

@@ -4,16 +4,23 @@ A batch is an implementation detail, never a change of results."""
 
 from __future__ import annotations
 
+import warnings
+from typing import ClassVar
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from sim import SchoolSystemModel
 from sim.engine import Batch
+from sim.engine.levers import build_only_reason
+from sim.engine.params import Section
 from sim.jobs import Job, Run, batch_size, make_jobs, run_job, system_bytes
 from sim.runner import run_once
+from sim.scenario import ScenarioError
 from tests.helpers import scenarios, small
 
 
@@ -100,6 +107,69 @@ def test_a_lever_moved_mid_run_acts_from_the_next_year() -> None:
                                               "institutions.district.rate": 1.0})
     model.step()
     assert (model.state.districts.support == 1.0).all()
+
+
+def test_a_dimension_weighted_zero_drops_out_without_a_warning() -> None:
+    weights = {"roles": 1, "strength": 1, "orientation": 1, "representation": 1, "network": 0, "scale": 1}
+    batch = Batch([small(**{"years": 2, "programme.cohort_size": 0, "leadership_index.weights": weights})], [1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0 * log(0) on the way to an index of 0
+        batch.run()
+    assert (batch.yearly()["leadership_index"] == 0.0).all()
+
+
+class _Reads:
+    """A view of a batch's params that notes every scenario value read through it (derived arrays under the
+    key they come from)."""
+
+    DERIVED: ClassVar[dict[str, str]] = {"rule_code": "rule", "named_district": "district_names",
+                                         "stage_starts": "stages", "role_cumulative": "stages",
+                                         "weight_array": "weights"}
+
+    def __init__(self, section: Section, seen: set[str], prefix: str = "") -> None:
+        self._section, self._seen, self._prefix = section, seen, prefix
+
+    def __getattr__(self, name: str) -> object:
+        value = getattr(self._section, name)
+        key = self._prefix + self.DERIVED.get(name, name)
+        if isinstance(value, Section):
+            return _Reads(value, self._seen, key + ".")
+        self._seen.add(key)
+        return value
+
+
+def _leaves(model: BaseModel, prefix: str = "") -> list[str]:
+    return [leaf for name, value in ((n, getattr(model, n)) for n in type(model).model_fields)
+            for leaf in (_leaves(value, f"{prefix}{name}.") if isinstance(value, BaseModel) else [prefix + name])]
+
+
+def test_every_live_lever_is_read_every_year_and_the_rest_are_refused_mid_run() -> None:
+    """sim.engine.levers.BUILD_ONLY is exactly what a year's step does not read (bar one, below)."""
+    from tests.test_oracle import busy
+
+    seen: set[str] = set()
+    for scenario in (busy(), busy(**{"tipping.metric": "achievement_gap", "tipping.by_district": False})):
+        batch = Batch([scenario], [1])
+        batch.params = _Reads(batch.params, seen)  # type: ignore[assignment]
+        batch.run()
+    leaves = set(_leaves(busy())) - {"name", "description", "years"}  # labels and the horizon: the caller's
+    live = {key for key in leaves if build_only_reason(key) is None}
+    assert live - seen == set(), "live levers no step reads: changing them mid-run would do nothing"
+    # read every year, but sized when the system is built: a change could overflow the partner rows
+    assert (leaves - live) & seen == {"partners.schools_per_partner"}
+
+
+def test_a_build_only_value_changed_mid_run_is_refused_naming_it() -> None:
+    scenario = small(**{"years": 4})
+    batch = Batch([scenario, scenario], [1, 2])
+    batch.run(2)
+    changed = scenario.with_overrides({"tipping.metric": "mean_achievement", "system.disadvantage.mean": 0.9})
+    with pytest.raises(ScenarioError) as raised:
+        batch.set_scenarios([scenario, changed])
+    assert [(p.source, p.path) for p in raised.value.problems] == [
+        ("system 1 of a running batch", "system.disadvantage.mean"), ("system 1 of a running batch", "tipping.metric")]
+    batch.set_scenarios([scenario.with_overrides({"tipping.level": 0.2, "students.gap_quantile": 0.1})] * 2)
+    batch.run()
 
 
 def test_a_failing_system_is_recorded_without_losing_its_batch_mates() -> None:

@@ -53,15 +53,21 @@ def test_a_system_without_memory_shows_no_loop() -> None:
 
 
 @pytest.mark.parametrize("key", ["programme.cohort_size", "network.alumni_ties", "placement.clustering",
-                                 "system.districts", "tipping.level", "programme.strength"])
+                                 "system.districts", "system.grades", "programme.strength", "tipping.metric"])
 def test_parameters_read_only_at_build_are_refused(key: str) -> None:
     with pytest.raises(ScenarioError, match="only used when the system is built"):
         check_rampable(key)
 
 
+@pytest.mark.parametrize("key", ["tipping.level", "students.gap_quantile", "leadership_index.weights.scale", "years"])
+def test_labels_and_measures_are_refused(key: str) -> None:
+    with pytest.raises(ScenarioError, match="cannot be ramped"):
+        check_rampable(key)
+
+
 @pytest.mark.parametrize("key", ["support.district", "contagion.spontaneous_adoption",
                                  "alumni.stages.1.roles.school_leader", "system.ministry_staff",
-                                 "placement.max_fellow_share"])
+                                 "system.district_office_staff", "placement.max_fellow_share"])
 def test_parameters_read_every_year_are_accepted(key: str) -> None:
     check_rampable(key)
 
@@ -77,9 +83,11 @@ def _run_with_switch(overrides: dict[str, object], years: int = 6) -> pd.DataFra
 
 @pytest.mark.parametrize("overrides", [{"network.alumni_ties": 0}, {"programme.strength": 0.1},
                                        {"placement.clustering": 0.9}, {"teachers.initial_practice": 0.5}])
-def test_a_build_only_parameter_changed_mid_run_changes_nothing(overrides: dict[str, object]) -> None:
-    # the claim behind the refusal: the mechanisms never read these after the build
-    pd.testing.assert_frame_equal(_run_with_switch({}), _run_with_switch(overrides))
+def test_a_build_only_parameter_changed_mid_run_is_refused(overrides: dict[str, object]) -> None:
+    # the engine refuses what it would ignore (sim.engine.levers; tests/test_engine.py checks the list)
+    key = next(iter(overrides))
+    with pytest.raises(ScenarioError, match=rf"{key}: is only used when the system is built"):
+        _run_with_switch(overrides)
 
 
 def test_a_runtime_parameter_changed_mid_run_changes_the_run() -> None:

@@ -174,9 +174,9 @@ def search_command(
     progress = DelayedProgress(f"search {key}", max_runs, console=err)
     done = [0]
 
-    def on_round(state: object) -> None:
-        progress.advance(state.runs - done[0])  # type: ignore[attr-defined]
-        done[0] = state.runs  # type: ignore[attr-defined]
+    def on_round(state: Any) -> None:
+        progress.advance(state.runs - done[0])
+        done[0] = state.runs
 
     out.print(bold(base.name), f": searching {key}, at most {max_runs} runs of {base.years} years.", sep="")
     try:
@@ -208,8 +208,9 @@ def _search_in_worlds(base: Any, key: str, low: float | None, high: float | None
         raise UsageError(f"give --low and --high: {base.source} does not vary {key}")
     if not high > low:
         raise UsageError(f"--low must be below --high (got {low:g} and {high:g})")
-    grid = np.linspace(low, high, steps)
-    grid = sorted({int(x) for x in np.rint(grid)}) if isinstance(current, int) else [float(x) for x in grid]
+    spaced = np.linspace(low, high, steps)
+    grid: list[float] = (sorted({int(x) for x in np.rint(spaced)}) if isinstance(current, int)
+                         else [float(x) for x in spaced])
     ranges = load_priors(priors)
     source = ranges.from_posterior(posterior) if posterior is not None else ranges
     seed = base.seed if seed is None else seed

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.build import build_batch
+from sim.engine.levers import check_live_change
 from sim.engine.observe import Recorder
 from sim.engine.params import Section, compile_params
 from sim.engine.state import SystemState
@@ -60,8 +61,17 @@ class Batch:
 
     def set_scenarios(self, scenarios: Sequence[Scenario]) -> None:
         """Change values mid-run (a live lever): the mechanisms read the new ones from the next year.
-        Values read only when the system is built (its size, members, network, placement) do not change."""
-        self.scenarios = list(scenarios)
+        A change to a value read only when the system is built (its size, members, network, placement,
+        the tipping rule's metric and scope: sim.engine.levers.BUILD_ONLY) is refused with a ScenarioError."""
+        scenarios = list(scenarios)
+        if len(scenarios) != len(self.scenarios):
+            raise ValueError(f"give one scenario per system: {len(self.scenarios)}, got {len(scenarios)}")
+        checked: set[tuple[int, int]] = set()
+        for b, (before, after) in enumerate(zip(self.scenarios, scenarios, strict=True)):
+            if (id(before), id(after)) not in checked:  # a batch of replicates shares its scenario objects
+                check_live_change(before, after, b if len(scenarios) > 1 else None)
+                checked.add((id(before), id(after)))
+        self.scenarios = scenarios
         self.params = self._compile(self.scenarios)
 
     def _start(self) -> None:

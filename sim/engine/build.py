@@ -195,7 +195,7 @@ def _members(streams: Streams, scenarios: Sequence[Scenario], p: Section) -> Mem
     sys = np.repeat(np.arange(len(scenarios)), counts).astype(np.int32)
     n = sys.size
     a, b = alumni_ties(streams, sys, _offsets(counts), p.network.alumni_ties)
-    prog = p.programme
+    prog, t = p.programme, p.teachers
     return Members(
         sys=sys, cohort=cohort.astype(np.int32), status=np.zeros(n, dtype=np.int8),
         role=np.full(n, NO_ROLE, dtype=np.int8), district=np.full(n, -1, dtype=np.int64),
@@ -204,6 +204,8 @@ def _members(streams: Streams, scenarios: Sequence[Scenario], p: Section) -> Mem
         strength=streams.beta_with_mean(prog.strength, counts),
         orientation=streams.beta_with_mean(prog.orientation, counts),
         rootedness=streams.beta_with_mean(prog.rootedness, counts),
+        # the programme recruits teachers: their thresholds come from the teachers' distribution
+        adoption_threshold=streams.clipped_normal(t.adoption_threshold_mean, t.adoption_threshold_sd, counts),
         practising=np.zeros(n, dtype=bool), founded_partner=np.full(n, -1, dtype=np.int64), tie_a=a, tie_b=b,
     )
 

@@ -129,9 +129,9 @@ def indicators(t: dict[str, np.ndarray], params: Section, group_sys: np.ndarray)
     }
     weights = cfg.weight_array[group_sys]  # (groups, dimensions)
     stacked = np.vstack([components[k] for k in DIMENSIONS]).T
-    with np.errstate(divide="ignore"):
-        logs = np.where(stacked > 0, np.log(np.maximum(stacked, 1e-300)), -np.inf)
-    total = np.where(weights > 0, weights * logs, 0.0).sum(axis=1)
+    logs = np.where(stacked > 0, np.log(np.maximum(stacked, 1e-300)), -np.inf)
+    # a dimension weighted 0 drops out, even where its component is 0 (no 0 * -inf, which is NaN)
+    total = np.multiply(weights, logs, out=np.zeros_like(logs), where=weights > 0).sum(axis=1)
     out["leadership_index"] = np.exp(total / weights.sum(axis=1))
     out.update({f"dim_{k}": v for k, v in components.items()})
     return out
@@ -140,11 +140,12 @@ def indicators(t: dict[str, np.ndarray], params: Section, group_sys: np.ndarray)
 class GapGroups:
     """For the achievement gap: each group's least and most disadvantaged schools (the lowest and
     highest `students.gap_quantile` of disadvantage, quantiles interpolated linearly). Disadvantage
-    never changes, so the groups are found once per grouping."""
+    never changes, so the groups hold while the grouping and the quantile do (`same`)."""
 
     def __init__(self, state: SystemState, params: Section, group_of_school: np.ndarray, n_groups: int) -> None:
         s = state.schools
-        self.key = group_of_school.copy()
+        self.key = group_of_school.astype(np.int64)
+        self.quantile = params.students.gap_quantile.copy()
         rows = np.flatnonzero(group_of_school >= 0)
         group = group_of_school[rows]
         group_sys = np.zeros(n_groups, dtype=np.int64)
@@ -159,6 +160,11 @@ class GapGroups:
         self.least_weight = np.bincount(group, weights=weight * self.least, minlength=n_groups)
         self.most_weight = np.bincount(group, weights=weight * self.most, minlength=n_groups)
         self.weight = weight
+
+    def same(self, group_of_school: np.ndarray, params: Section) -> bool:
+        """Whether these groups still hold for this grouping and this year's quantiles."""
+        return np.array_equal(self.key, group_of_school) and np.array_equal(self.quantile,
+                                                                            params.students.gap_quantile)
 
     def gap(self, achievement: np.ndarray) -> np.ndarray:
         a = self.weight * achievement[self.rows]

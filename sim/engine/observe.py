@@ -42,17 +42,16 @@ class Recorder:
         self.district_streak = np.zeros(d, dtype=np.int64)
         self.tipped_year = np.full(b, -1, dtype=np.int64)
         self.rows = 0
-        s = state.schools
-        self.system_gap = GapGroups(state, params, s.sys.astype(np.int64), b)
-        self.district_gap = GapGroups(state, params, s.district, d)
-        self.scope_gap: GapGroups | None = None
+        self.gap_groups: dict[str, GapGroups] = {}
 
-    def _scope_gap(self, state: SystemState, params: Section, scope_group: np.ndarray) -> GapGroups:
-        group_of_school = scope_group[state.schools.district]
-        # the scope changes only when a programme reaches new districts
-        if self.scope_gap is None or not np.array_equal(self.scope_gap.key, group_of_school):
-            self.scope_gap = GapGroups(state, params, group_of_school, state.batch_size)
-        return self.scope_gap
+    def _gap_groups(self, name: str, state: SystemState, params: Section, group_of_school: np.ndarray,
+                    n_groups: int) -> GapGroups:
+        """The gap's school groups for a grouping, found again only when the grouping changes (a programme
+        reaching new districts changes its scope) or students.gap_quantile does (a live lever)."""
+        groups = self.gap_groups.get(name)
+        if groups is None or not groups.same(group_of_school, params):
+            groups = self.gap_groups[name] = GapGroups(state, params, group_of_school, n_groups)
+        return groups
 
     def observe(self, state: SystemState, params: Section) -> None:
         y, tip = state.year, params.tipping
@@ -61,13 +60,15 @@ class Recorder:
         sums = Sums(state, params)
         achievement = school_achievement(state)
         system = sums.grouped(d.sys.astype(np.int64), b, system_groups=True)
-        system["achievement_gap"] = self.system_gap.gap(achievement)
+        system["achievement_gap"] = self._gap_groups("system", state, params, s.sys, b).gap(achievement)
         per_district = sums.grouped(np.arange(d.size), d.size)
-        per_district["achievement_gap"] = self.district_gap.gap(achievement)
+        per_district["achievement_gap"] = self._gap_groups("district", state, params, s.district, d.size).gap(
+            achievement)
         in_scope = np.where(self.scope_is_programme[d.sys], d.programme, d.tipping_scope)
         scope_group = np.where(in_scope, d.sys, -1).astype(np.int64)
         scoped = sums.grouped(scope_group, b)
-        scoped["achievement_gap"] = self._scope_gap(state, params, scope_group).gap(achievement)
+        scoped["achievement_gap"] = self._gap_groups("scope", state, params, scope_group[s.district], b).gap(
+            achievement)
 
         for name in INDICATORS:
             self.system[name][y] = system[name]

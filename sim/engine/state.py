@@ -57,7 +57,7 @@ class Schools:
     excess: np.ndarray  # float64 (schools x grades): achievement above the no-programme path, SD units
     entry: np.ndarray  # float64: achievement of a cohort arriving, SD units
     baseline_gain: np.ndarray  # float64: a year's gain under the starting conditions (the no-programme path)
-    leavers: np.ndarray  # int32: teachers who left this year
+    leavers: np.ndarray  # int32: teachers who left this year: turnover, and members leaving a classroom
 
     @property
     def size(self) -> int:
@@ -96,6 +96,7 @@ class Members:
     strength: np.ndarray  # float64
     orientation: np.ndarray  # float64
     rootedness: np.ndarray  # float64
+    adoption_threshold: np.ndarray  # float64: their own, brought to every post they take
     practising: np.ndarray  # bool: their own practice, kept while out of a classroom
     founded_partner: np.ndarray  # int64 partner row founded by the member, -1 for none
     tie_a: np.ndarray  # int64: alumni-network ties as member pairs (a, b), both of one system

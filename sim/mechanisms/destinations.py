@@ -58,7 +58,9 @@ def steer_districts(state: SystemState, params: Section, streams: Streams, msys:
                     follow: np.ndarray, district: np.ndarray) -> np.ndarray:
     """District roles that follow a rule get its district; the rest keep the random route's."""
     district = district.copy()
-    d = state.districts
+    d, s = state.districts, state.schools
+    # districts with a school that hosts or has hosted fellows (not the planned hosts': some may never get one)
+    hosted = np.bincount(s.district[s.hosted], minlength=d.size) > 0
     for role in ("district_official", "nonprofit"):
         section = getattr(params.alumni.placement, role)
         who = np.flatnonzero(follow & (roles == ROLE_CODES[role]))
@@ -67,7 +69,7 @@ def steer_districts(state: SystemState, params: Section, streams: Streams, msys:
         code = section.rule_code[msys[who]]
         most = np.flatnonzero(code == RULES.index("most_disadvantaged"))
         district[who[most]] = _most_disadvantaged_district(state)[msys[who[most]]]
-        pools = (("host_schools", d.programme), ("near_cluster", d.programme), ("named", section.named_district))
+        pools = (("host_schools", hosted), ("near_cluster", d.programme), ("named", section.named_district))
         for rule, pool in pools:
             some = who[code == RULES.index(rule)]
             district[some] = _random_member(state, streams, msys[some], pool, district[some])

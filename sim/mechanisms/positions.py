@@ -67,6 +67,7 @@ def seat_members_in_posts(state: SystemState, members: np.ndarray, posts: np.nda
     p.strength[posts] = m.strength[members]
     p.orientation[posts] = m.orientation[members]
     p.rootedness[posts] = m.rootedness[members]
+    p.adoption_threshold[posts] = m.adoption_threshold[members]
     p.practising[posts] = m.practising[members]
     # years of teaching since they were recruited (cohort k arrives in year k + 1)
     p.experience[posts] = np.maximum(state.year - m.cohort[members] - 1, 0).astype(np.int16)
@@ -77,11 +78,13 @@ def seat_members_in_posts(state: SystemState, members: np.ndarray, posts: np.nda
 
 
 def vacate(state: SystemState, params: Section, streams: Streams, members: np.ndarray) -> None:
-    """Members leave the post or school they hold; they keep their practice, and newcomers fill their posts."""
+    """Members leave the post or school they hold; they keep their practice, and newcomers fill their posts.
+    A member leaving a classroom is one of its school's leavers this year (staff replaced, as turnover is)."""
     m, p = state.members, state.posts
     posts = m.post[members]
     held = posts >= 0
     m.practising[members[held]] = p.practising[posts[held]]
+    state.schools.leavers += np.bincount(p.school[posts[held]], minlength=state.schools.size).astype(np.int32)
     refill_with_newcomers(state, params, streams, posts[held])
     m.post[members] = -1
     leading = members[m.role[members] == SCHOOL_LEADER]

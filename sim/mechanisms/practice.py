@@ -36,9 +36,11 @@ def influence_weights(state: SystemState, params: Section) -> np.ndarray:
 
 def yearly_ties(state: SystemState) -> list[sp.csr_matrix]:
     """This year's network as parts to sum: static ties, and alumni ties between members holding
-    posts. Kept apart because adding them would copy the million-entry static matrix every year."""
+    posts who are not already tied statically. The parts are disjoint, so their sum is the set of ties
+    (a colleague tied both ways counts once); kept apart because adding them would copy the
+    million-entry static matrix every year."""
     m = state.members
-    alumni = classroom_alumni_ties(m.tie_a, m.tie_b, m.post, state.posts.size)
+    alumni = classroom_alumni_ties(m.tie_a, m.tie_b, m.post, state.posts.size, state.static_ties)
     return [state.static_ties, alumni] if alumni.nnz else [state.static_ties]
 
 

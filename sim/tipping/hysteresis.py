@@ -10,7 +10,8 @@ steps (Batch.set_scenarios) changes the parameter and keeps everything else: tea
 support, practice. Every replicate's ramp and its control run as one batch.
 
 Parameters read only when the system is built (its size, the programme's members and cohorts,
-placement, the network, starting levels) cannot be ramped this way and are refused.
+placement, the network, starting levels: sim.engine.levers.BUILD_ONLY) cannot be ramped this way and
+are refused, as are labels, the run length and the measures that define the outcome.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import Batch
+from sim.engine.levers import build_only_reason
 from sim.parallel import Backend, local, run_all
 from sim.runner import derive_seed
 from sim.scenario import ScenarioError
@@ -29,47 +31,34 @@ from sim.tipping.fit import Binomial, LogisticFit, fit_logistic
 from sim.tipping.reports import HysteresisReport
 from sim.tipping.trials import Base, numeric_value, overrides_for
 
-# Read by sim/build.py (or the model's constructor) and never again: changing them mid-run would do
-# nothing, or, for array shapes, break the state. Checked by tests against a mid-run change.
-BUILD_ONLY: dict[str, str] = {
+# Besides the values read only when the system is built (sim.engine.levers, which Batch.set_scenarios
+# refuses to change mid-run), a ramp refuses what is not a parameter of the system: labels and the run
+# length, and the measures (the tipping rule, the gap's quantile, the index) that define the outcome.
+NOT_RAMPABLE: dict[str, str] = {
     "name": "a label", "description": "a label", "years": "the run length",
-    "system": "the system's size and make-up are drawn when it is built",
-    "teachers.initial_practice": "the share practising at the start",
-    "programme.cohort_size": "every fellow the scenario will recruit is drawn when the system is built",
-    "programme.cohorts": "every fellow the scenario will recruit is drawn when the system is built",
-    "programme.cohort_sizes": "every fellow the scenario will recruit is drawn when the system is built",
-    "programme.strength": "members' traits are drawn when the system is built",
-    "programme.orientation": "members' traits are drawn when the system is built",
-    "programme.rootedness": "members' traits are drawn when the system is built",
-    "placement": "host schools are chosen when the system is built",
-    "network": "ties are drawn when the system is built",
-    "institutions.leader_staff_needed_mean": "leaders' readiness is drawn when the system is built",
-    "institutions.leader_staff_needed_sd": "leaders' readiness is drawn when the system is built",
-    "partners.initial": "backbone partners are opened when the system is built",
-    "partners.schools_per_partner": "partner rows are sized when the system is built",
-    "students.entry_gap": "each school's entry level is set when the system is built",
-    "students.grades": "grade cohorts are sized when the system is built",
     "tipping": "the tipping rule defines the outcome; ramping it would move the goalposts",
+    "students.gap_quantile": "it defines the gap measure; ramping it would move the goalposts",
+    "leadership_index": "it defines the leadership index; ramping it would move the goalposts",
 }
 # Read every year, but only for teachers who join later: a ramp over them acts slowly, through turnover.
 NEWCOMERS_ONLY = ("teachers.adoption_threshold_mean", "teachers.adoption_threshold_sd", "teachers.strength_mean",
                   "teachers.orientation_mean", "teachers.rootedness_mean")
-# system.ministry_staff is read every year, unlike the rest of `system`
-RUNTIME_EXCEPTIONS = ("system.ministry_staff", "placement.max_fellow_share")
+SUGGESTION = ("ramp a parameter the mechanisms read every year, e.g. support.district, contagion.adoption_probability, "
+              "institutions.district.pressure_needed or an alumni role share")
 
 
 def check_rampable(key: str, source: str = "--hysteresis") -> None:
-    """Raise ScenarioError if key is read only when the system is built."""
-    if any(key == k or key.startswith(k + ".") for k in RUNTIME_EXCEPTIONS):
-        return
-    for prefix, why in BUILD_ONLY.items():
+    """Raise ScenarioError if key is read only when the system is built, or is not a parameter of the system."""
+    why = build_only_reason(key)
+    if why is not None:
+        raise ScenarioError([Problem(
+            source, None, key,
+            f"is only used when the system is built ({why}), so changing it between years would do nothing; "
+            + SUGGESTION,
+        )])
+    for prefix, why in NOT_RAMPABLE.items():
         if key == prefix or key.startswith(prefix + "."):
-            raise ScenarioError([Problem(
-                source, None, key,
-                f"is only used when the system is built ({why}), so changing it between years would do "
-                "nothing; ramp a parameter the mechanisms read every year, e.g. support.district, "
-                "contagion.adoption_probability, institutions.district.pressure_needed or an alumni role share",
-            )])
+            raise ScenarioError([Problem(source, None, key, f"cannot be ramped ({why}); {SUGGESTION}")])
 
 
 @dataclass(frozen=True)
