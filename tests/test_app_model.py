@@ -208,9 +208,11 @@ def test_the_threshold_push_moves_every_teachers_threshold_and_the_newcomers_mea
     run = WorkshopRun(load(CLUSTERED), {}, seed=0, compare=False)
     run.step()
     before = run.main.state.posts.adoption_threshold.copy()
+    members = run.main.state.members.adoption_threshold.copy()  # fellows to come and alumni move with it
     run.set_live("threshold_mean", 0.35)
     run._apply_pending()
     np.testing.assert_allclose(run.main.state.posts.adoption_threshold, np.clip(before - 0.10, 0, 1))
+    np.testing.assert_allclose(run.main.state.members.adoption_threshold, np.clip(members - 0.10, 0, 1))
     assert value_of(run.scenario, KEYS["threshold_mean"]) == 0.35
 
 

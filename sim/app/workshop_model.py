@@ -453,8 +453,10 @@ def _short(exc: Exception) -> str:
 
 
 def _push_threshold(model: SchoolSystemModel, old: float, new: float) -> None:
-    posts = model.state.posts
-    np.clip(posts.adoption_threshold + (new - old), 0.0, 1.0, out=posts.adoption_threshold)
+    # fellows and alumni are teachers too, and carry their own threshold to every post they take
+    # (including the cohorts not yet recruited, drawn when the system was built): all move by the change
+    for thresholds in (model.state.posts.adoption_threshold, model.state.members.adoption_threshold):
+        np.clip(thresholds + (new - old), 0.0, 1.0, out=thresholds)
     model.scenario = model.scenario.with_overrides({KEYS["threshold_mean"]: new})
 
 
