@@ -1,4 +1,4 @@
-"""`critical-mass app` refuses bad input with exit code 2 before any server starts."""
+"""`critical-mass app` refuses bad input with exit code 2 before any server starts, and says who can reach it."""
 
 from __future__ import annotations
 
@@ -36,3 +36,30 @@ def test_help_says_it_binds_to_this_machine_by_default() -> None:
     result = app("--help")
     assert result.returncode == 0
     assert "127.0.0.1" in result.stdout and "8765" in result.stdout
+
+
+def test_listening_beyond_this_machine_warns_who_can_reach_it_and_hands_the_address_to_the_page(
+    monkeypatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from sim.cli import app as typer_app
+
+    command = sys.modules["sim.cli.app"]  # the module (sim.cli.app is also the name of the Typer app)
+    served = {}
+    monkeypatch.setattr("sim.app.serve.serve", lambda *args: served.update(args=args))
+    monkeypatch.setattr(command, "_check_free", lambda host, port: None)
+    result = CliRunner().invoke(typer_app, ["app", "--host", "0.0.0.0", "--port", "8899"])
+    assert result.exit_code == 0, result.output
+    assert "WARNING: listening on 0.0.0.0:8899" in result.output and "anyone on the networks" in result.output
+    public = served["args"][3]
+    assert public and public.endswith(":8899/") and f"Participants: {public}" in result.output
+
+    served.clear()
+    result = CliRunner().invoke(typer_app, ["app", "--port", "8899"])
+    assert "WARNING" not in result.output and served["args"][3] is None
+    assert "Open http://localhost:8899/" in result.output
+
+    served.clear()  # bound to one address, the app answers there only: that is the address to open
+    result = CliRunner().invoke(typer_app, ["app", "--host", "192.0.2.7", "--port", "8899"])
+    assert "Open http://192.0.2.7:8899/" in result.output and "anyone who can reach 192.0.2.7" in result.output

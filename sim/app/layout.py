@@ -19,6 +19,7 @@ GAP = 0.18  # space between district blocks, in block widths: room for the distr
 class DistrictLayout:
     x: np.ndarray  # per school, centre of its dot
     y: np.ndarray
+    district: np.ndarray  # per school, its district's index
     blocks: np.ndarray  # per district: x0, y0, width, height
     names: list[str]
     spacing: float  # distance between neighbouring dots, for sizing them
@@ -52,4 +53,4 @@ def district_layout(school_district: np.ndarray, names: list[str], order: np.nda
         slot = np.arange(members.size)
         x[members] = x0 + (slot % per_row + 0.5) * spacing
         y[members] = y0 + 1.0 - (slot // per_row + 0.5) * spacing
-    return DistrictLayout(x, y, blocks, list(names), spacing, cols * (1 + GAP) - GAP, rows * (1 + GAP))
+    return DistrictLayout(x, y, school_district, blocks, list(names), spacing, cols * (1 + GAP) - GAP, rows * (1 + GAP))

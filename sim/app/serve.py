@@ -22,9 +22,11 @@ OFFLINE = {
 }
 
 
-def serve(scenario: Path, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve the app for `scenario` until interrupted."""
+def serve(scenario: Path, host: str = "127.0.0.1", port: int = 8765, public_url: str | None = None) -> None:
+    """Serve the app for `scenario` until interrupted; `public_url` is shown to the room for joining."""
     os.environ.update(OFFLINE)
+    if public_url:
+        os.environ["CRITICAL_MASS_PUBLIC_URL"] = public_url
     os.environ.setdefault("SOLARA_HOME", tempfile.mkdtemp(prefix="critical-mass-solara-"))
     # signs the session cookie; Solara's default is a fixed, published string
     os.environ.setdefault("SOLARA_SESSION_SECRET_KEY", secrets.token_hex(32))

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.app.workshop_model import name_of, value_of
 from sim.scenario import Scenario
 
 
@@ -31,7 +31,7 @@ class TippingCurve:
 
 def find_curve(results: Path, scenario: Scenario) -> TippingCurve | None:
     """The first readable tipping table for the scenario, or None (no results: show nothing)."""
-    folder = Path(results) / scenario.name
+    folder = Path(results) / name_of(scenario)
     for path in sorted(folder.glob("tipping*")) if folder.is_dir() else []:
         try:
             curve = _curve(_read(path), scenario, path)
@@ -40,14 +40,6 @@ def find_curve(results: Path, scenario: Scenario) -> TippingCurve | None:
         if curve is not None:
             return curve
     return None
-
-
-def value_at(scenario: Scenario, key: str) -> Any:
-    """The scenario's value at a dotted key path such as alumni.stages.1.roles.school_leader."""
-    node: Any = scenario.model_dump(mode="python")
-    for part in key.split("."):
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    return node
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -69,7 +61,7 @@ def _curve(frame: pd.DataFrame, scenario: Scenario, path: Path) -> TippingCurve 
     if not keys or ("p_tipped" not in frame and "tipped" not in frame):
         return None
     for other in keys[1:]:  # hold the other swept parameters at this scenario's values
-        current = float(value_at(scenario, other))
+        current = float(value_of(scenario, other))
         nearest = frame[other].iloc[(frame[other] - current).abs().argmin()]
         frame = frame[frame[other] == nearest]
     key = keys[0]
@@ -78,9 +70,10 @@ def _curve(frame: pd.DataFrame, scenario: Scenario, path: Path) -> TippingCurve 
         low = table["p_tipped_low"].to_numpy(float) if "p_tipped_low" in table else None
         high = table["p_tipped_high"].to_numpy(float) if "p_tipped_high" in table else None
         return TippingCurve(key, table[key].to_numpy(float), table["p_tipped"].to_numpy(float), low, high, path)
-    grouped = frame.groupby(key)["tipped"].agg(["mean", "count"]).sort_index()
-    # a 95% Wilson interval: honest about how few runs sit behind each point
-    n, p, z = grouped["count"].to_numpy(float), grouped["mean"].to_numpy(float), 1.96
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return TippingCurve(key, grouped.index.to_numpy(float), p, centre - half, centre + half, path)
+    from sim.analysis.compare import wilson
+
+    grouped = frame.groupby(key)["tipped"].agg(["sum", "count"]).sort_index()
+    # a 95% Wilson interval (seed noise only): honest about how few runs sit behind each point
+    tipped, n = grouped["sum"].to_numpy(float), grouped["count"].to_numpy(float)
+    low, high = wilson(tipped, n)
+    return TippingCurve(key, grouped.index.to_numpy(float), tipped / n, low, high, path)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import errno
-import ipaddress
 import socket
 from pathlib import Path
 
 import typer
 
-from sim.app import presets
 from sim.cli.common import UsageError, err, out
 from sim.scenario import load_scenario
+
+WILDCARDS = ("0.0.0.0", "::")  # every interface: this machine's own names reach it too
 
 
 def app_command(
@@ -25,29 +25,30 @@ def app_command(
     ),
 ) -> None:
     """Open the workshop app: play a scenario year by year, move sliders, watch it tip."""
+    # the model and the web stack load only for this command, not whenever the command line starts
+    from sim.app import presets
+    from sim.app.network import is_loopback, public_url
+
     scenario_file = scenario_file or presets.DEFAULT
     scenario = load_scenario(scenario_file)  # a bad file stops here with its problems, exit code 2
     _check_free(host, port)
-    _warn_if_reachable(host, port)
-    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    out.print(f"Critical Mass workshop app: {scenario.name}. Open http://{shown}:{port}/ in a browser "
-              "(Ctrl+C stops it).", markup=False)
-    from sim.app.serve import serve  # the web stack loads only for this command
-
-    serve(scenario_file, host, port)
-
-
-def _warn_if_reachable(host: str, port: int) -> None:
-    """Say who else can open the app when it listens beyond this machine: it runs the model for anyone."""
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False  # a host name: whoever can reach that name
-    if not loopback:
-        who = ("anyone who can reach this machine on the network" if host in ("0.0.0.0", "::")
+    public = public_url(host, port)
+    # bound to one address, the app answers there only; on every interface or loopback, localhost works
+    shown = "localhost" if host in WILDCARDS or is_loopback(host) else (f"[{host}]" if ":" in host else host)
+    out.print(f"Critical Mass workshop app: {scenario.name}. Open http://{shown}:{port}/ in a browser on "
+              "this machine (Ctrl+C stops it).", markup=False)
+    if not is_loopback(host):
+        who = ("anyone on the networks this machine is on" if host in WILDCARDS
                else f"anyone who can reach {host}")
-        err.print(f"warning: listening on {host}:{port}: {who} can open the app and run the model on this "
-                  "machine; the default --host 127.0.0.1 keeps it to this machine.", markup=False)
+        err.print(f"WARNING: listening on {host}:{port}, so {who} can open the app"
+                  f"{f' at {public}' if public else ''} and run models on it. Use it only on a network you "
+                  "trust (a phone hotspot or the room's own Wi-Fi); without --host only this machine can.",
+                  markup=False)
+        if public:
+            out.print(f"Participants: {public} (the page shows this address and a QR code).", markup=False)
+    from sim.app.serve import serve
+
+    serve(scenario_file, host, port, public)
 
 
 def _check_free(host: str, port: int) -> None:
