@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sim.sweep.execute import Executor, Lost, RunResult
     from sim.sweep.plan import Plan
     from sim.sweep.session import SweepReport
+    from sim.sweep.slurm import SlurmOptions
 
 # the sweep machinery (Mesa, pandas, pyarrow) is imported inside the commands, so that
 # `critical-mass --help` and the other commands start without it
@@ -48,11 +49,32 @@ def sweep_command(
     ),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw PNG figures when the sweep ends."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate the experiment and show its design; run nothing."),
+    slurm: bool = typer.Option(False, "--slurm", help="Run the sweep in SLURM batch jobs (see docs/sweeps.md).",
+                               rich_help_panel="SLURM"),
+    slurm_partition: str = typer.Option(None, "--slurm-partition", metavar="NAME", rich_help_panel="SLURM",
+                                        help="Partition for the jobs (default: the cluster's default)."),
+    slurm_walltime: str = typer.Option(None, "--slurm-walltime", metavar="TIME", rich_help_panel="SLURM",
+                                       help="Wall time of each job, e.g. 90 or 02:00:00 (default 01:00:00); "
+                                       "a job that reaches it is replaced."),
+    slurm_memory: str = typer.Option(None, "--slurm-memory", metavar="SIZE", rich_help_panel="SLURM",
+                                     help="Memory of each job, e.g. 8G (default 2G per core)."),
+    slurm_cores: int = typer.Option(None, "--slurm-cores", metavar="N", rich_help_panel="SLURM",
+                                    help="Cores of each job, one worker per core (default 1)."),
+    slurm_jobs: int = typer.Option(None, "--slurm-jobs", metavar="N", rich_help_panel="SLURM",
+                                   help="Jobs kept queued or running (default 1)."),
+    slurm_extra: list[str] = typer.Option(  # noqa: B008
+        None, "--slurm-extra", metavar="OPTION", rich_help_panel="SLURM",
+        help="One more sbatch option for every job, e.g. --slurm-extra=--account=my-project (repeatable)."),
+    slurm_wait: float = typer.Option(None, "--slurm-wait", metavar="SECONDS", rich_help_panel="SLURM",
+                                     help="Give up after this long without a worker (default 3600)."),
 ) -> None:
     """Vary scenario values over many replicates; results are saved as runs finish and can be resumed."""
     from sim.sweep.plan import resolve
     from sim.sweep.store import MANIFEST
 
+    slurm_options = _slurm_options(slurm, dask, workers, partition=slurm_partition, walltime=slurm_walltime,
+                                   memory=slurm_memory, cores=slurm_cores, jobs=slurm_jobs, extra=slurm_extra or [],
+                                   wait=slurm_wait)
     plan = resolve(experiment_file)
     directory = out_dir or Path("results") / "sweeps" / plan.name
     print_design(plan, directory)
@@ -63,7 +85,7 @@ def sweep_command(
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
 
-    with _executor(dask, workers, plan.total_runs) as executor:
+    with _executor(dask, workers, plan.total_runs, slurm_options, directory, plan.name) as executor:
         out.print(f"Running on {executor.description}.")
         report = _run(plan, directory, executor, resume, save_every, experiment_file)
 
@@ -99,10 +121,32 @@ def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_eve
         raise SystemExit(1) from None
 
 
+def _slurm_options(slurm: bool, dask: str | None, workers: int | None, **given: object) -> SlurmOptions | None:
+    from sim.sweep.slurm import SlurmOptionError, SlurmOptions
+
+    named = [f"--slurm-{key}" for key, value in given.items() if value not in (None, [])]
+    if not slurm:
+        if named:
+            raise UsageError(f"{', '.join(named)} only apply with --slurm")
+        return None
+    if dask:
+        raise UsageError("--slurm and --dask are two ways to run the sweep: choose one")
+    if workers:
+        raise UsageError("--workers sets local processes; with --slurm, --slurm-jobs x --slurm-cores workers run it")
+    try:
+        return SlurmOptions.parse(**given)  # type: ignore[arg-type]
+    except SlurmOptionError as exc:
+        raise UsageError(str(exc)) from None
+
+
 @contextlib.contextmanager
-def _executor(dask: str | None, workers: int | None, runs: int) -> Iterator[Executor]:
+def _executor(dask: str | None, workers: int | None, runs: int, slurm: SlurmOptions | None = None,
+              directory: Path = Path("."), name: str = "") -> Iterator[Executor]:
     from sim.sweep.execute import local_executor
 
+    if slurm:
+        yield from _slurm_executor(slurm, directory, name)
+        return
     if not dask:
         yield local_executor(workers or max(1, min(os.cpu_count() or 1, runs)))
         return
@@ -126,6 +170,27 @@ def _executor(dask: str | None, workers: int | None, runs: int) -> Iterator[Exec
         raise UsageError(f"cannot reach a Dask scheduler at {dask}: {exc}") from None
     with client:
         yield DaskCluster(client)
+
+
+def _slurm_executor(options: SlurmOptions, directory: Path, name: str) -> Iterator[Executor]:
+    from sim.sweep.execute import DaskCluster
+    from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_client
+
+    logs = directory / "slurm-logs"
+    out.print(f"Submitting SLURM jobs: {options.describe()}; their logs go to {logs}/", markup=False)
+    try:
+        def note(message: str) -> None:
+            err.print(message, markup=False)
+
+        with slurm_client(options, logs, f"critical-mass-{name}", notify=note) as client:
+            executor = DaskCluster(client)
+            executor.description = f"SLURM, {options.describe()}, through {executor.description}"
+            yield executor
+    except SlurmOptionError as exc:
+        raise UsageError(str(exc)) from None
+    except SlurmError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise SystemExit(1) from None
 
 
 def print_design(plan: Plan, directory: Path) -> None:

@@ -1,0 +1,404 @@
+"""Sweeps on a SLURM cluster: worker jobs started with dask-jobqueue, runs sent through Dask.
+
+`critical-mass sweep EXPERIMENT --slurm` submits `jobs` batch jobs. Each runs one single-threaded Dask
+worker per core, and the workers connect back to a Dask scheduler inside the sweep's own process. From
+there the runs take the `--dask` path (DaskCluster): results come back to this process, which alone
+writes the results folder. So the results equal a local sweep's by construction, and compute nodes need
+no shared file system for them.
+
+What this module adds to dask-jobqueue's SLURMCluster:
+- options checked before anything is submitted, first here (formats) and then by SLURM itself
+  (`sbatch --test-only` of the real job script: partition, limits, extra options);
+- a wait for the first worker that says why none came: each job's state and reason, and its log;
+- jobs that end mid-sweep (wall time, scancel, a failed node) noticed and replaced; Dask re-runs the runs
+  their workers held;
+- a sweep that has had no worker for `wait` seconds (replacements stuck in the queue) stops with
+  WorkersFailed, its finished runs saved, for `--resume`;
+- SIGTERM (scancel of a job running the sweep itself) stops the sweep as Ctrl-C does, and every worker
+  job is cancelled on the way out.
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import math
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.sweep.execute import WorkersFailed
+
+DEFAULT_WALLTIME = "01:00:00"
+DEFAULT_MIB_PER_CORE = 2048
+# an idle worker with the model imported holds about 200 MiB; Dask stops a worker at 95% of its limit
+MIN_MIB_PER_CORE = 512
+DEFAULT_WAIT = 3600.0
+# states in which a job may still give workers; any other state (COMPLETED, FAILED, TIMEOUT, ...) has ended
+ACTIVE_STATES = {"PENDING", "CONFIGURING", "RUNNING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED",
+                 "RESIZING", "RESV_DEL_HOLD", "SIGNALING", "STAGE_OUT", "COMPLETING"}
+# sbatch options that a --slurm-* option sets; given again as extra lines they would contradict it
+OWN_OPTIONS = {"-t": "--slurm-walltime", "--time": "--slurm-walltime", "-p": "--slurm-partition",
+               "--partition": "--slurm-partition", "--mem": "--slurm-memory", "--mem-per-cpu": "--slurm-memory",
+               "-c": "--slurm-cores", "--cpus-per-task": "--slurm-cores", "-n": "--slurm-cores",
+               "--ntasks": "--slurm-cores", "-a": "--slurm-jobs", "--array": "--slurm-jobs"}
+
+
+class SlurmOptionError(ValueError):
+    """A --slurm-* value that cannot work; the message names the option and what it expects."""
+
+
+class SlurmError(RuntimeError):
+    """The SLURM jobs gave the sweep no worker; the message says why and where their logs are."""
+
+
+@dataclass(frozen=True)
+class SlurmOptions:
+    jobs: int = 1
+    cores: int = 1  # per job, one single-threaded worker per core: a run holds the GIL
+    memory_mib: int = DEFAULT_MIB_PER_CORE  # per job
+    walltime: str = DEFAULT_WALLTIME  # per job, as sbatch --time takes it
+    partition: str | None = None  # None: the cluster's default partition
+    extra: tuple[str, ...] = ()  # more sbatch options, one per line, e.g. "--account=my-project"
+    wait: float = DEFAULT_WAIT  # seconds without any worker before giving up (at the start, and mid-sweep)
+
+    @classmethod
+    def parse(
+        cls, jobs: int | None = None, cores: int | None = None, memory: str | None = None,
+        walltime: str | None = None, partition: str | None = None, extra: list[str] | tuple[str, ...] = (),
+        wait: float | None = None,
+    ) -> SlurmOptions:
+        """Options as typed on the command line (None: default); SlurmOptionError names a bad one."""
+        jobs = _at_least("--slurm-jobs", 1 if jobs is None else jobs, 1)
+        cores = _at_least("--slurm-cores", 1 if cores is None else cores, 1)
+        return cls(
+            jobs=jobs, cores=cores,
+            memory_mib=DEFAULT_MIB_PER_CORE * cores if memory is None else parse_memory(memory, cores),
+            walltime=DEFAULT_WALLTIME if walltime is None else parse_walltime(walltime),
+            partition=None if partition is None else parse_partition(partition),
+            extra=tuple(parse_extra(line) for line in extra or ()),
+            wait=DEFAULT_WAIT if wait is None else _positive_seconds("--slurm-wait", wait),
+        )
+
+    def describe(self) -> str:
+        where = f"partition {self.partition}" if self.partition else "default partition"
+        return (f"{self.jobs} job(s) x {self.cores} core(s), {self.memory_mib} MiB, {self.walltime} each, {where}"
+                + "".join(f", {line}" for line in self.extra))
+
+
+def _at_least(option: str, value: int, low: int) -> int:
+    if not isinstance(value, int) or value < low:
+        raise SlurmOptionError(f"{option} {value!r}: expected a whole number of at least {low}")
+    return value
+
+
+def _positive_seconds(option: str, value: float) -> float:
+    if not value > 0 or math.isinf(value):
+        raise SlurmOptionError(f"{option} {value!r}: expected a number of seconds above 0")
+    return float(value)
+
+
+_WALLTIME = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
+
+
+def parse_walltime(text: str) -> str:
+    """SLURM's time formats (MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS) -> [D-]HH:MM:SS."""
+    match = _WALLTIME.match(text.strip())
+    if not match:
+        raise SlurmOptionError(
+            f"--slurm-walltime {text!r}: expected SLURM's time format, e.g. 90 (minutes), 02:00:00, or 1-12:00:00 "
+            "(1 day 12 hours)")
+    days, first, second, third = match.groups()
+    numbers = [int(first), *(int(x) for x in (second, third) if x is not None)]
+    if days is not None:  # D-HH, D-HH:MM, D-HH:MM:SS
+        hours, minutes, seconds = [*numbers, 0, 0][:3]
+        total = ((int(days) * 24 + hours) * 60 + minutes) * 60 + seconds
+    elif len(numbers) == 1:  # MM
+        total = numbers[0] * 60
+    elif len(numbers) == 2:  # MM:SS
+        total = numbers[0] * 60 + numbers[1]
+    else:  # HH:MM:SS
+        total = (numbers[0] * 60 + numbers[1]) * 60 + numbers[2]
+    if total <= 0:
+        raise SlurmOptionError(f"--slurm-walltime {text!r}: a job needs some time; expected more than 0")
+    days, rest = divmod(total, 86400)
+    hms = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"{days}-{hms}" if days else hms
+
+
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?$", re.IGNORECASE)
+_MIB = {"K": 1 / 1024, "": 1, "M": 1, "G": 1024, "T": 1024 * 1024}
+
+
+def parse_memory(text: str, cores: int) -> int:
+    """Memory per job as sbatch --mem reads it (a number is megabytes; K, M, G, T are powers of 1024) -> MiB."""
+    match = _MEMORY.match(text.strip())
+    if not match:
+        raise SlurmOptionError(f"--slurm-memory {text!r}: expected a size such as 4G, 4GB or 4000M (as sbatch --mem)")
+    mib = math.ceil(float(match.group(1)) * _MIB[match.group(2).upper()])
+    if mib < MIN_MIB_PER_CORE * cores:
+        raise SlurmOptionError(
+            f"--slurm-memory {text!r} is {mib} MiB for {cores} core(s): each core's worker needs at least "
+            f"{MIN_MIB_PER_CORE} MiB (about 200 before its first run); ask for {MIN_MIB_PER_CORE * cores}M or more")
+    return mib
+
+
+_PARTITION = re.compile(r"^[A-Za-z0-9_.\-]+(,[A-Za-z0-9_.\-]+)*$")
+
+
+def parse_partition(text: str) -> str:
+    if not _PARTITION.match(text.strip()):
+        raise SlurmOptionError(f"--slurm-partition {text!r}: expected a partition name (or several, comma-separated), "
+                               "as `sinfo -s` lists them")
+    return text.strip()
+
+
+def parse_extra(line: str) -> str:
+    """One more sbatch option for every job, e.g. '--account=my-project' or '#SBATCH --qos=short'."""
+    text = line.strip().removeprefix("#SBATCH").strip()
+    if not text.startswith("-") or "\n" in text or len(text) < 2:
+        raise SlurmOptionError(
+            f"--slurm-extra {line!r}: expected one sbatch option as on sbatch's command line, e.g. "
+            "--account=my-project, --qos=short or --constraint=skylake")
+    name = re.split(r"[=\s]", text, maxsplit=1)[0]
+    if name in OWN_OPTIONS:
+        raise SlurmOptionError(f"--slurm-extra {line!r}: set this with {OWN_OPTIONS[name]} instead")
+    return text
+
+
+@dataclass(frozen=True)
+class JobState:
+    state: str
+    reason: str
+
+    @property
+    def ended(self) -> bool:
+        return self.state not in ACTIVE_STATES
+
+    def __str__(self) -> str:
+        return self.state + (f" ({self.reason})" if self.reason and self.reason != "None" else "")
+
+
+def job_states(job_ids: list[str]) -> dict[str, JobState]:
+    """Each job's SLURM state; a job that squeue no longer lists has ended."""
+    if not job_ids:
+        return {}
+    found: dict[str, JobState] = {}
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        listed = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(job_ids), "-o", "%i|%T|%r"],
+                                capture_output=True, text=True, timeout=30)
+        for line in listed.stdout.splitlines():
+            job_id, state, reason = [*line.split("|"), "", ""][:3]
+            found[job_id.strip()] = JobState(state.strip(), reason.strip())
+    return {job_id: found.get(job_id, JobState("ENDED", "no longer listed by squeue")) for job_id in job_ids}
+
+
+def _check_with_sbatch(script: str) -> None:
+    """Let SLURM judge the real job script without submitting it: partition, limits, extra options."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", prefix="critical-mass-job-") as file:
+        file.write(script)
+        file.flush()
+        try:
+            checked = subprocess.run(["sbatch", "--test-only", file.name], capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            raise SlurmError("sbatch --test-only did not answer within 60 s: is the SLURM controller up? "
+                             "(scontrol ping)") from None
+    if checked.returncode != 0:
+        said = " ".join(line.removeprefix("sbatch: error: ").strip() for line in checked.stderr.splitlines()
+                        if line.strip()) or f"exit code {checked.returncode}"
+        raise SlurmOptionError(f"SLURM refuses the worker job (sbatch --test-only): {said}")
+
+
+def _log_tail(log_dir: Path, job_name: str, job_id: str, lines: int = 8) -> str:
+    shown = []
+    for suffix in ("err", "out"):
+        path = log_dir / f"{job_name}-{job_id}.{suffix}"
+        with contextlib.suppress(OSError):
+            tail = path.read_text(errors="replace").splitlines()[-lines:]
+            if tail:
+                shown.append(f"  last lines of {path}:\n" + "\n".join(f"    {line}" for line in tail))
+    return "\n".join(shown)
+
+
+class _Supervisor:
+    """Watches the jobs' workers from a thread while the sweep runs; see the module's docstring."""
+
+    POLL_SECONDS = 1.0
+    # a job whose workers have all been gone this long has ended (a worker that crashed alone is back sooner)
+    GRACE_SECONDS = 3.0
+    NOTE_EVERY = 30.0
+
+    def __init__(self, cluster: Any, client: Any, options: SlurmOptions, log_dir: Path, job_name: str,
+                 notify: Callable[[str], None]) -> None:
+        self.cluster, self.client, self.options = cluster, client, options
+        self.log_dir, self.job_name, self.notify = log_dir, job_name, notify
+        self.seen: set[str] = set()  # jobs (by cluster name) whose workers have connected
+        self.gone_since: dict[str, float] = {}
+        self.gave_up: str | None = None
+        self.replaced = 0
+        self._stop = threading.Event()
+
+    # --- what the cluster holds ----------------------------------------------------------------
+
+    def job_ids(self) -> dict[str, str]:
+        return {name: job.job_id for name, job in list(self.cluster.workers.items()) if job.job_id}
+
+    def worker_names(self) -> set[str]:
+        return {info["name"] for info in self.client.scheduler_info()["workers"].values()}
+
+    def describe_jobs(self) -> str:
+        states = job_states(list(self.job_ids().values()))
+        return ", ".join(f"job {job_id} {state}" for job_id, state in states.items()) or "no job submitted"
+
+    # --- start-up -------------------------------------------------------------------------------
+
+    def wait_for_first_worker(self) -> None:
+        started = time.monotonic()
+        next_note = started + self.NOTE_EVERY
+        while not self.worker_names():
+            ids = list(self.job_ids().values())
+            states = job_states(ids)
+            if states and all(state.ended for state in states.values()):
+                tails = "\n".join(filter(None, (_log_tail(self.log_dir, self.job_name, i) for i in ids)))
+                raise SlurmError(
+                    "the worker job(s) ended before a worker reached this machine: "
+                    + ", ".join(f"job {i} {s}" for i, s in states.items())
+                    + f". Their output is in {self.log_dir}/ (if that folder is not visible on the compute "
+                    "nodes, SLURM could not write there: see docs/sweeps.md)" + (f"\n{tails}" if tails else ""))
+            waited = time.monotonic() - started
+            if waited > self.options.wait:
+                raise SlurmError(
+                    f"no worker within {self.options.wait:g} s (--slurm-wait): "
+                    + (", ".join(f"job {i} {s}" for i, s in states.items()) or "no job was submitted (sbatch "
+                       "failed; see the messages above)")
+                    + ". A PENDING job waits for the cluster: wait longer, or ask for less (cores, memory, time); "
+                    "a RUNNING job whose worker never connects means the compute node cannot reach this machine "
+                    f"(logs: {self.log_dir}/)")
+            if time.monotonic() >= next_note:
+                self.notify(f"waiting for SLURM ({waited:.0f} s): "
+                            + (", ".join(f"job {i} {s}" for i, s in states.items()) or "submitting"))
+                next_note += self.NOTE_EVERY
+            time.sleep(self.POLL_SECONDS)
+
+    # --- while the sweep runs -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        thread = threading.Thread(target=self._watch, name="slurm-jobs", daemon=True)
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        thread.start()
+        try:
+            yield
+        finally:
+            self._stop.set()
+            thread.join(timeout=30)
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        if self.gave_up:
+            raise WorkersFailed(self.gave_up)
+        # scancel of a job that runs the sweep itself, or a plain kill: stop as Ctrl-C does, saving what finished
+        raise KeyboardInterrupt
+
+    def _watch(self) -> None:
+        no_workers_since: float | None = None
+        while not self._stop.wait(self.POLL_SECONDS):
+            try:
+                names = self.worker_names()
+            except Exception:  # the client is closing: the sweep is over
+                return
+            now = time.monotonic()
+            if names:
+                no_workers_since = None
+            elif no_workers_since is None:
+                no_workers_since = now
+            elif now - no_workers_since > self.options.wait:
+                self.gave_up = (f"no SLURM worker for {self.options.wait:g} s (--slurm-wait; {self.describe_jobs()})"
+                                f"; worker logs: {self.log_dir}/")
+                # the main thread waits for results; it gets this as SIGTERM, which _on_sigterm turns into
+                # WorkersFailed: the sweep saves what finished and says to --resume
+                _thread.interrupt_main(signal.SIGTERM)
+                return
+            ended = []
+            for job in list(self.cluster.workers):
+                if any(name == job or name.startswith(f"{job}-") for name in names):
+                    self.seen.add(job)
+                    self.gone_since.pop(job, None)
+                elif job in self.seen and now - self.gone_since.setdefault(job, now) >= self.GRACE_SECONDS:
+                    ended.append(job)
+            if ended:
+                self._replace(ended)
+
+    def _replace(self, ended: list[str]) -> None:
+        ids = self.job_ids()
+        states = job_states([ids[job] for job in ended if job in ids])
+        try:
+            self.cluster.sync(_drop_and_refill, self.cluster, ended, self.options.jobs)
+        except Exception as exc:  # sbatch refused the replacement: the sweep goes on with the jobs it has
+            self.notify(f"could not submit a replacement SLURM job: {exc}")
+        for job in ended:
+            self.seen.discard(job)
+            self.gone_since.pop(job, None)
+        self.replaced += len(ended)
+        for job_id, state in states.items():
+            self.notify(f"SLURM job {job_id} ended ({state}); Dask re-runs the runs its workers held, and a new "
+                        "job replaces it")
+
+
+async def _drop_and_refill(cluster: Any, ended: list[str], jobs: int) -> None:
+    # on the cluster's event loop: forget the ended jobs (scancel, in case one is still ending), then submit
+    # new ones until `jobs` are queued or running again
+    for name in ended:
+        job = cluster.workers.pop(name, None)
+        if job is not None:
+            with contextlib.suppress(Exception):
+                await job.close()
+    cluster.scale(jobs=jobs)
+
+
+@contextlib.contextmanager
+def slurm_client(
+    options: SlurmOptions, log_dir: Path, job_name: str = "critical-mass",
+    notify: Callable[[str], None] = lambda message: None,
+) -> Iterator[Any]:
+    """A distributed.Client whose workers run in SLURM jobs; every job is cancelled on the way out.
+
+    Raises SlurmOptionError if SLURM refuses the job (sbatch --test-only), SlurmError if no worker came.
+    """
+    if shutil.which("sbatch") is None:
+        raise SlurmOptionError("--slurm needs SLURM's commands (sbatch, squeue, scancel) on PATH: run the sweep on "
+                               "a cluster's login node, or try it here with scripts/local-slurm start")
+    from dask_jobqueue import SLURMCluster  # imported only when asked for: it brings in the scheduler
+    from distributed import Client
+
+    log_dir = Path(log_dir).resolve()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    cluster = SLURMCluster(
+        cores=options.cores, processes=options.cores,  # one single-threaded worker process per core
+        memory=f"{options.memory_mib}MiB", job_mem=f"{options.memory_mib}M",
+        walltime=options.walltime, queue=options.partition, job_extra_directives=list(options.extra),
+        job_name=job_name, log_directory=str(log_dir),
+        scheduler_options={"dashboard_address": None}, silence_logs="error",
+    )
+    try:
+        _check_with_sbatch(cluster.job_script())
+        cluster.scale(jobs=options.jobs)
+        with Client(cluster) as client:
+            supervisor = _Supervisor(cluster, client, options, log_dir, job_name, notify)
+            supervisor.wait_for_first_worker()
+            notify(f"SLURM: first worker connected; jobs {', '.join(supervisor.job_ids().values())}")
+            with supervisor.watching():
+                yield client
+    finally:
+        cluster.close()
