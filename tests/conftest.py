@@ -1,7 +1,11 @@
-"""Shared fixtures: small scenarios that run in a fraction of a second."""
+"""Shared fixtures: small scenarios that run in a fraction of a second, and a local SLURM cluster."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,8 @@ from sim import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+LOCAL_SLURM = ROOT / "scripts" / "local-slurm"
+IN_CI = bool(os.environ.get("CI"))
 
 
 def small(**overrides: object) -> Scenario:
@@ -24,3 +30,47 @@ def small(**overrides: object) -> Scenario:
 @pytest.fixture
 def small_scenario() -> Scenario:
     return small()
+
+
+def _slurm_unavailable(reason: str) -> None:
+    # Outside CI a machine that cannot run SLURM skips its tests, saying why; in CI they must run, so
+    # that a broken install fails the suite instead of letting it pass without them.
+    if IN_CI:
+        pytest.fail(f"SLURM tests cannot run, and CI requires them: {reason}", pytrace=False)
+    pytest.skip(f"SLURM TESTS SKIPPED: {reason}")
+
+
+@pytest.fixture(scope="session")
+def local_slurm() -> Iterator[dict[str, str]]:
+    """A one-node SLURM cluster (scripts/local-slurm) for the session; yields the environment that reaches it.
+
+    Started only when a test asks for it and stopped after the session, unless it was running already:
+    then it is left as it was found. SLURM_CONF is set in this process too, so that sbatch, squeue and
+    scontrol called from the tests reach the same cluster.
+    """
+    search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    missing = [p for p in ("munged", "slurmctld", "slurmd", "sbatch") if shutil.which(p, path=search) is None]
+    if missing:
+        _slurm_unavailable(f"not installed: {', '.join(missing)} (apt-get install slurm-wlm munge; .ci/run does)")
+    if os.geteuid() != 0:
+        _slurm_unavailable("scripts/local-slurm must run as root (slurmd starts jobs as their users)")
+    env = {**os.environ, "PATH": search}
+    conf = subprocess.run([LOCAL_SLURM, "env"], capture_output=True, text=True, env=env, check=True).stdout
+    env["SLURM_CONF"] = conf.strip().removeprefix("export SLURM_CONF=")
+    already = subprocess.run([LOCAL_SLURM, "status"], capture_output=True, text=True, env=env).returncode == 0
+    if not already:
+        started = subprocess.run([LOCAL_SLURM, "start"], capture_output=True, text=True, env=env, timeout=180)
+        if started.returncode != 0:
+            _slurm_unavailable(f"scripts/local-slurm start failed:\n{started.stdout}{started.stderr}")
+    saved = {key: os.environ.get(key) for key in ("SLURM_CONF", "PATH")}
+    os.environ.update(SLURM_CONF=env["SLURM_CONF"], PATH=search)
+    try:
+        yield env
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if not already:
+            subprocess.run([LOCAL_SLURM, "stop"], capture_output=True, text=True, env=env, timeout=120)

@@ -212,8 +212,8 @@ def _check_with_sbatch(script: str) -> None:
             raise SlurmError("sbatch --test-only did not answer within 60 s: is the SLURM controller up? "
                              "(scontrol ping)") from None
     if checked.returncode != 0:
-        said = " ".join(line.removeprefix("sbatch: error: ").strip() for line in checked.stderr.splitlines()
-                        if line.strip()) or f"exit code {checked.returncode}"
+        said = "; ".join(line.removeprefix("sbatch: error: ").strip() for line in checked.stderr.splitlines()
+                         if line.strip()) or f"exit code {checked.returncode}"
         raise SlurmOptionError(f"SLURM refuses the worker job (sbatch --test-only): {said}")
 
 
@@ -235,6 +235,7 @@ class _Supervisor:
     # a job whose workers have all been gone this long has ended (a worker that crashed alone is back sooner)
     GRACE_SECONDS = 3.0
     NOTE_EVERY = 30.0
+    STATES_EVERY = 5.0
 
     def __init__(self, cluster: Any, client: Any, options: SlurmOptions, log_dir: Path, job_name: str,
                  notify: Callable[[str], None]) -> None:
@@ -263,9 +264,12 @@ class _Supervisor:
     def wait_for_first_worker(self) -> None:
         started = time.monotonic()
         next_note = started + self.NOTE_EVERY
+        next_states, states, ids = started + 2, {}, []
         while not self.worker_names():
-            ids = list(self.job_ids().values())
-            states = job_states(ids)
+            if time.monotonic() >= next_states:  # squeue now and then: a cluster's controller serves everyone
+                ids = list(self.job_ids().values())
+                states = job_states(ids)
+                next_states = time.monotonic() + self.STATES_EVERY
             if states and all(state.ended for state in states.values()):
                 tails = "\n".join(filter(None, (_log_tail(self.log_dir, self.job_name, i) for i in ids)))
                 raise SlurmError(
@@ -275,6 +279,8 @@ class _Supervisor:
                     "nodes, SLURM could not write there: see docs/sweeps.md)" + (f"\n{tails}" if tails else ""))
             waited = time.monotonic() - started
             if waited > self.options.wait:
+                ids = list(self.job_ids().values())
+                states = job_states(ids)
                 raise SlurmError(
                     f"no worker within {self.options.wait:g} s (--slurm-wait): "
                     + (", ".join(f"job {i} {s}" for i, s in states.items()) or "no job was submitted (sbatch "
@@ -383,16 +389,23 @@ def slurm_client(
     from distributed import Client
 
     log_dir = Path(log_dir).resolve()
+    new_folders = [folder for folder in (log_dir, log_dir.parent) if not folder.exists()]
     log_dir.mkdir(parents=True, exist_ok=True)
     cluster = SLURMCluster(
         cores=options.cores, processes=options.cores,  # one single-threaded worker process per core
         memory=f"{options.memory_mib}MiB", job_mem=f"{options.memory_mib}M",
         walltime=options.walltime, queue=options.partition, job_extra_directives=list(options.extra),
         job_name=job_name, log_directory=str(log_dir),
-        scheduler_options={"dashboard_address": None}, silence_logs="error",
+        # no dashboard, and the scheduler's small HTTP server on any free port rather than a warning about 8787
+        scheduler_options={"dashboard": False, "dashboard_address": ":0"}, silence_logs="error",
     )
+    refused = False
     try:
-        _check_with_sbatch(cluster.job_script())
+        try:
+            _check_with_sbatch(cluster.job_script())
+        except SlurmOptionError:
+            refused = True
+            raise
         cluster.scale(jobs=options.jobs)
         with Client(cluster) as client:
             supervisor = _Supervisor(cluster, client, options, log_dir, job_name, notify)
@@ -402,3 +415,7 @@ def slurm_client(
                 yield client
     finally:
         cluster.close()
+        if refused:  # nothing was submitted: leave no empty log folder (dask-jobqueue made it) behind
+            for folder in new_folders:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
