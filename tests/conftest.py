@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import socket
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,13 +43,28 @@ def _slurm_unavailable(reason: str) -> None:
     pytest.skip(f"SLURM TESTS SKIPPED: {reason}")
 
 
+def _free_port_pair() -> int:
+    """A port p with p + 1 also free (scripts/local-slurm gives slurmctld p and slurmd p + 1)."""
+    for _ in range(200):
+        port = random.randint(20000, 60000)
+        try:
+            with socket.socket() as first, socket.socket() as second:
+                first.bind(("", port))
+                second.bind(("", port + 1))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no two free ports in a row between 20000 and 60000")
+
+
 @pytest.fixture(scope="session")
 def local_slurm() -> Iterator[dict[str, str]]:
     """A one-node SLURM cluster (scripts/local-slurm) for the session; yields the environment that reaches it.
 
-    Started only when a test asks for it and stopped after the session, unless it was running already:
-    then it is left as it was found. SLURM_CONF is set in this process too, so that sbatch, squeue and
-    scontrol called from the tests reach the same cluster.
+    Started only when a test asks for it, and stopped after the session. It is this session's own
+    cluster, in a private folder on free ports, so that two test sessions at once (or a cluster a
+    developer started with scripts/local-slurm) cannot stop or drain each other's. SLURM_CONF is set in
+    this process too, so that sbatch, squeue and scontrol called from the tests reach it.
     """
     search = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
     missing = [p for p in ("munged", "slurmctld", "slurmd", "sbatch") if shutil.which(p, path=search) is None]
@@ -54,14 +72,14 @@ def local_slurm() -> Iterator[dict[str, str]]:
         _slurm_unavailable(f"not installed: {', '.join(missing)} (apt-get install slurm-wlm munge; .ci/run does)")
     if os.geteuid() != 0:
         _slurm_unavailable("scripts/local-slurm must run as root (slurmd starts jobs as their users)")
-    env = {**os.environ, "PATH": search}
-    conf = subprocess.run([LOCAL_SLURM, "env"], capture_output=True, text=True, env=env, check=True).stdout
-    env["SLURM_CONF"] = conf.strip().removeprefix("export SLURM_CONF=")
-    already = subprocess.run([LOCAL_SLURM, "status"], capture_output=True, text=True, env=env).returncode == 0
-    if not already:
-        started = subprocess.run([LOCAL_SLURM, "start"], capture_output=True, text=True, env=env, timeout=180)
-        if started.returncode != 0:
-            _slurm_unavailable(f"scripts/local-slurm start failed:\n{started.stdout}{started.stderr}")
+    # in /tmp itself: munged refuses a socket below a folder that not everyone may enter, as pytest's are
+    folder = Path(tempfile.mkdtemp(prefix="critical-mass-slurm-test-"))
+    env = {**os.environ, "PATH": search, "LOCAL_SLURM_DIR": str(folder), "LOCAL_SLURM_PORT": str(_free_port_pair()),
+           "SLURM_CONF": str(folder / "slurm.conf")}
+    started = subprocess.run([LOCAL_SLURM, "start"], capture_output=True, text=True, env=env, timeout=180)
+    if started.returncode != 0:
+        subprocess.run([LOCAL_SLURM, "stop"], capture_output=True, env=env, timeout=120)  # logs stay for reading
+        _slurm_unavailable(f"scripts/local-slurm start failed:\n{started.stdout}{started.stderr}")
     saved = {key: os.environ.get(key) for key in ("SLURM_CONF", "PATH")}
     os.environ.update(SLURM_CONF=env["SLURM_CONF"], PATH=search)
     try:
@@ -72,5 +90,6 @@ def local_slurm() -> Iterator[dict[str, str]]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        if not already:
-            subprocess.run([LOCAL_SLURM, "stop"], capture_output=True, text=True, env=env, timeout=120)
+        stopped = subprocess.run([LOCAL_SLURM, "stop"], capture_output=True, text=True, env=env, timeout=120)
+        if stopped.returncode == 0:
+            shutil.rmtree(folder, ignore_errors=True)

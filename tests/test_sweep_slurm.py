@@ -31,10 +31,15 @@ pytestmark = [pytest.mark.xdist_group("slurm"), pytest.mark.usefixtures("local_s
 JOBS_LINE = re.compile(r"first worker connected; jobs ([\d, ]+)")
 
 
-def same_as_local(path: Path, folder: Path) -> None:
-    local = folder.parent / f"{folder.name}-local"
+def local_sweep(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same sweep in this process: the tables a SLURM sweep must equal."""
+    local = path.parent / "local"
     run_sweep(resolve(path), local, InProcess())
-    expected, got = comparable(local), comparable(folder)
+    return comparable(local)
+
+
+def assert_same(expected: tuple[pd.DataFrame, pd.DataFrame], folder: Path) -> None:
+    got = comparable(folder)
     pd.testing.assert_frame_equal(expected[0], got[0])
     pd.testing.assert_frame_equal(expected[1], got[1])
 
@@ -97,7 +102,9 @@ class Sweep:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            # SIGTERM, as scancel would send to a sweep run as a job: it stops as Ctrl-C does, cancelling its
+            # jobs (SIGINT may be ignored by a process started in the background)
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -114,7 +121,8 @@ def walltime_sweep(local_slurm: dict[str, str], tmp_path_factory: pytest.TempPat
     path = write_experiment(folder, LONG_EXPERIMENT.replace("name: tiny_sweep", "name: walltime_sweep"))
     sweep = Sweep(path, "out", "--slurm-walltime", "1")
     sweep.job = sweep.first_jobs()[0]
-    sweep.wait_for("a first part saved", lambda: sweep.saved() > 0)
+    # a third of the runs done first: fewer are left for the replacement job, so the test ends sooner
+    sweep.wait_for("a third of the runs saved", lambda: sweep.saved() >= 33)
     for pid in processes_of_job(sweep.job):
         os.kill(pid, signal.SIGSTOP)
     sweep.frozen_with = sweep.saved()
@@ -144,7 +152,7 @@ def test_slurm_sweep_equals_a_local_sweep_and_its_jobs_get_what_was_asked(tmp_pa
                "--slurm-extra=--comment=critical-mass-test", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Sweep: 18 runs, 18 ok, 0 failed, 0 missing" in done.stdout
-    same_as_local(path, tmp_path / "out")
+    assert_same(local_sweep(path), tmp_path / "out")
 
     jobs = [j.strip() for j in JOBS_LINE.search(done.stderr).group(1).split(",")]
     assert len(jobs) == 2
@@ -160,15 +168,17 @@ def test_slurm_sweep_equals_a_local_sweep_and_its_jobs_get_what_was_asked(tmp_pa
 
 def test_scancel_of_a_job_mid_sweep_then_resume_equals_a_local_sweep(tmp_path: Path, partition_down) -> None:
     path = write_experiment(tmp_path, LONG_EXPERIMENT)
-    sweep = Sweep(path, "out", "--slurm-wait", "4")
+    sweep = Sweep(path, "out", "--slurm-wait", "15")
     job = sweep.first_jobs()[0]
     sweep.wait_for("a first part saved", lambda: sweep.saved() > 0)
     partition_down()  # no job can start now: the replacement for the cancelled one stays queued
     subprocess.run(["scancel", job], check=True)
+    expected = local_sweep(path)  # while the sweep waits in vain for a worker
 
     assert sweep.finish() == 1, sweep.stderr
-    assert f"SLURM job {job} ended (CANCELLED" in sweep.stderr
-    assert "no SLURM worker for 4 s" in sweep.stderr and "PENDING (PartitionDown)" in sweep.stderr
+    assert f"SLURM job {job} ended (CANCELLED" in sweep.stderr, sweep.stderr
+    assert "no SLURM worker for 15 s" in sweep.stderr
+    assert re.search(r"job \d+ PENDING", sweep.stderr), f"the replacement should wait in the queue:\n{sweep.stderr}"
     assert "continue with --resume" in sweep.stderr
     saved = sweep.saved()
     assert 0 < saved < 99, f"the cancel should land mid-sweep ({saved} runs saved)"
@@ -180,17 +190,33 @@ def test_scancel_of_a_job_mid_sweep_then_resume_equals_a_local_sweep(tmp_path: P
     assert resumed.returncode == 0, resumed.stderr
     assert f"{saved} were already done" in resumed.stdout
     assert "Sweep: 99 runs, 99 ok, 0 failed, 0 missing" in resumed.stdout
-    same_as_local(path, sweep.folder)
+    assert_same(expected, sweep.folder)
+
+
+def test_a_job_slurm_refuses_or_that_fails_at_once_is_reported_not_waited_for(tmp_path: Path) -> None:
+    path = write_experiment(tmp_path)
+    refused = cli("sweep", str(path), "--out", "refused", "--slurm", "--slurm-partition", "nosuch", cwd=tmp_path)
+    assert refused.returncode == 2, refused.stderr
+    assert "SLURM refuses the worker job (sbatch --test-only): invalid partition specified: nosuch" in refused.stderr
+    assert not (tmp_path / "refused").exists(), "nothing was submitted, so nothing is left behind"
+
+    failed = cli("sweep", str(path), "--out", "failed", "--slurm", cwd=tmp_path,
+                 DASK_JOBQUEUE__SLURM__PYTHON="/nonexistent/python")  # as if the nodes lacked this environment
+    assert failed.returncode == 1, failed.stderr
+    assert re.search(r"the worker job\(s\) ended before a worker reached this machine: job \d+ FAILED", failed.stderr)
+    assert "/nonexistent/python: No such file or directory" in failed.stderr, "the job's own log is shown"
+    assert "Traceback" not in refused.stderr + failed.stderr
 
 
 def test_a_job_killed_at_its_wall_time_is_noticed_and_its_runs_redone(walltime_sweep: Sweep) -> None:
     sweep = walltime_sweep
     assert sweep.frozen_with < 99, "the worker should freeze mid-sweep"
+    expected = local_sweep(sweep.folder.parent / "experiment.yaml")  # while SLURM's clock runs
     assert sweep.finish(seconds=240) == 0, sweep.stderr
     assert job_info(sweep.job)["JobState"] == "TIMEOUT"
     assert f"SLURM job {sweep.job} ended (TIMEOUT" in sweep.stderr
     assert "Sweep: 99 runs, 99 ok, 0 failed, 0 missing" in sweep.stdout
-    same_as_local(sweep.folder.parent / "experiment.yaml", sweep.folder)
+    assert_same(expected, sweep.folder)
 
 
 def processes_of_job(job_id: str) -> list[int]:

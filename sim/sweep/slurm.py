@@ -237,9 +237,10 @@ class _Supervisor:
     NOTE_EVERY = 30.0
     STATES_EVERY = 5.0
 
-    def __init__(self, cluster: Any, client: Any, options: SlurmOptions, log_dir: Path, job_name: str,
+    def __init__(self, cluster: Any, options: SlurmOptions, log_dir: Path, job_name: str,
                  notify: Callable[[str], None]) -> None:
-        self.cluster, self.client, self.options = cluster, client, options
+        self.cluster, self.options = cluster, options
+        self.client: Any = None  # the sweep's distributed.Client, once connected
         self.log_dir, self.job_name, self.notify = log_dir, job_name, notify
         self.seen: set[str] = set()  # jobs (by cluster name) whose workers have connected
         self.gone_since: dict[str, float] = {}
@@ -299,22 +300,18 @@ class _Supervisor:
     @contextlib.contextmanager
     def watching(self) -> Iterator[None]:
         thread = threading.Thread(target=self._watch, name="slurm-jobs", daemon=True)
-        previous = None
-        if threading.current_thread() is threading.main_thread():
-            previous = signal.signal(signal.SIGTERM, self._on_sigterm)
         thread.start()
         try:
             yield
         finally:
             self._stop.set()
             thread.join(timeout=30)
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
 
-    def _on_sigterm(self, signum: int, frame: Any) -> None:
+    def on_sigterm(self, signum: int, frame: Any) -> None:
         if self.gave_up:
             raise WorkersFailed(self.gave_up)
-        # scancel of a job that runs the sweep itself, or a plain kill: stop as Ctrl-C does, saving what finished
+        # scancel of a job that runs the sweep itself, or a plain kill: stop as Ctrl-C does, saving what
+        # finished and cancelling the jobs on the way out
         raise KeyboardInterrupt
 
     def _watch(self) -> None:
@@ -325,17 +322,7 @@ class _Supervisor:
             except Exception:  # the client is closing: the sweep is over
                 return
             now = time.monotonic()
-            if names:
-                no_workers_since = None
-            elif no_workers_since is None:
-                no_workers_since = now
-            elif now - no_workers_since > self.options.wait:
-                self.gave_up = (f"no SLURM worker for {self.options.wait:g} s (--slurm-wait; {self.describe_jobs()})"
-                                f"; worker logs: {self.log_dir}/")
-                # the main thread waits for results; it gets this as SIGTERM, which _on_sigterm turns into
-                # WorkersFailed: the sweep saves what finished and says to --resume
-                _thread.interrupt_main(signal.SIGTERM)
-                return
+            # ended jobs first, so that a sweep about to give up has asked for their replacements
             ended = []
             for job in list(self.cluster.workers):
                 if any(name == job or name.startswith(f"{job}-") for name in names):
@@ -345,6 +332,17 @@ class _Supervisor:
                     ended.append(job)
             if ended:
                 self._replace(ended)
+            if names:
+                no_workers_since = None
+            elif no_workers_since is None:
+                no_workers_since = now
+            elif now - no_workers_since > self.options.wait:
+                self.gave_up = (f"no SLURM worker for {self.options.wait:g} s (--slurm-wait; {self.describe_jobs()})"
+                                f"; worker logs: {self.log_dir}/")
+                # the main thread waits for results; it gets this as SIGTERM, which on_sigterm turns into
+                # WorkersFailed: the sweep saves what finished and says to --resume
+                _thread.interrupt_main(signal.SIGTERM)
+                return
 
     def _replace(self, ended: list[str]) -> None:
         ids = self.job_ids()
@@ -360,6 +358,25 @@ class _Supervisor:
         for job_id, state in states.items():
             self.notify(f"SLURM job {job_id} ended ({state}); Dask re-runs the runs its workers held, and a new "
                         "job replaces it")
+
+
+@contextlib.contextmanager
+def _on_sigterm(supervisor: _Supervisor) -> Iterator[None]:
+    """From the first job submitted to the last cancelled, SIGTERM stops the sweep cleanly (see on_sigterm)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, supervisor.on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _cancel(job_ids: list[str]) -> None:
+    if job_ids:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(["scancel", *job_ids], capture_output=True, timeout=60)
 
 
 async def _drop_and_refill(cluster: Any, ended: list[str], jobs: int) -> None:
@@ -385,10 +402,18 @@ def slurm_client(
     if shutil.which("sbatch") is None:
         raise SlurmOptionError("--slurm needs SLURM's commands (sbatch, squeue, scancel) on PATH: run the sweep on "
                                "a cluster's login node, or try it here with scripts/local-slurm start")
+    import dask
+
+    # The supervisor replaces ended jobs itself. Dask's own clean-up of a lost worker's job (after this
+    # timeout) would cancel the replacement, which takes the ended job's name, while it is still queued.
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "3650 days"}):
+        yield from _client(options, Path(log_dir).resolve(), job_name, notify)
+
+
+def _client(options: SlurmOptions, log_dir: Path, job_name: str, notify: Callable[[str], None]) -> Iterator[Any]:
     from dask_jobqueue import SLURMCluster  # imported only when asked for: it brings in the scheduler
     from distributed import Client
 
-    log_dir = Path(log_dir).resolve()
     new_folders = [folder for folder in (log_dir, log_dir.parent) if not folder.exists()]
     log_dir.mkdir(parents=True, exist_ok=True)
     cluster = SLURMCluster(
@@ -399,23 +424,28 @@ def slurm_client(
         # no dashboard, and the scheduler's small HTTP server on any free port rather than a warning about 8787
         scheduler_options={"dashboard": False, "dashboard_address": ":0"}, silence_logs="error",
     )
+    supervisor = _Supervisor(cluster, options, log_dir, job_name, notify)
     refused = False
-    try:
+    with _on_sigterm(supervisor):
         try:
-            _check_with_sbatch(cluster.job_script())
-        except SlurmOptionError:
-            refused = True
-            raise
-        cluster.scale(jobs=options.jobs)
-        with Client(cluster) as client:
-            supervisor = _Supervisor(cluster, client, options, log_dir, job_name, notify)
-            supervisor.wait_for_first_worker()
-            notify(f"SLURM: first worker connected; jobs {', '.join(supervisor.job_ids().values())}")
-            with supervisor.watching():
-                yield client
-    finally:
-        cluster.close()
-        if refused:  # nothing was submitted: leave no empty log folder (dask-jobqueue made it) behind
-            for folder in new_folders:
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
+            try:
+                _check_with_sbatch(cluster.job_script())
+            except SlurmOptionError:
+                refused = True
+                raise
+            with Client(cluster) as client:
+                supervisor.client = client
+                cluster.scale(jobs=options.jobs)
+                supervisor.wait_for_first_worker()
+                notify(f"SLURM: first worker connected; jobs {', '.join(supervisor.job_ids().values())}")
+                with supervisor.watching():
+                    yield client
+        finally:
+            # cancel every job first: closing the cluster would otherwise wait on workers that cannot answer
+            # (a stuck node), and a worker's own clean exit gains nothing here
+            _cancel([job.job_id for job in list(cluster.workers.values()) if job.job_id])
+            cluster.close()
+            if refused:  # nothing was submitted: leave no empty log folder (dask-jobqueue made it) behind
+                for folder in new_folders:
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
