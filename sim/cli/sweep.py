@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -173,19 +174,13 @@ def _executor(dask: str | None, workers: int | None, runs: int, slurm: SlurmOpti
 
 
 def _slurm_executor(options: SlurmOptions, directory: Path, name: str) -> Iterator[Executor]:
-    from sim.sweep.execute import DaskCluster
-    from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_client
+    from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_executor
 
     logs = directory / "slurm-logs"
     out.print(f"Submitting SLURM jobs: {options.describe()}; their logs go to {logs}/", markup=False)
     try:
-        def note(message: str) -> None:
-            err.print(message, markup=False)
-
-        with slurm_client(options, logs, f"critical-mass-{name}", notify=note) as client:
-            executor = DaskCluster(client)
-            executor.description = f"SLURM, {options.describe()}, through {executor.description}"
-            yield executor
+        with slurm_executor(options, logs, f"critical-mass-{name}", notify=partial(err.print, markup=False)) as ex:
+            yield ex
     except SlurmOptionError as exc:
         raise UsageError(str(exc)) from None
     except SlurmError as exc:

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.sweep.execute import WorkersFailed
+from sim.sweep.execute import DaskCluster, WorkersFailed
 
 DEFAULT_WALLTIME = "01:00:00"
 DEFAULT_MIB_PER_CORE = 2048
@@ -449,3 +449,16 @@ def _client(options: SlurmOptions, log_dir: Path, job_name: str, notify: Callabl
                 for folder in new_folders:
                     with contextlib.suppress(OSError):
                         folder.rmdir()
+
+
+@contextlib.contextmanager
+def slurm_executor(
+    options: SlurmOptions, log_dir: Path, job_name: str = "critical-mass",
+    notify: Callable[[str], None] = lambda message: None,
+) -> Iterator[DaskCluster]:
+    """The sweep's executor on SLURM: the tested Dask path (DaskCluster), its workers in SLURM jobs."""
+    with slurm_client(options, log_dir, job_name, notify) as client:
+        executor = DaskCluster(client)
+        executor.description = f"SLURM, {options.describe()}, through {executor.description}"
+        executor.workers = options.jobs * options.cores  # recorded in the manifest: what was asked for
+        yield executor
