@@ -19,16 +19,19 @@ docs/performance.md and checks that both give identical results.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import yaml
 
 from sim.sweep import read_runs
@@ -48,15 +51,63 @@ def scaled_experiment(source: Path, replicates: int, folder: Path) -> Path:
     return path
 
 
-def timed_sweep(path: Path, out: Path, options: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(whole command, the sweep's own 'runs in X s') in seconds."""
+class CpuMeter:
+    """CPU seconds of every process of one sweep: the command and all under it, and the SLURM jobs' processes.
+
+    Job processes are not the command's descendants (slurmd starts them), so they are found by their
+    environment: the job id SLURM gives them beside this cluster's SLURM_CONF. Processes are sampled
+    twice a second from a thread; CPU is far less sensitive than wall time to what else the machine
+    runs, so it shows what each route costs even on a busy machine.
+    """
+
+    def __init__(self, root: int, slurm_conf: str) -> None:
+        self.root, self.conf = root, slurm_conf
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _ours(self) -> list[psutil.Process]:
+        found = []
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(self.root)
+            found = [root, *root.children(recursive=True)]
+        for process in psutil.process_iter():
+            with contextlib.suppress(psutil.Error):
+                environ = process.environ()
+                if "SLURM_JOB_ID" in environ and environ.get("SLURM_CONF") == self.conf:
+                    found.append(process)
+        return found
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.5):
+            for process in self._ours():
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    self.seen[process.pid] = times.user + times.system
+
+    def total(self) -> float:
+        self.stop.set()
+        self.thread.join()
+        return sum(self.seen.values())
+
+
+def timed_sweep(path: Path, out: Path, options: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(whole command, the sweep's own 'runs in X s', CPU of all its processes) in seconds."""
     started = time.perf_counter()
-    done = subprocess.run([CLI, "sweep", str(path), "--out", str(out), "--no-figures", *options],
-                          capture_output=True, text=True, env=env, cwd=out.parent)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        sys.exit(f"sweep {' '.join(options)} failed:\n{done.stdout}\n{done.stderr}")
-    return seconds, float(SWEEP_LINE.search(done.stdout).group(2))
+    with open(out.parent / f"{out.name}.stdout", "w+") as stdout, open(out.parent / f"{out.name}.stderr", "w+") as err:
+        command = subprocess.Popen([CLI, "sweep", str(path), "--out", str(out), "--no-figures", *options],
+                                   stdout=stdout, stderr=err, env=env, cwd=out.parent)
+        meter = CpuMeter(command.pid, env["SLURM_CONF"])
+        code = command.wait()
+        seconds = time.perf_counter() - started
+        cpu = meter.total()
+        stdout.seek(0)
+        err.seek(0)
+        printed, complaints = stdout.read(), err.read()
+    if code != 0:
+        sys.exit(f"sweep {' '.join(options)} failed:\n{printed}\n{complaints}")
+    return seconds, float(SWEEP_LINE.search(printed).group(2)), cpu
 
 
 def main() -> None:
@@ -86,6 +137,7 @@ def main() -> None:
     }
     seconds: dict[str, list[float]] = {label: [] for label in ways}
     sweeping: dict[str, list[float]] = {label: [] for label in ways}
+    cpu: dict[str, list[float]] = {label: [] for label in ways}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = scaled_experiment(args.experiment, args.replicates, Path(tmp))
@@ -97,13 +149,14 @@ def main() -> None:
                 order = list(ways) if repeat % 2 == 0 else list(reversed(ways))
                 for label in order:
                     out = Path(tmp) / f"{label.split(',')[0]}-{repeat}"
-                    whole, sweep = timed_sweep(path, out, ways[label], env)
+                    whole, sweep, used = timed_sweep(path, out, ways[label], env)
                     seconds[label].append(whole)
                     sweeping[label].append(sweep)
+                    cpu[label].append(used)
                     outs[label] = out
                     print(f"  repeat {repeat + 1}, {label}: {whole:.1f} s in all ({runs / whole:.1f} runs/s), "
-                          f"runs {sweep:.1f} s, start-up and the rest {whole - sweep:.1f} s; "
-                          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+                          f"runs {sweep:.1f} s, start-up and the rest {whole - sweep:.1f} s; CPU "
+                          f"{1000 * used / runs:.1f} ms a run; load average {os.getloadavg()[0]:.2f}", flush=True)
                 local_s, slurm_s = (seconds[label][-1] for label in ways)
                 print(f"  repeat {repeat + 1}: SLURM / local = {slurm_s / local_s:.2f}", flush=True)
             first, *others = (read_runs(out).drop(columns="seconds") for out in outs.values())
@@ -116,14 +169,17 @@ def main() -> None:
     local, slurm = ways
     ratios = [s / local_s for local_s, s in zip(seconds[local], seconds[slurm], strict=True)]
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
-    print("| Route | Wall time, median (min-max) | of which start-up and the rest, median |")
-    print("| --- | --- | --- |")
+    print("| Route | Wall time, median (min-max) | of which start-up and the rest, median | CPU a run, median |")
+    print("| --- | --- | --- | --- |")
     for label in ways:
         whole, overhead = seconds[label], [w - s for w, s in zip(seconds[label], sweeping[label], strict=True)]
         print(f"| {label} | {statistics.median(whole):.1f} s ({min(whole):.1f}-{max(whole):.1f}) | "
-              f"{statistics.median(overhead):.1f} s |")
+              f"{statistics.median(overhead):.1f} s | {1000 * statistics.median(cpu[label]) / runs:.1f} ms |")
     print(f"\nSLURM / local wall time, each repeat side by side: {', '.join(f'{r:.2f}' for r in ratios)}; "
           f"median {statistics.median(ratios):.2f} (aim: at most 1.30)")
+    cpu_ratio = statistics.median(cpu[slurm]) / statistics.median(cpu[local])
+    print(f"SLURM / local CPU of all processes, start-up included: {cpu_ratio:.2f} (hardly depends on other load; "
+          f"where the sweep has its {args.workers} cores to itself, wall time should scale about so)")
     print("Results identical: yes")
 
 
