@@ -245,7 +245,6 @@ class _Supervisor:
         self.seen: set[str] = set()  # jobs (by cluster name) whose workers have connected
         self.gone_since: dict[str, float] = {}
         self.gave_up: str | None = None
-        self.replaced = 0
         self._stop = threading.Event()
 
     # --- what the cluster holds ----------------------------------------------------------------
@@ -354,7 +353,6 @@ class _Supervisor:
         for job in ended:
             self.seen.discard(job)
             self.gone_since.pop(job, None)
-        self.replaced += len(ended)
         for job_id, state in states.items():
             self.notify(f"SLURM job {job_id} ended ({state}); Dask re-runs the runs its workers held, and a new "
                         "job replaces it")
