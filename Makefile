@@ -10,6 +10,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/mypy sim
 	$(BIN)/python -m pytest -n auto --durations=10
 
 # speed and memory figures for docs/performance.md (minutes; not part of the tests)
@@ -21,6 +22,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/mypy sim
 
 $(STAMP): pyproject.toml scripts/find-python
 	@PY=$$(PYTHON="$(PYTHON)" ./scripts/find-python) || exit 1; \

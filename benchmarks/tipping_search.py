@@ -4,7 +4,7 @@
 
 Synthetic problems with a known answer: P(yes | x) = logistic((x - t) / scale) on [0, 1], t drawn
 uniformly from [0.25, 0.75] afresh for each repetition. For each (scale, tolerance) setting it runs
-sim.tipping.find_threshold and, as the baseline, sim.tipping.grid_threshold (21 evenly spaced
+sim.tipping.find_tipping_point and, as the baseline, sim.tipping.grid_tipping_point (21 evenly spaced
 values, one more replicate of each per round, the same fit and interval, stopping at the same
 width). It prints, and writes to benchmarks/results/tipping_search.json: how often each 95%
 interval held the truth, the mean runs each needed, and their ratio. Figures depend only on the
@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import expit
 
-from sim.tipping import find_threshold, grid_threshold
+from sim.tipping import find_tipping_point, grid_tipping_point
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = [(0.03, 0.02), (0.02, 0.03), (0.01, 0.01), (0.05, 0.05)]  # (logistic scale, tolerance)
@@ -37,7 +37,7 @@ def one(task: tuple[str, float, float, int]) -> tuple[bool, int, float]:
     def problem(x: float, r: np.random.Generator) -> bool:
         return bool(r.random() < expit((x - truth) / scale))
 
-    search = find_threshold if method == "adaptive" else grid_threshold
+    search = find_tipping_point if method == "adaptive" else grid_tipping_point
     result = search(problem, 0.0, 1.0, tolerance=tolerance, rng=rng.integers(2**32))
     return bool(result.ci[0] <= truth <= result.ci[1]), result.runs, result.width
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import mesa
 
+from sim.engine.state import FELLOW, GONE
 from sim.scenario import ROLES
-from sim.state import FELLOW
 
 
 class _RowView(mesa.Agent):
@@ -30,7 +30,7 @@ class Teacher(_RowView):
     strength = property(lambda self: float(self.state.posts.strength[self.row]))
     orientation = property(lambda self: float(self.state.posts.orientation[self.row]))
     rootedness = property(lambda self: float(self.state.posts.rootedness[self.row]))
-    threshold = property(lambda self: float(self.state.posts.threshold[self.row]))
+    adoption_threshold = property(lambda self: float(self.state.posts.adoption_threshold[self.row]))
     person = property(lambda self: int(self.state.posts.person[self.row]))
     member = property(lambda self: int(self.state.posts.member[self.row]))
 
@@ -44,6 +44,13 @@ class _MemberView(_RowView):
     orientation = property(lambda self: float(self.state.members.orientation[self.row]))
     rootedness = property(lambda self: float(self.state.members.rootedness[self.row]))
     aligned = property(lambda self: bool(self.state.members.aligned[self.row]))
+
+    @property
+    def practising(self) -> bool:
+        """Their own practice: the post's while in a classroom, the one they carry otherwise."""
+        m = self.state.members
+        post = int(m.post[self.row])
+        return bool(self.state.posts.practising[post] if post >= 0 else m.practising[self.row])
 
 
 class Fellow(_MemberView):
@@ -62,6 +69,11 @@ class Alumnus(_MemberView):
     @property
     def role(self) -> str:
         return ROLES[int(self.state.members.role[self.row])]
+
+    @property
+    def gone(self) -> bool:
+        """Left education for good."""
+        return int(self.state.members.status[self.row]) == GONE
 
 
 class School(_RowView):

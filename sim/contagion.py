@@ -27,11 +27,11 @@ Exact ties
 ----------
 Thresholds are almost always written as decimals or ratios ("adopt once 20%
 of my contacts have", "2 of 6"), so an adopter share exactly equal to the
-threshold must count as reaching it.  Adopted counts are therefore summed as
-integers and the share ``count / degree`` is a single IEEE-754 division,
-which is correctly rounded: 1/5 yields precisely the double that the literal
-``0.2`` denotes, and 7/25 the double of ``0.28``.  The tempting
-``count >= threshold * degree`` is wrong at ties because the product is
+threshold must count as reaching it.  With unit weights, adopted counts are
+sums of 1.0, which floating point holds exactly (up to 2**53), so the share
+``count / degree`` is a single IEEE-754 division, which is correctly
+rounded: 1/5 yields precisely the double that the literal ``0.2`` denotes,
+and 7/25 the double of ``0.28``.  The tempting ``count >= threshold * degree`` is wrong at ties because the product is
 rounded too: ``0.28 * 25`` is ``7.000000000000001``, so ``7 >= 0.28 * 25`` is
 ``False`` and someone with exactly 28% of 25 contacts adopting would wrongly
 hold out (likewise 7 of 100 against ``0.07``).
@@ -48,7 +48,52 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["threshold_cascade"]
+__all__ = ["add_to_neighbours", "exposure", "neighbour_sum", "threshold_cascade"]
+
+
+def exposure(
+    ties: list[Any], adopted: np.ndarray, weights: np.ndarray, reach: np.ndarray | None = None,
+    adopted_weight: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each node's influence-weighted share of neighbours who have adopted: sum of w_j over adopting
+    neighbours j divided by the sum of w_j over all neighbours; 0 for a node with no neighbours.
+
+    The one rule for "who is exposed enough to adopt": the model's practice contagion
+    (sim.mechanisms.practice) and `threshold_cascade` both call it. `ties` are CSR matrices whose
+    nonzero pattern is the network (their entries are not used as weights: the sparse product sums
+    the values, so pass 0/1 matrices), summed part by part; `reach` (the denominator) may be passed
+    in when it is reused across rounds, and so may the numerator (`adopted_weight`, the weight of
+    adopting neighbours, kept current with `add_to_neighbours`). With unit weights every sum is a
+    whole number held exactly, so the share is one correctly rounded division: exactly the decimal
+    a threshold such as 0.2 or 2/6 denotes (see "Exact ties" above).
+    """
+    if reach is None:
+        reach = neighbour_sum(ties, weights)
+    numerator = neighbour_sum(ties, np.where(adopted, weights, 0.0)) if adopted_weight is None else adopted_weight
+    return np.divide(numerator, reach, out=np.zeros(reach.size, dtype=np.float64), where=reach > 0)
+
+
+def add_to_neighbours(ties: list[Any], totals: np.ndarray, nodes: np.ndarray, values: np.ndarray) -> None:
+    """Add values[k] to the total of every neighbour of nodes[k], in place (ties symmetric).
+
+    Keeps `neighbour_sum(ties, x)` up to date when x changes at a few nodes, at the cost of their
+    ties rather than of the whole network; each total receives its additions in node order.
+    """
+    for part in ties:
+        starts, ends = part.indptr[nodes], part.indptr[nodes + 1]
+        lengths = ends - starts
+        if not lengths.sum():
+            continue
+        entries = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        np.add.at(totals, part.indices[entries], np.repeat(values, lengths))
+
+
+def neighbour_sum(ties: list[Any], values: np.ndarray) -> np.ndarray:
+    """Sum of values over each node's neighbours, part by part (the parts' nonzero patterns are the ties)."""
+    total = ties[0] @ values
+    for part in ties[1:]:
+        total += part @ values
+    return total
 
 
 def threshold_cascade(
@@ -136,16 +181,13 @@ def threshold_cascade(
         if max_rounds < 0:
             raise ValueError(f"max_rounds must be >= 0 or None, got {max_rounds}")
 
-    degree = np.diff(ties.indptr)
-    has_neighbours = degree > 0
+    unit = np.ones(n, dtype=np.float64)
+    parts = [ties]
+    degree = neighbour_sum(parts, unit)
     rounds = itertools.count() if max_rounds is None else range(max_rounds)
     for _ in rounds:
-        # Integer counts keep the numerator exact; the one correctly rounded
-        # division below is what makes ties with decimal thresholds exact.
-        counts = ties @ adopted.astype(np.int64)
         # Isolated nodes get share 0, so only thresholds <= 0 trigger them.
-        share = np.divide(counts, degree, out=np.zeros(n, dtype=np.float64), where=has_neighbours)
-        updated = adopted | (share >= theta)
+        updated = adopted | (exposure(parts, adopted, unit, degree) >= theta)
         if np.array_equal(updated, adopted):
             break
         adopted = updated
@@ -153,7 +195,7 @@ def threshold_cascade(
 
 
 def _unweighted_ties(adjacency: Any) -> sp.csr_array:
-    """Return a 0/1 int64 CSR array of the ties, without self-loops."""
+    """Return a 0/1 CSR array of the ties (float64 entries, as the shared kernel multiplies), without self-loops."""
     # Checking sys.modules rather than importing keeps networkx optional and
     # off the import path: if it was never imported, no object can be a Graph.
     nx = sys.modules.get("networkx")
@@ -161,7 +203,7 @@ def _unweighted_ties(adjacency: Any) -> sp.csr_array:
         if adjacency.number_of_nodes() == 0:
             # networkx refuses to convert an empty graph; an empty network
             # is still a valid (trivial) input.
-            return sp.csr_array((0, 0), dtype=np.int64)
+            return sp.csr_array((0, 0), dtype=np.float64)
         # weight=None: an edge is a tie even if its weight attribute is 0.
         matrix = nx.to_scipy_sparse_array(adjacency, nodelist=list(adjacency.nodes), weight=None, format="coo")
     elif sp.issparse(adjacency):
@@ -184,7 +226,7 @@ def _unweighted_ties(adjacency: Any) -> sp.csr_array:
     indptr = np.zeros(n + 1, dtype=csr.indptr.dtype)
     np.cumsum(np.bincount(row_of_entry[keep], minlength=n), out=indptr[1:])
     indices = csr.indices[keep]
-    return sp.csr_array((np.ones(indices.size, dtype=np.int64), indices, indptr), shape=(n, n))
+    return sp.csr_array((np.ones(indices.size, dtype=np.float64), indices, indptr), shape=(n, n))
 
 
 def _validate_thresholds(thresholds: npt.ArrayLike, n: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Random draws shared by building the system and replacing people in it."""
+"""Random draws for building a system from its own generator (steps draw through sim.engine.streams)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ def clipped_normal(rng: np.random.Generator, mean: float, sd: float, n: int) -> 
 
 
 def teacher_traits(rng: np.random.Generator, cfg: TeachersSection, n: int) -> dict[str, np.ndarray]:
-    """Traits of n teachers from outside the programme (at the start, or newcomers replacing leavers)."""
+    """Traits of n teachers from outside the programme at the start (newcomers: sim.mechanisms.positions)."""
     return {
-        "threshold": clipped_normal(rng, cfg.threshold_mean, cfg.threshold_sd, n).astype(np.float64),
+        "threshold": clipped_normal(rng, cfg.adoption_threshold_mean, cfg.adoption_threshold_sd, n),
         "strength": beta_with_mean(rng, cfg.strength_mean, n),
         "orientation": beta_with_mean(rng, cfg.orientation_mean, n),
         "rootedness": beta_with_mean(rng, cfg.rootedness_mean, n),

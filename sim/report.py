@@ -85,13 +85,15 @@ def compare_report(
     differences: list[Difference],
     scenarios: dict[str, Scenario],
     directory: Path,
+    warnings: list[str] | None = None,
 ) -> Path:
     rows = "".join(
         f"<tr class=\"noise\"><td>{html.escape(d.label)}</td><td>{html.escape(d.scenario)} vs "
-        f"{html.escape(d.baseline)}</td><td colspan=\"5\">too few replicates tipped in both</td></tr>"
+        f"{html.escape(d.baseline)}</td><td colspan=\"6\">too few replicates tipped in both</td></tr>"
         if d.pairs == 0 else
         f"<tr class=\"{'noise' if d.within_noise else 'sig'}\"><td>{html.escape(d.label)}</td>"
-        f"<td>{html.escape(d.scenario)} vs {html.escape(d.baseline)}</td><td>{d.baseline_mean:.3f}</td>"
+        f"<td>{html.escape(d.scenario)} vs {html.escape(d.baseline)}</td><td>{html.escape(d.population)}</td>"
+        f"<td>{d.baseline_mean:.3f}</td>"
         f"<td>{d.scenario_mean:.3f}</td><td>{d.difference:+.3f}</td><td>{d.ci_low:+.3f} to {d.ci_high:+.3f}</td>"
         f"<td>{'within the noise' if d.within_noise else 'yes'}</td></tr>"
         for d in differences
@@ -103,9 +105,13 @@ def compare_report(
     body = (
         f"<p>{len(scenarios)} scenarios, {max(replicates)} replicates each on matched seeds (replicate <i>r</i> of "
         "every scenario uses the same seed), compared in the final year with 95% intervals on the paired "
-        "differences.</p><h2>In short</h2>"
+        "differences. The intervals include seed noise only: every scenario's assumptions are held at their "
+        "values.</p>"
+        + "".join(f"<p class=\"sig\">Note: {html.escape(w)}.</p>" for w in warnings or [])
+        + "<h2>In short</h2>"
         + "".join(f"<p>{html.escape(describe_difference(d))}</p>" for d in differences)
-        + "<h2>Differences</h2><table><tr><th>Outcome</th><th>Comparison</th><th>Baseline</th><th>Scenario</th>"
+        + "<h2>Differences</h2><table><tr><th>Outcome</th><th>Comparison</th><th>Measured over</th><th>Baseline</th>"
+        "<th>Scenario</th>"
         "<th>Difference</th><th>95% interval</th><th>Significant?</th></tr>" + rows + "</table>"
         + "<h2>Settings that differ</h2>" + settings_html
         + "<h2>Trajectories and dimensions</h2>"
@@ -113,4 +119,51 @@ def compare_report(
     )
     path = directory / "report.html"
     write_text(_page("Critical Mass: " + " vs ".join(scenarios), body), path)
+    return path
+
+
+def _embedded_pngs(paths: list[Path]) -> str:
+    """PNG files already written beside the report, embedded so the page stands alone."""
+    parts = [f'<img alt="{html.escape(p.stem)}" src="data:image/png;base64,'
+             f'{base64.b64encode(p.read_bytes()).decode("ascii")}">' for p in paths if p.suffix == ".png"]
+    return '<div class="figs">' + "".join(parts) + "</div>"
+
+
+def worlds_report(report: object, figures_written: list[Path], directory: Path) -> Path:
+    """report.html for a comparison over plausible worlds (sim.analysis.robust_comparison.RobustComparison)."""
+    r = report  # duck-typed: the analysis imports this module's page helpers, not the other way round
+    w = r.worlds  # type: ignore[attr-defined]
+    shares = r.shares()  # type: ignore[attr-defined]
+
+    def cell(k: float, low: float, high: float) -> str:
+        return "n/a" if k != k else f"{k:.0%} ({low:.0%}–{high:.0%})"
+
+    rows = "".join(
+        f"<tr><td>{html.escape(s['outcome'])}</td><td>{html.escape(s['strategy'])}</td>"
+        f"<td>{cell(s['better_share'], *s['better_ci'])}</td><td>{cell(s['worse_share'], *s['worse_ci'])}</td>"
+        f"<td>{cell(s['within_share'], *s['within_ci'])}</td><td>{s['difference_quantiles']['q50']:+.3g}</td>"
+        f"<td>{s['difference_quantiles']['q05']:+.3g} to {s['difference_quantiles']['q95']:+.3g}</td>"
+        f"<td>{len(s['flips'])}</td></tr>"
+        for s in shares.to_dict("records"))
+    kind = "a calibrated posterior" if w.from_posterior else "the plausible ranges"
+    body = (
+        f"<p>{len(w.scenarios)} strategies, each run in {len(w.values)} plausible worlds drawn from {kind} "
+        f"({html.escape(w.source)}), with {w.replicates} replicates a world on matched seeds. A world is one set of "
+        "values for the uncertain assumptions; inside a world, a strategy is better or worse than the baseline when "
+        "the 95% interval of the paired difference excludes zero (seed noise), else within the noise. The shares "
+        f"below include {html.escape(r.included.value)}.</p>"  # type: ignore[attr-defined]
+        + "".join(f"<p class=\"sig\">Note: {html.escape(n)}.</p>" for n in w.notes)
+        + "<h2>In short</h2>" + "".join(f"<p>{html.escape(s)}</p>" for s in r.sentences())  # type: ignore[attr-defined]
+        + f"<h2>Against {html.escape(r.baseline)}, share of worlds</h2>"  # type: ignore[attr-defined]
+        "<table><tr><th>Outcome</th><th>Strategy</th><th>Better</th><th>Worse</th><th>Within the noise</th>"
+        "<th>Median difference</th><th>90% of worlds</th><th>Worlds against the majority</th></tr>"
+        + rows + "</table>"
+        + "<h2>Settings that differ (held in every world)</h2>"
+        + differing_settings(w.scenarios).to_html(border=0)
+        + f"<h2>Assumptions drawn ({len(w.values.columns)})</h2><p class=\"small\">"
+        + ", ".join(html.escape(c) for c in w.values.columns) + "</p>"
+        + "<h2>Each world</h2>" + _embedded_pngs(figures_written)
+    )
+    path = directory / "report.html"
+    write_text(_page("Critical Mass: " + " vs ".join(w.scenarios) + f" over {len(w.values)} worlds", body), path)
     return path

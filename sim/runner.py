@@ -1,16 +1,14 @@
-"""Run a scenario: one replicate, or many on local processes, with seeds that make every run replayable.
+"""Run a scenario: one replicate, or many, with seeds that make every run replayable.
 
 Each replicate's seed derives from the run's seed and the replicate's number (NumPy SeedSequence),
-so results do not depend on how many workers ran them or in what order they finished.
+so results do not depend on how many workers ran them, in which batches, or in what order.
+Replicates run as batches of systems (sim.engine) on the parallel layer (sim.parallel).
 """
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
+import logging
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,54 +18,25 @@ from sim.scenario import Scenario
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.parallel import Backend
+
 Frames = dict[str, "pd.DataFrame"]
+log = logging.getLogger(__name__)
 
 
 def derive_seed(seed: int, *identity: int) -> int:
     """A 63-bit seed for one run, from the parent seed and the run's identity."""
-    state = np.random.SeedSequence([seed, *identity]).generate_state(2, np.uint32)
+    state = np.random.SeedSequence([int(seed), *(int(i) for i in identity)]).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1]))
 
 
-def run_once(
-    scenario: Scenario, seed: int, years: int | None = None, on_year: Callable[[int], None] | None = None
-) -> Frames:
-    """Build and run one model; return its tidy frames."""
-    import pandas as pd
+def run_once(scenario: Scenario, seed: int, years: int | None = None) -> Frames:
+    """Build and run one system; return its tidy frames (yearly, districts, roles)."""
+    from sim.engine import Batch
 
-    # imported here so that seeds and worker counts are cheap to reach from the command line
-    from sim.model import SchoolSystemModel
-
-    model = SchoolSystemModel(scenario, rng=seed)
-    for _ in range(years if years is not None else scenario.years):
-        model.run_for(1)
-        if on_year:
-            on_year(1)
-    frames = model.frames()
-    frames["yearly"]["tipped_year"] = model.tipped_year if model.tipped_year is not None else pd.NA
-    return frames
-
-
-def _replicate(
-    scenario: Scenario, seed: int, replicate: int, years: int | None, on_year: Callable[[int], None] | None = None
-) -> tuple[int, int, Frames]:
-    run_seed = derive_seed(seed, replicate)
-    return replicate, run_seed, run_once(scenario, run_seed, years, on_year)
-
-
-# a forked child of a server that has already imported the model starts in milliseconds; the
-# server itself has no threads, unlike this process (progress display), so forking it is safe
-WORKER_START_SECONDS = 1.0
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["sim.model", "sim.runner"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-def default_workers(tasks: int) -> int:
-    return max(1, min(os.cpu_count() or 1, tasks))
+    batch = Batch([scenario], [seed], years=years or scenario.years)
+    batch.run()
+    return {name: frame.drop(columns="system") for name, frame in batch.frames().items()}
 
 
 def run_replicates(
@@ -77,38 +46,89 @@ def run_replicates(
     years: int | None = None,
     workers: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    backend: Backend | None = None,
 ) -> Frames:
-    """Run replicates (in parallel when workers > 1); frames gain `replicate` and `seed` columns."""
-    workers = workers or default_workers(replicates)
-    done: list[tuple[int, int, Frames]] = []
-    # the first replicate runs here; it also tells whether starting worker processes would pay off
-    started = time.perf_counter()
-    done.append(_replicate(scenario, seed, 0, years, on_progress))
-    remaining = list(range(1, replicates))
-    seconds_each = time.perf_counter() - started
-    if workers > 1 and len(remaining) > 1 and seconds_each * len(remaining) > WORKER_START_SECONDS * workers:
-        with _pool(workers) as pool:
-            futures = [pool.submit(_replicate, scenario, seed, r, years) for r in remaining]
-            for future in as_completed(futures):
-                done.append(future.result())
-                if on_progress:
-                    on_progress(years if years is not None else scenario.years)
-    else:
-        done.extend(_replicate(scenario, seed, r, years, on_progress) for r in remaining)
-    done.sort(key=lambda item: item[0])
-    return combine(done)
+    """Run replicates as batches (in parallel when workers > 1); frames gain `replicate` and `seed` columns.
+
+    on_progress is called with the number of replicate-years just finished.
+    """
+    frames = run_many([scenario], replicates, seed, years, workers, on_progress, backend)
+    return {name: frame.drop(columns="point") for name, frame in frames.items()}
 
 
-def combine(results: list[tuple[int, int, Frames]]) -> Frames:
+def run_many(
+    scenarios: Sequence[Scenario],
+    replicates: int,
+    seed: int,
+    years: int | None = None,
+    workers: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    backend: Backend | None = None,
+) -> Frames:
+    """Every scenario x replicates on matched seeds (replicate r has the same seed in every scenario);
+    frames gain `point` (the scenario's index), `replicate` and `seed` columns."""
+    from sim.jobs import Run, batch_size, make_jobs, run_job
+    from sim.parallel import default_workers, local, run_all
+
+    horizon = years or max(s.years for s in scenarios)
+    runs = [Run(f"p{p}-r{r}", p, derive_seed(seed, r), r) for p in range(len(scenarios)) for r in range(replicates)]
+    workers = workers or default_workers(len(runs))
+    backend = backend or local(min(workers, _useful_workers(scenarios, horizon, len(runs))))
+    size = batch_size(scenarios, horizon, len(runs), backend.workers)
+    log.info("%d runs in batches of %d on %s", len(runs), size, backend.description)
+    jobs = make_jobs(scenarios, runs, horizon, size, keep="frames")
+    results = run_all(backend, run_job, jobs,
+                      on_done=(lambda done: on_progress(len(done.job.runs) * horizon)) if on_progress else None)
+    failed = [r.failed for r in results if len(r.failed)]
+    if failed:
+        first = failed[0].iloc[0]
+        raise RuntimeError(f"run {first['run_id']} failed: {first['error']}")
     import pandas as pd
 
-    combined: Frames = {}
-    for name in results[0][2]:
-        parts = []
-        for replicate, run_seed, frames in results:
-            frame = frames[name].copy()
-            frame.insert(0, "seed", np.uint64(run_seed))
-            frame.insert(0, "replicate", replicate)
-            parts.append(frame)
-        combined[name] = pd.concat(parts, ignore_index=True)
+    combined = {}
+    for name in results[0].frames:
+        frame = pd.concat([r.frames[name] for r in results], ignore_index=True)
+        point = frame.pop("run_id").str.extract(r"p(\d+)-r", expand=False).astype(int)
+        frame.insert(0, "point", point)
+        frame["seed"] = frame["seed"].astype(np.uint64)
+        combined[name] = frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
     return combined
+
+
+def run_final(
+    scenarios: Sequence[Scenario], replicates: int, seed: int, backend: Backend,
+    on_runs: Callable[[int], None] | None = None, outcomes: Sequence[str] = ("tipping_metric",),
+    years: int | None = None,
+) -> pd.DataFrame:
+    """Every scenario x replicate, keeping each run's final outcomes only (one row per run, sorted by point
+    and replicate): point, replicate, seed, tipped_year and `outcomes`. Replicate r has the same seed at
+    every point (common random numbers). Raises RuntimeError naming the first run that failed."""
+    import pandas as pd
+
+    from sim.jobs import Run, batch_size, make_jobs, run_job
+    from sim.parallel import run_all
+
+    horizon = years or max(s.years for s in scenarios)
+    runs = [Run(f"p{p}-r{r}", p, derive_seed(seed, r), r) for p in range(len(scenarios)) for r in range(replicates)]
+    size = batch_size(scenarios, horizon, len(runs), backend.workers)
+    jobs = make_jobs(scenarios, runs, horizon, size, outcomes=tuple(outcomes))
+    results = run_all(backend, run_job, jobs, on_done=(lambda d: on_runs(len(d.job.runs))) if on_runs else None)
+    frame = pd.concat([r.runs for r in results], ignore_index=True)
+    failed = frame[frame["status"] != "ok"]
+    if len(failed):
+        raise RuntimeError(f"run {failed.iloc[0]['run_id']} failed: {failed.iloc[0]['error']}")
+    frame = frame.assign(point=frame["point"].astype(int), replicate=frame["replicate"].astype(int))
+    columns = ["point", "replicate", "seed", "tipped_year", *[o for o in outcomes if o != "tipped_year"]]
+    return frame[columns].sort_values(["point", "replicate"]).reset_index(drop=True)
+
+
+# a worker pool pays for itself only when the work outlasts starting it (about a second)
+POOL_START_SECONDS = 2.0
+SECONDS_PER_TEACHER_YEAR = 1e-6  # a batched run, measured on the development machine (docs/performance.md)
+
+
+def _useful_workers(scenarios: Sequence[Scenario], years: int, runs: int) -> int:
+    s = scenarios[0].system
+    teachers = s.districts * s.schools_per_district * s.teachers_per_school
+    work = teachers * years * runs * SECONDS_PER_TEACHER_YEAR
+    return 1 if work < POOL_START_SECONDS else max(1, runs)

@@ -1,4 +1,5 @@
-"""Shared fixtures: small scenarios that run in a fraction of a second, and a local SLURM cluster."""
+"""Shared fixtures, the hypothesis profiles (`HYPOTHESIS_PROFILE=thorough pytest` runs more examples), and a
+local SLURM cluster."""
 
 from __future__ import annotations
 
@@ -12,22 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sim import Scenario
+from tests.helpers import ROOT, SCENARIOS, small  # noqa: F401  (SCENARIOS: imported from here by the app tests)
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = ROOT / "scenarios"
 LOCAL_SLURM = ROOT / "scripts" / "local-slurm"
 IN_CI = bool(os.environ.get("CI"))
 
-
-def small(**overrides: object) -> Scenario:
-    base = {
-        "years": 8,
-        "system": {"districts": 3, "schools_per_district": 6, "teachers_per_school": 10},
-        "programme": {"cohort_size": 12, "cohorts": 4},
-    }
-    return Scenario.from_dict(base).with_overrides(overrides)
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

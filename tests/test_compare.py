@@ -1,4 +1,4 @@
-"""What-if comparisons and reports: matched seeds, honest intervals, a report that carries the numbers."""
+"""What-if comparisons and reports: matched seeds, one population, honest intervals, the numbers in the report."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.compare import compare, paired_difference, proportion_difference
-from tests.conftest import SCENARIOS
-from tests.test_cli import cli
+from sim.analysis.compare import paired_difference, proportion_difference
+from sim.analysis.comparison import compare_scenarios
+from tests.helpers import SCENARIOS, cli, small
 
 
 class _Collector(HTMLParser):
@@ -45,7 +45,7 @@ def parse(path: Path) -> _Collector:
 
 def test_paired_interval_is_zero_width_only_for_identical_differences() -> None:
     assert paired_difference(np.ones(5), np.ones(5)) == (0.0, 0.0, 0.0)
-    mean, low, high = paired_difference(np.zeros(8), np.arange(8.0))
+    mean, low, high = paired_difference(np.zeros(4), np.array([1.0, 3.0, 4.0, 6.0]))
     assert low < mean == 3.5 < high
 
 
@@ -57,10 +57,9 @@ def test_tipping_probability_interval_stays_honest_at_the_extremes() -> None:
 
 
 def test_run_writes_a_self_contained_report_with_the_run_numbers(tmp_path: Path) -> None:
-    result = cli("run", str(SCENARIOS / "ancash.yaml"), "--replicates", "3", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    report = tmp_path / "report.html"
-    page = parse(report)
+    result = cli("run", SCENARIOS / "ancash.yaml", "--replicates", "3", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    page = parse(tmp_path / "report.html")
     assert page.tags[:2] == ["html", "head"] and "body" in page.tags
     assert len(page.images) == 5 and all(src.startswith("data:image/png;base64,") for src in page.images)
     assert not page.links, "nothing outside the file: it must open offline and survive email"
@@ -72,43 +71,47 @@ def test_run_writes_a_self_contained_report_with_the_run_numbers(tmp_path: Path)
 
 
 def test_a_scenario_compared_with_itself_shows_no_difference(tmp_path: Path) -> None:
-    path = str(SCENARIOS / "ancash.yaml")
-    result = cli("compare", path, path, "--replicates", "4", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr
+    path = SCENARIOS / "ancash.yaml"
+    result = cli("compare", path, path, "--replicates", "4", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
     differences = pd.read_parquet(tmp_path / "differences.parquet")
     assert differences["within_noise"].all()
-    assert "yes" not in result.stdout.split("Significant?")[1].split("- ")[0]
-    assert (tmp_path / "report.html").exists()
+    assert (tmp_path / "report.html").exists() and (tmp_path / "differences.csv").exists()
 
 
-def test_clustered_differs_from_dispersed_beyond_the_noise(tmp_path: Path) -> None:
-    result = cli("compare", str(SCENARIOS / "dispersed.yaml"), str(SCENARIOS / "clustered.yaml"),
-                 "--replicates", "8", "--out", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    d = pd.read_parquet(tmp_path / "differences.parquet").set_index("outcome")
-    assert not d.loc["achievement_gap", "within_noise"] and d.loc["achievement_gap", "ci_high"] < 0
-    assert not d.loc["tipped_by_horizon", "within_noise"]
-    page = parse(tmp_path / "report.html")
-    text = " ".join(page.text)
-    assert "placement.clustering" in text, "the report shows the settings that differ"
-    assert "clustered is better than dispersed" in text
+def test_every_scenario_is_measured_over_the_same_population() -> None:
+    # the two programmes work in different districts; tipping is judged over the union, in both
+    a = small(**{"placement.districts": "named", "placement.district_names": ["D1"], "years": 6,
+                 "tipping.scope": "programme_districts"})
+    b = a.with_overrides({"placement.district_names": ["D2"]})
+    result = compare_scenarios({"in_d1": a, "in_d2": b}, replicates=3, seed=1)
+    tipping = next(d for d in result.differences if d.outcome == "tipped_by_horizon")
+    assert tipping.population == "2 programme districts"
+    assert any("D1, D2" in w and "same population in every scenario" in w for w in result.warnings)
+    assert {d.population for d in result.differences if d.outcome == "mean_achievement"} == {"whole system"}
+
+
+def test_more_than_one_lever_changed_is_said_plainly(tmp_path: Path) -> None:
+    result = cli("compare", SCENARIOS / "dispersed.yaml", SCENARIOS / "all_districts.yaml", "--replicates", "3",
+                 "--years", "4", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "differ in 2 levers at once" in result.stderr
+    text = " ".join(parse(tmp_path / "report.html").text)
+    assert "placement.host_schools" in text, "the report shows the settings that differ"
+    assert "differ in 2 levers at once" in text
 
 
 def test_compare_matches_seeds_across_scenarios() -> None:
-    from sim.runner import run_replicates
-    from tests.conftest import small
-
-    a = run_replicates(small(), 3, seed=9, workers=1)["yearly"]
-    b = run_replicates(small(**{"placement.clustering": 0.5}), 3, seed=9, workers=1)["yearly"]
+    result = compare_scenarios({"a": small(), "b": small(**{"programme.cohort_size": 20})}, replicates=3, seed=5)
+    a, b = result.frames["a"]["yearly"], result.frames["b"]["yearly"]
     assert a.groupby("replicate")["seed"].first().equals(b.groupby("replicate")["seed"].first())
-    result = {d.outcome: d for d in compare({"a": a, "b": b})}
-    assert result["practising_share"].pairs == 3
+    assert next(d for d in result.differences if d.outcome == "practising_share").pairs == 3
 
 
 def test_compare_needs_two_scenarios_and_good_files(tmp_path: Path) -> None:
-    one = cli("compare", str(SCENARIOS / "ancash.yaml"))
-    assert one.returncode == 2 and "at least two" in one.stderr
+    one = cli("compare", SCENARIOS / "ancash.yaml")
+    assert one.exit_code == 2 and "at least two" in one.stderr
     bad = tmp_path / "bad.yaml"
-    bad.write_text("placement: {clustring: 1}\n")
-    result = cli("compare", str(SCENARIOS / "ancash.yaml"), str(bad))
-    assert result.returncode == 2 and "did you mean 'clustering'" in result.stderr
+    bad.write_text("placement:\n  clustring: 0.5\n", encoding="utf-8")
+    result = cli("compare", SCENARIOS / "ancash.yaml", bad)
+    assert result.exit_code == 2 and "did you mean 'clustering'" in result.stderr

@@ -1,34 +1,27 @@
-"""The docs keep up with the code: every scenario key is documented with its default."""
+"""The docs keep up with the code: every scenario key has its own row in docs/model.md, generated from the schema."""
 
 from __future__ import annotations
 
-from sim import Scenario
-from tests.conftest import ROOT
+from sim.scenario.reference import END, START, leaf_keys, parameter_table
+from sim.scenario.schema import Scenario
+from tests.helpers import ROOT
 
 
-def _leaf_keys(data: dict, prefix: str = "") -> list[str]:
-    keys = []
-    for key, value in data.items():
-        if isinstance(value, dict):
-            keys += _leaf_keys(value, f"{prefix}{key}.")
-        else:
-            keys.append(f"{prefix}{key}")
-    return keys
-
-
-def test_every_scenario_key_is_in_the_model_description() -> None:
+def test_the_parameter_table_in_the_model_description_is_the_generated_one() -> None:
     text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
-    missing = []
-    for key in _leaf_keys(Scenario.from_dict({}).model_dump()):
-        if key in ("name", "description"):
-            continue
-        section, _, last = key.rpartition(".")
-        # a table row may list sibling keys together (`section.a` / `b` / `c`) or all of them (`section.*`)
-        listed_with_siblings = section and f"`{section}." in text and f"`{last}`" in text
-        listed_as_group = section and f"`{section}.*`" in text
-        if f"`{key}`" not in text and not listed_with_siblings and not listed_as_group:
-            missing.append(key)
-    assert not missing, f"document these keys in docs/model.md: {missing}"
+    committed = text.split(START, 1)[1].split(END, 1)[0].strip()
+    assert committed == parameter_table().strip(), (
+        "docs/model.md's parameter table is stale: run `python -m sim.scenario.reference --update docs/model.md`")
+
+
+def test_every_scenario_key_has_a_row_of_its_own() -> None:
+    table = parameter_table()
+    rows = [line.split("|")[1].strip().strip("`") for line in table.splitlines()[2:]]
+    keys = [k for k, _, _ in leaf_keys(Scenario()) if k not in ("name", "description")]
+    assert rows == keys
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    for key in keys:
+        assert f"| `{key}` |" in text, f"no row for {key} in docs/model.md"
 
 
 def test_readme_opens_with_what_it_is_and_two_commands() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from sim import Scenario, ScenarioError, load_scenario
 from sim.scenario import parse_overrides
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -27,7 +27,7 @@ def test_shipped_scenarios_load_and_begin_with_a_comment(path: Path) -> None:
 def test_empty_file_gives_every_default(tmp_path: Path) -> None:
     scenario = load_scenario(write(tmp_path, ""))
     assert scenario == Scenario.from_dict({"name": "s"})
-    assert scenario.placement.clustering == 0.0
+    assert scenario.placement.clustering is None  # no way to place given: spread over every eligible school
 
 
 def test_every_problem_is_reported_with_its_line_and_a_suggestion(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_overrides_by_key_path_are_validated() -> None:
     scenario = Scenario.from_dict({})
     changed = scenario.with_overrides(parse_overrides(["placement.clustering=0.8", "alumni.stages.0.after_years=0"]))
     assert changed.placement.clustering == 0.8
-    assert scenario.placement.clustering == 0.0, "scenarios are immutable"
+    assert scenario.placement.clustering is None, "scenarios are immutable"
     with pytest.raises(ScenarioError) as info:
         scenario.with_overrides({"placement.clustring": 0.8})
     assert info.value.problems[0].source == "--set"
@@ -98,3 +98,27 @@ def test_overrides_by_key_path_are_validated() -> None:
 def test_override_needs_an_equals_sign() -> None:
     with pytest.raises(ScenarioError, match=r"KEY\.PATH=VALUE"):
         parse_overrides(["placement.clustering"])
+
+
+def test_renamed_keys_still_load_with_a_warning_that_names_the_new_key(tmp_path: Path) -> None:
+    from sim.scenario.renames import RenamedKey
+
+    path = write(tmp_path, "teachers:\n  threshold_mean: 0.4\ntipping:\n  threshold: 0.6\n")
+    with pytest.warns(RenamedKey, match=r"s.yaml:2: teachers.threshold_mean is now called teachers.adoption_threshold"):
+        scenario = load_scenario(path)
+    assert scenario.teachers.adoption_threshold_mean == 0.4 and scenario.tipping.level == 0.6
+    with pytest.warns(RenamedKey, match="--set: programme.representation is now called programme.rootedness"):
+        assert Scenario().with_overrides({"programme.representation": 0.2}).programme.rootedness == 0.2
+
+
+def test_a_retired_key_whose_meaning_changed_is_an_error_that_says_what_to_write(tmp_path: Path) -> None:
+    expected = r"programme_teacher_effect \(.*\) and students\.peer_practice_effect"
+    with pytest.raises(ScenarioError, match=expected) as info:
+        load_scenario(write(tmp_path, "students:\n  practice_effect: 0.08\n"))
+    assert info.value.problems[0].line == 2
+
+
+def test_placement_takes_one_way_of_saying_how_many_host_schools() -> None:
+    assert Scenario().with_overrides({"placement.host_schools": 6}).placement.host_schools == 6
+    with pytest.raises(ScenarioError, match="give one of clustering, host_schools or fellows_per_host"):
+        Scenario().with_overrides({"placement.clustering": 0.5, "placement.fellows_per_host": 4})

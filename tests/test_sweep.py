@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim import Scenario, ScenarioError
+from sim.jobs import Job, Run
+from sim.parallel.processes import InProcess, LocalProcesses
 from sim.runner import derive_seed, run_once
-from sim.sweep import InProcess, LocalProcesses, read_manifest, read_runs, read_series, resolve, run_sweep
-from sim.sweep.execute import Lost, RunResult, RunTask
+from sim.sweep import read_manifest, read_runs, read_series, resolve, run_sweep
 from sim.sweep.experiment import OUTCOME_COLUMNS
 from sim.sweep.store import RUNS, SERIES
 
@@ -114,7 +114,10 @@ def test_a_role_share_varied_alone_explains_balance(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "path", "needle"),
     [
-        (("seed: 7", "seed: 7\ndesign: sobol\nsamples: 12"), "", "power of two"),
+        (("seed: 7", "seed: 7\ndesign: sobol_sequence\nsamples: 12"), "", "power of two"),
+        (("seed: 7", "seed: 7\ndesign: sobol\nsamples: 16"), "design", "sobol_sequence"),
+        (("seed: 7", "seed: 7\ndesign: table\npoints: p.csv"), "", "leave out parameters"),
+        (("seed: 7", "seed: 7\npoints: p.csv"), "", "points is for design: table"),
         (("values: [0.0, 0.5, 1.0]", "between: [0, 1]"), "", "sampled design"),
         (("alumni_school_leader]", "alumni_school_leadr]"), "outcomes", "alumni_school_leader"),
         (("scenario: tiny.yaml", "scenario: missing.yaml"), "scenario", "not found"),
@@ -148,7 +151,7 @@ def test_grid_ranges_and_run_seeds(tmp_path: Path) -> None:
     assert plan.find_run("p1-r1") == runs[3]
 
 
-@pytest.mark.parametrize("design", ["latin_hypercube", "sobol"])
+@pytest.mark.parametrize("design", ["latin_hypercube", "sobol_sequence"])
 def test_sampled_designs_are_seeded_and_cover_each_slice(tmp_path: Path, design: str) -> None:
     text = TINY_EXPERIMENT.replace("values: [0.0, 0.5, 1.0]", "between: [0.0, 1.0]").replace(
         "range: {start: 0.0, stop: 0.2, step: 0.1}", "between: [0.0, 0.3]"
@@ -162,18 +165,67 @@ def test_sampled_designs_are_seeded_and_cover_each_slice(tmp_path: Path, design:
     assert sorted(int(c * 16) for c in clustering) == list(range(16))
 
 
+TABLE_EXPERIMENT = """\
+name: table_sweep
+scenario: tiny.yaml
+design: table
+points: {points}
+replicates: 2
+seed: 3
+outcomes: [practising_share]
+"""
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_table_of_points_runs_row_by_row(tmp_path: Path, suffix: str) -> None:
+    """Any sampler's points (here a hand-made list) run through the crash-safe runner, row i as point i."""
+    table = pd.DataFrame({"placement.clustering": [0.9, 0.1, 0.5],
+                          "programme.cohort_size": [4, 8, 2], "placement.districts": ["all", "all", "random"]})
+    points = tmp_path / f"points.{suffix}"
+    table.to_csv(points, index=False) if suffix == "csv" else table.to_parquet(points, index=False)
+    path = write_experiment(tmp_path, TABLE_EXPERIMENT.format(points=points.name))
+    plan = resolve(path)
+    assert plan.parameters == list(table.columns) and plan.design == "table"
+    assert [p.values for p in plan.points] == table.to_dict("records")
+    run_sweep(plan, tmp_path / "out", InProcess())
+    runs = read_runs(tmp_path / "out")
+    assert len(runs) == 6 and list(runs.sort_values("run_id")["programme.cohort_size"][::2]) == [4, 8, 2]
+    # a changed table is a different sweep: resuming into the old folder is refused
+    table.loc[0, "programme.cohort_size"] = 5
+    table.to_csv(points, index=False) if suffix == "csv" else table.to_parquet(points, index=False)
+    assert resolve(path).fingerprint != plan.fingerprint
+
+
+@pytest.mark.parametrize(("csv", "line", "path", "needle"), [
+    ("placement.clustering\n", None, "points", "at least one column"),
+    ("placement.clustering,programme.cohort_size\n0.5,4\n0.2,\n", 3, "programme.cohort_size", "row 2"),
+    ("placement.clusterin\n0.5\n", 2, "placement.clusterin", "unknown key"),
+    ("placement.clustering\n0.5\n1.7\n", 3, "placement.clustering", "row 2"),
+    ("Unnamed: 0,placement.clustering\n0,0.5\n", 1, "Unnamed: 0", "index=False"),
+])
+def test_a_bad_table_is_refused_at_its_row_and_column(tmp_path: Path, csv: str, line: int | None, path: str,
+                                                      needle: str) -> None:
+    (tmp_path / "points.csv").write_text(csv, encoding="utf-8")
+    problems = problems_of(write_experiment(tmp_path, TABLE_EXPERIMENT.format(points="points.csv")))
+    assert path in problems, problems
+    assert needle in str(problems[path]) and problems[path].line == line
+    assert problems[path].source.endswith("points.csv")
+
+
 # --- running, failing, resuming ------------------------------------------------------------------
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.sweep.execute as execute
+    import sim.jobs as jobs
 
-    def flaky(scenario: Scenario, seed: int, years: int | None = None) -> dict[str, pd.DataFrame]:
-        if scenario.placement.clustering == 0.5:
+    original = jobs._run_batch
+
+    def flaky(job: Job, runs: list[Run]):
+        if any(job.scenarios[r.point].placement.clustering == 0.5 for r in runs):
             raise FloatingPointError("the model diverged")
-        return run_once(scenario, seed, years)
+        return original(job, runs)
 
-    monkeypatch.setattr(execute, "run_once", flaky)
+    monkeypatch.setattr(jobs, "_run_batch", flaky)
     plan = resolve(write_experiment(tmp_path))
     report = run_sweep(plan, tmp_path / "out", InProcess())
     assert (report.completed, report.failed, report.missing) == (12, 6, 0)
@@ -184,21 +236,31 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeyp
     assert failed["practising_share"].isna().all()
     assert (runs.loc[runs["status"] == "ok", "error"].isna()).all()
     assert set(read_series(tmp_path / "out")["run_id"]) == set(runs.loc[runs["status"] == "ok", "run_id"])
+    # a failing system does not lose its batch-mates: the runs beside it in a batch are as if run alone
+    pd.testing.assert_frame_equal(
+        comparable(tmp_path / "out")[0].query("status == 'ok'").reset_index(drop=True),
+        _whole(plan, tmp_path).query("status == 'ok' and `placement.clustering` != 0.5").reset_index(drop=True))
+
+
+def _whole(plan, tmp_path: Path) -> pd.DataFrame:
+    run_sweep(plan, tmp_path / "whole", InProcess())
+    return comparable(tmp_path / "whole")[0]
 
 
 class StopAfter:
-    """An executor that dies (as Ctrl-C would) after some results."""
+    """A backend that dies (as Ctrl-C would) after some batches."""
 
     description = "stops early"
+    workers = 1
 
-    def __init__(self, results: int) -> None:
-        self.results = results
+    def __init__(self, batches: int) -> None:
+        self.batches = batches
 
-    def map_unordered(self, tasks: Iterable[RunTask]) -> Iterator[RunResult | Lost]:
-        for n, result in enumerate(InProcess().map_unordered(tasks)):
-            if n == self.results:
+    def map_unordered(self, fn, jobs):
+        for n, done in enumerate(InProcess().map_unordered(fn, jobs)):
+            if n == self.batches:
                 raise KeyboardInterrupt
-            yield result
+            yield done
 
 
 def test_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
@@ -206,7 +268,7 @@ def test_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
     run_sweep(plan, tmp_path / "whole", InProcess())
 
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(plan, tmp_path / "cut", StopAfter(7), flush_seconds=3600)
+        run_sweep(plan, tmp_path / "cut", StopAfter(7), flush_seconds=3600, runs_per_batch=1)
     assert len(read_runs(tmp_path / "cut")) == 7, "finished runs are saved on the way out"
     # debris of a crash mid-write: a temp file and a series part whose runs part never landed
     (tmp_path / "cut" / RUNS / ".part-x.parquet.123.tmp").write_bytes(b"half")
@@ -230,7 +292,7 @@ def test_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
 def test_resume_refuses_a_changed_experiment(tmp_path: Path) -> None:
     path = write_experiment(tmp_path)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(resolve(path), tmp_path / "out", StopAfter(2))
+        run_sweep(resolve(path), tmp_path / "out", StopAfter(2), runs_per_batch=1)
     write_experiment(tmp_path, TINY_EXPERIMENT.replace("seed: 7", "seed: 8"))
     with pytest.raises(ScenarioError, match="cannot resume"):
         run_sweep(resolve(path), tmp_path / "out", InProcess(), resume=True)
@@ -241,14 +303,14 @@ def test_resume_refuses_a_changed_experiment(tmp_path: Path) -> None:
 def test_results_are_identical_across_executors_and_worker_counts(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 
-    from sim.sweep import DaskCluster
+    from sim.parallel.dask import DaskBackend
 
     plan = resolve(write_experiment(tmp_path))
     run_sweep(plan, tmp_path / "one", InProcess())
     run_sweep(plan, tmp_path / "two", LocalProcesses(2))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        report = run_sweep(plan, tmp_path / "dask", DaskCluster(client))
+        report = run_sweep(plan, tmp_path / "dask", DaskBackend(client))
     assert report.completed == 18
     one = comparable(tmp_path / "one")
     for other in ("two", "dask"):
@@ -262,18 +324,18 @@ def test_results_are_identical_across_executors_and_worker_counts(tmp_path: Path
 def test_failures_on_dask_are_recorded_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from distributed import Client, LocalCluster
 
-    import sim.sweep.execute as execute
-    from sim.sweep import DaskCluster
+    import sim.jobs as jobs
+    from sim.parallel.dask import DaskBackend
 
-    def broken(scenario: Scenario, seed: int, years: int | None = None) -> dict[str, pd.DataFrame]:
+    def broken(job: Job, runs: list[Run]):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(execute, "run_once", broken)  # the cluster's workers are threads of this process
+    monkeypatch.setattr(jobs, "_run_batch", broken)  # the cluster's workers are threads of this process
     text = TINY_EXPERIMENT.replace("values: [0.0, 0.5, 1.0]", "values: [0.0]")
     plan = resolve(write_experiment(tmp_path, text))
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        report = run_sweep(plan, tmp_path / "out", DaskCluster(client))
+        report = run_sweep(plan, tmp_path / "out", DaskBackend(client))
     assert (report.completed, report.failed) == (0, 6)
     assert (read_runs(tmp_path / "out")["error"].str.startswith("RuntimeError: boom")).all()
 
@@ -288,7 +350,7 @@ def test_figures_for_one_and_two_parameters(tmp_path: Path) -> None:
     assert len(summary) == 9 and (summary["runs"] == 2).all()
     assert (summary["practising_share_low"] <= summary["practising_share"]).all()
     two = plot_sweep(runs, plan.parameters, plan.outcomes, tmp_path / "fig2", "t")
-    assert {p.name for p in two} == {f"heatmap_{o}.png" for o in [*plan.outcomes, "tipped"]}
+    assert {p.name for p in two} == {f"heatmap_{o}.png" for o in [*plan.outcomes, "tipped"]} | {"frontier_tipped.png"}
     one = plot_sweep(runs, plan.parameters[:1], plan.outcomes, tmp_path / "fig1", "t")
     assert [p.name for p in one] == ["curves_placement_clustering.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in [*one, *two])
@@ -300,7 +362,7 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(t
     plan = resolve(write_experiment(tmp_path))
     killed: list[int] = []
 
-    def kill_a_worker(result: RunResult | Lost) -> None:
+    def kill_a_worker(result: object) -> None:
         if killed:
             return
         # the pool's workers are forked by the forkserver, a child of this process
@@ -319,7 +381,7 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(t
         return pools[-1]
 
     executor._pool = counted_pool  # type: ignore[method-assign]
-    report = run_sweep(plan, tmp_path / "out", executor, on_result=kill_a_worker)
+    report = run_sweep(plan, tmp_path / "out", executor, on_result=kill_a_worker, runs_per_batch=2)
     assert killed, "a worker process was found and killed"
     assert len(pools) == 2, "the broken pool was replaced"
     assert (report.completed, report.missing, report.lost) == (18, 0, [])
@@ -356,3 +418,20 @@ def test_a_balance_that_would_go_negative_is_refused_before_running(tmp_path: Pa
     problem = problems["alumni.stages.1.roles.classroom"]
     assert problem.line == 8 and problem.value == -0.1
     assert "balances alumni.stages.1.roles.school_leader" in problem.message
+
+
+def test_compaction_keeps_every_result_and_resume_still_finds_them(tmp_path: Path) -> None:
+    from sim.sweep.compact import compact
+
+    plan = resolve(write_experiment(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(plan, tmp_path / "out", StopAfter(9), flush_seconds=0, runs_per_batch=1)
+    before = comparable(tmp_path / "out")
+    assert len(list((tmp_path / "out" / RUNS).glob("part-*.parquet"))) == 9
+    done = compact(tmp_path / "out", rows_per_part=4)
+    assert (done.parts_before, done.parts_after, done.runs) == (9, 3, 9)
+    pd.testing.assert_frame_equal(before[0], comparable(tmp_path / "out")[0])
+    pd.testing.assert_frame_equal(before[1], comparable(tmp_path / "out")[1])
+    report = run_sweep(plan, tmp_path / "out", InProcess(), resume=True)
+    assert (report.skipped, report.completed) == (9, 9)
+    pd.testing.assert_frame_equal(comparable(tmp_path / "out")[0], _whole(plan, tmp_path))

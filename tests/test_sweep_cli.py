@@ -1,4 +1,5 @@
-"""`critical-mass sweep` through the real command line: SIGKILL and --resume, replay, Dask, bad files."""
+"""`critical-mass sweep` through the command line: SIGKILL and --resume and orphans (real processes), replay,
+Dask, bad files (in-process)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.sweep import InProcess, read_manifest, read_runs, resolve, run_sweep
+from sim.parallel.processes import InProcess
+from sim.sweep import read_manifest, read_runs, resolve, run_sweep
 from sim.sweep.store import RUNS
+from tests import helpers
 from tests.test_sweep import TINY_EXPERIMENT, comparable, write_experiment
 
 CLI = [str(Path(sys.executable).with_name("critical-mass"))]
@@ -23,7 +26,7 @@ LONG_EXPERIMENT = TINY_EXPERIMENT.replace(
 ).replace("replicates: 2", "replicates: 3")
 
 
-def cli(*args: str, cwd: Path, **env_vars: str) -> subprocess.CompletedProcess[str]:
+def process(*args: str, cwd: Path, **env_vars: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "120", **env_vars}
     return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
 
@@ -34,7 +37,8 @@ def test_sigkill_mid_sweep_then_resume_equals_an_uninterrupted_sweep(tmp_path: P
     assert plan.total_runs == 99
 
     sweep = subprocess.Popen(
-        [*CLI, "sweep", str(path), "--out", "killed", "--workers", "2", "--save-every", "0.2", "--no-figures"],
+        [*CLI, "sweep", str(path), "--out", "killed", "--workers", "2", "--save-every", "0.2", "--no-figures",
+         "--batch-size", "4"],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     runs = tmp_path / "killed" / RUNS
@@ -47,7 +51,8 @@ def test_sigkill_mid_sweep_then_resume_equals_an_uninterrupted_sweep(tmp_path: P
     saved = len(read_runs(tmp_path / "killed"))
     assert 0 < saved < plan.total_runs, f"the kill should land mid-sweep ({saved} runs saved)"
 
-    resumed = cli("sweep", str(path), "--out", "killed", "--workers", "2", "--resume", "--no-figures", cwd=tmp_path)
+    resumed = process("sweep", str(path), "--out", "killed", "--workers", "2", "--resume", "--no-figures",
+                      cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{saved} were already done" in resumed.stdout
     assert "Sweep: 99 runs, 99 ok, 0 failed, 0 missing" in resumed.stdout
@@ -59,30 +64,51 @@ def test_sigkill_mid_sweep_then_resume_equals_an_uninterrupted_sweep(tmp_path: P
     assert read_manifest(tmp_path / "killed")["sessions"][-1]["status"] == "complete"
 
 
+def test_killing_the_sweep_alone_leaves_no_process_behind(tmp_path: Path) -> None:
+    """SIGKILL of the main process only (not its group): its launcher and workers die with it."""
+    import psutil
+
+    path = write_experiment(tmp_path, LONG_EXPERIMENT)
+    sweep = subprocess.Popen([*CLI, "sweep", str(path), "--out", "alone", "--workers", "2", "--no-figures",
+                              "--batch-size", "2"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    main = psutil.Process(sweep.pid)
+    deadline = time.monotonic() + 60
+    while len(main.children(recursive=True)) < 3 and time.monotonic() < deadline:  # launcher and 2 workers
+        time.sleep(0.05)
+    family = main.children(recursive=True)
+    assert len(family) >= 3, "the sweep started its worker processes"
+    sweep.kill()
+    sweep.wait(timeout=10)
+    _gone, alive = psutil.wait_procs(family, timeout=5)
+    assert not alive, f"left behind: {[(p.pid, p.name()) for p in alive]}"
+
+
 def test_sweep_summary_figures_and_replay_of_one_run(tmp_path: Path) -> None:
     path = write_experiment(tmp_path)
-    done = cli("sweep", str(path), "--out", "out", "--workers", "1", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    done = helpers.cli("sweep", str(path), "--out", "out", "--workers", "1", cwd=tmp_path)
+    assert done.exit_code == 0, done.output
     assert "Sweep: 18 runs, 18 ok, 0 failed, 0 missing" in done.stdout
     assert len(list((tmp_path / "out" / "figures").glob("heatmap_*.png"))) == 4
+    assert (tmp_path / "out" / "figures" / "frontier_tipped.png").exists()
     manifest = read_manifest(tmp_path / "out")
     assert manifest["package_version"] and manifest["experiment"] == path.read_text(encoding="utf-8")
-    assert len(manifest["runs"]) == 18 and len(manifest["points"]) == 9
+    assert manifest["total_runs"] == 18 and len(manifest["points"]) == 9
 
     # the scenario file may change after the sweep; the replay uses what the manifest recorded
     (tmp_path / "tiny.yaml").write_text("years: 1\n", encoding="utf-8")
-    replay = cli("run", "--from-sweep", "out", "--run", "p4-r1", cwd=tmp_path)
-    assert replay.returncode == 0, replay.stderr
+    replay = helpers.cli("run", "--from-sweep", "out", "--run", "p4-r1", cwd=tmp_path)
+    assert replay.exit_code == 0, replay.output
     assert "Reproduces the stored outcomes of p004-r01 exactly" in replay.stdout
 
-    again = cli("sweep", str(path), "--out", "out", cwd=tmp_path)
-    assert again.returncode == 2 and "already holds a sweep" in again.stderr
+    again = helpers.cli("sweep", str(path), "--out", "out", cwd=tmp_path)
+    assert again.exit_code == 2 and "already holds a sweep" in again.stderr
 
 
 def test_bad_experiment_file_exits_2_with_line_and_suggestion(tmp_path: Path) -> None:
     path = write_experiment(tmp_path, TINY_EXPERIMENT.replace("key: placement.clustering", "key: placement.clustring"))
-    result = cli("sweep", str(path), "--out", "out", cwd=tmp_path)
-    assert result.returncode == 2
+    result = helpers.cli("sweep", str(path), "--out", "out", cwd=tmp_path)
+    assert result.exit_code == 2
     assert f"{path}:4: placement.clustring: unknown key" in result.stderr
     assert "did you mean 'placement.clustering'?" in result.stderr
     assert "Traceback" not in result.stderr
@@ -96,13 +122,13 @@ def test_sweep_on_a_dask_scheduler_by_address(tmp_path: Path) -> None:
     # threads of this process, but reached over TCP on the loopback, as a real scheduler would be
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
                       protocol="tcp", host="127.0.0.1", scheduler_port=0) as cluster:
-        result = cli("sweep", str(path), "--out", "out", "--dask", cluster.scheduler_address, "--no-figures",
-                     cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+        result = helpers.cli("sweep", str(path), "--out", "out", "--dask", cluster.scheduler_address,
+                             "--no-figures", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
     assert "Running on Dask at tcp://" in result.stdout
     run_sweep(resolve(path), tmp_path / "local", InProcess())
     pd.testing.assert_frame_equal(comparable(tmp_path / "local")[0], comparable(tmp_path / "out")[0])
 
-    unreachable = cli("sweep", str(path), "--out", "nowhere", "--dask", "tcp://127.0.0.1:9", cwd=tmp_path,
-                      DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="1s")
+    unreachable = process("sweep", str(path), "--out", "nowhere", "--dask", "tcp://127.0.0.1:9", cwd=tmp_path,
+                          DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="1s")
     assert unreachable.returncode == 2 and "cannot reach a Dask scheduler" in unreachable.stderr

@@ -21,10 +21,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.sweep import InProcess, read_manifest, read_runs, resolve, run_sweep
+from sim.parallel.processes import InProcess
+from sim.sweep import read_manifest, read_runs, resolve, run_sweep
 from sim.sweep.store import RUNS
 from tests.test_sweep import comparable, write_experiment
-from tests.test_sweep_cli import CLI, LONG_EXPERIMENT, cli
+from tests.test_sweep_cli import CLI, LONG_EXPERIMENT, process
 
 pytestmark = [pytest.mark.xdist_group("slurm"), pytest.mark.usefixtures("local_slurm", "walltime_sweep")]
 
@@ -55,7 +56,10 @@ def active_jobs(name: str) -> list[str]:
 
 
 class Sweep:
-    """A `critical-mass sweep` running in the background, its stderr in a file that can be read as it goes."""
+    """A `critical-mass sweep` running in the background, its stderr in a file that can be read as it goes.
+
+    One run a batch: the sweep lasts long enough (a few seconds) for a cancel or a freeze to land mid-sweep.
+    """
 
     job = ""  # the first job's id, once known
     frozen_with = 0
@@ -66,7 +70,8 @@ class Sweep:
         self.out = path.parent / f"{out}.stdout"
         with self.log.open("w") as stderr, self.out.open("w") as stdout:
             self.process = subprocess.Popen(
-                [*CLI, "sweep", str(path), "--out", out, "--slurm", "--save-every", "0.2", "--no-figures", *options],
+                [*CLI, "sweep", str(path), "--out", out, "--slurm", "--save-every", "0.2", "--no-figures",
+                 "--batch-size", "1", *options],
                 cwd=path.parent, stdout=stdout, stderr=stderr, env={**os.environ, "COLUMNS": "200"},
             )
 
@@ -149,7 +154,7 @@ def partition_down() -> Iterator[Callable[[], None]]:
 
 def test_slurm_sweep_equals_a_local_sweep_and_its_jobs_get_what_was_asked(tmp_path: Path) -> None:
     path = write_experiment(tmp_path)
-    done = cli("sweep", str(path), "--out", "out", "--no-figures", "--slurm", "--slurm-jobs", "2",
+    done = process("sweep", str(path), "--out", "out", "--no-figures", "--slurm", "--slurm-jobs", "2",
                "--slurm-partition", "local", "--slurm-walltime", "0:10:00", "--slurm-memory", "1G",
                "--slurm-extra=--comment=critical-mass-test", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -188,7 +193,7 @@ def test_scancel_of_a_job_mid_sweep_then_resume_equals_a_local_sweep(tmp_path: P
     assert read_manifest(sweep.folder)["sessions"][-1]["status"].startswith("stopped: WorkersFailed")
 
     subprocess.run(["scontrol", "update", "PartitionName=local", "State=UP"], check=True)
-    resumed = cli("sweep", str(path), "--out", "out", "--resume", "--no-figures", "--slurm", cwd=tmp_path)
+    resumed = process("sweep", str(path), "--out", "out", "--resume", "--no-figures", "--slurm", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{saved} were already done" in resumed.stdout
     assert "Sweep: 99 runs, 99 ok, 0 failed, 0 missing" in resumed.stdout
@@ -197,12 +202,12 @@ def test_scancel_of_a_job_mid_sweep_then_resume_equals_a_local_sweep(tmp_path: P
 
 def test_a_job_slurm_refuses_or_that_fails_at_once_is_reported_not_waited_for(tmp_path: Path) -> None:
     path = write_experiment(tmp_path)
-    refused = cli("sweep", str(path), "--out", "refused", "--slurm", "--slurm-partition", "nosuch", cwd=tmp_path)
+    refused = process("sweep", str(path), "--out", "refused", "--slurm", "--slurm-partition", "nosuch", cwd=tmp_path)
     assert refused.returncode == 2, refused.stderr
     assert "SLURM refuses the worker job (sbatch --test-only): invalid partition specified: nosuch" in refused.stderr
     assert not (tmp_path / "refused").exists(), "nothing was submitted, so nothing is left behind"
 
-    failed = cli("sweep", str(path), "--out", "failed", "--slurm", cwd=tmp_path,
+    failed = process("sweep", str(path), "--out", "failed", "--slurm", cwd=tmp_path,
                  DASK_JOBQUEUE__SLURM__PYTHON="/nonexistent/python")  # as if the nodes lacked this environment
     assert failed.returncode == 1, failed.stderr
     assert re.search(r"the worker job\(s\) ended before a worker reached this machine: job \d+ FAILED", failed.stderr)

@@ -1,4 +1,4 @@
-"""`critical-mass tipping` end to end: a tiny sweep made here, each mode on a tiny scenario, bad input."""
+"""`critical-mass tipping ...` end to end: a tiny sweep made here, each subcommand on a tiny scenario, bad input."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.sweep import InProcess, resolve, run_sweep
-from tests.test_sweep_cli import cli
+from sim.parallel import local
+from sim.sweep import resolve, run_sweep
+from sim.sweep.store import read_runs
+from tests.helpers import cli
 
 # a system of 3 districts x 6 small schools: a run takes a few hundredths of a second
 TINY = """\
@@ -18,7 +20,7 @@ years: 6
 system: {districts: 3, schools_per_district: 6, teachers_per_school: 8}
 programme: {cohort_size: 6, cohorts: 4}
 placement: {districts: most_disadvantaged, district_count: 1, clustering: 0.8}
-tipping: {metric: practising_share, threshold: 0.5, scope: programme_districts}
+tipping: {metric: practising_share, level: 0.5, scope: most_disadvantaged, district_count: 1}
 """
 
 EXPERIMENT = """\
@@ -29,7 +31,7 @@ parameters:
     values: [0, 2, 4, 6, 8, 10]
 {more}replicates: {replicates}
 seed: 5
-outcomes: [tipping_metric, practising_share]
+outcomes: [tipping_metric, practising_share, achievement_gap]
 """
 SCHOOL_LEADERS = """\
   - key: alumni.stages.1.roles.school_leader
@@ -51,69 +53,134 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text = EXPERIMENT.format(name=f"tiny_{name}", more=more, replicates=replicates)
         (root / f"{name}.yaml").write_text(text, encoding="utf-8")
     for name in ("scale", "two", "three"):
-        run_sweep(resolve(root / f"{name}.yaml"), root / f"sweep_{name}", InProcess())
+        run_sweep(resolve(root / f"{name}.yaml"), root / f"sweep_{name}", local(1))
     return root
 
 
-def test_thresholds_from_a_one_parameter_sweep(folder: Path) -> None:
-    result = cli("tipping", "sweep_scale", cwd=folder)
-    assert result.returncode == 0, result.stderr
-    assert "P(tipped)" in result.stdout and "Thresholds in programme.cohort_size" in result.stdout
-    table = pd.read_csv(folder / "sweep_scale" / "tipping" / "thresholds.csv")
-    assert list(table["outcome"]) == ["tipped", "tipping_metric", "practising_share"]
+def test_tipping_points_from_a_one_parameter_sweep(folder: Path) -> None:
+    result = cli("tipping", "points", "sweep_scale", cwd=folder)
+    assert result.exit_code == 0, result.output
+    assert "P(tipped)" in result.stdout and "Tipping points in programme.cohort_size" in result.stdout
+    assert "seed noise only" in result.stdout
+    table = pd.read_csv(folder / "sweep_scale" / "tipping" / "tipping_points.csv")
+    assert list(table["outcome"]) == ["tipped", "tipping_metric", "practising_share", "achievement_gap"]
     points = pd.read_parquet(folder / "sweep_scale" / "tipping" / "points.parquet")
     assert {"programme.cohort_size", "p_tipped", "p_tipped_low", "p_tipped_high"} <= set(points.columns)
     assert (folder / "sweep_scale" / "tipping" / "tipping_programme_cohort_size.png").stat().st_size > 0
+    summary = json.loads((folder / "sweep_scale" / "tipping" / "summary.json").read_text())
+    assert summary["uncertainty"].startswith("seed noise only")
+    knees = pd.read_csv(folder / "sweep_scale" / "tipping" / "knees.csv")
+    assert set(knees["outcome"]) <= {"practising_share", "achievement_gap"} and len(knees)
+    assert all("seed noise only" in s for s in knees["sentence"])
 
 
 def test_the_boundary_of_a_two_parameter_sweep(folder: Path) -> None:
-    result = cli("tipping", "sweep_two", "--out", "boundary", cwd=folder)
-    assert result.returncode == 0, result.stderr
+    result = cli("tipping", "points", "sweep_two", "--out", "boundary", cwd=folder)
+    assert result.exit_code == 0, result.output
     levels = pd.read_csv(folder / "boundary" / "boundary_levels.csv")
     assert list(levels["alumni.stages.1.roles.school_leader"]) == [0.0, 0.2]
     assert (folder / "boundary" / "boundary_programme_cohort_size.png").exists()
 
 
-def test_search_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> None:
-    search = cli("tipping", "scale.yaml", "--search", "programme.cohort_size", "--tolerance", "3",
+def test_search_converges_and_says_so(folder: Path) -> None:
+    search = cli("tipping", "search", "scale.yaml", "--key", "programme.cohort_size", "--tolerance", "4",
                  "--workers", "1", "--out", "search", cwd=folder)
-    assert search.returncode in (0, 1), search.stderr  # 1: did not converge within --max-runs
+    assert search.exit_code == 0, search.output
     summary = json.loads((folder / "search" / "summary.json").read_text())
+    assert summary["converged"] and summary["ci"][1] - summary["ci"][0] <= 4
     assert summary["runs"] == len(pd.read_parquet(folder / "search" / "runs.parquet"))
     assert "Runs used:" in search.stdout
+    short = cli("tipping", "search", "scale.yaml", "--key", "programme.cohort_size", "--tolerance", "0.01",
+                "--max-runs", "60", "--workers", "1", "--out", "short", cwd=folder)
+    assert short.exit_code == 1 and "NOT converged" in short.stdout
 
-    ramp = cli("tipping", "tiny.yaml", "--hysteresis", "contagion.spontaneous_adoption", "--from", "0", "--to",
-               "0.3", "--steps", "3", "--years-per-step", "2", "--burn-in", "2", "--replicates", "2",
+
+def test_discovery_finds_the_box_of_runs_that_tipped(folder: Path) -> None:
+    result = cli("tipping", "discover", "sweep_three", "--out", "discover", cwd=folder)
+    assert result.exit_code == 0, result.output
+    assert "finished runs" in result.stdout and "seed noise only" in result.stdout
+    summary = json.loads((folder / "discover" / "prim_summary.json").read_text())
+    assert summary["cases"] == len(read_runs(folder / "sweep_three"))
+    boxes = pd.read_csv(folder / "discover" / "prim_boxes.csv")
+    if len(boxes):  # tipping needs fellows: a box, if any, restricts the cohort from below
+        cohort = boxes[boxes["parameter"] == "programme.cohort_size"]
+        assert cohort["low"].notna().all()
+    by_level = cli("tipping", "discover", "sweep_three", "--outcome", "practising_share", "--above", "0.2",
+                   "--method", "cart", "--out", "cart", cwd=folder)
+    assert by_level.exit_code == 0, by_level.output
+    assert (folder / "cart" / "cart_boxes.csv").exists()
+    flagged = cli("tipping", "points", "sweep_three", "--discover", "--out", "flagged", cwd=folder)
+    assert flagged.exit_code == 0, flagged.output
+    assert (folder / "flagged" / "prim_summary.json").exists()
+
+
+def test_the_tipping_point_over_plausible_worlds(folder: Path) -> None:
+    result = cli("tipping", "search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10",
+                 "--steps", "4", "--replicates", "2", "--workers", "1", "--out", "worlds", cwd=folder)
+    assert result.exit_code == 0, result.output
+    assert "seed noise only" in result.stdout  # the scenario's own values
+    assert "seed noise and the assumptions' plausible ranges" in result.stdout  # across worlds
+    summary = json.loads((folder / "worlds" / "summary.json").read_text())
+    assert summary["worlds"] == 10 and summary["grid"] == [0, 3, 7, 10]
+    points = pd.read_csv(folder / "worlds" / "tipping_points.csv")
+    assert list(points["world"]) == list(range(-1, 10))  # -1: the scenario as written
+    assert set(points["status"]) <= {"within", "at or below the grid", "beyond the grid"}
+    located = points[points["status"] == "within"]
+    assert ((located["midpoint"] >= 0) & (located["midpoint"] <= 10)).all()
+    runs = pd.read_parquet(folder / "worlds" / "runs.parquet")
+    assert len(runs) == 11 * 4 * 2
+    assert (folder / "worlds" / "tipping_over_worlds.png").stat().st_size > 0
+
+
+def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> None:
+    ramp = cli("tipping", "hysteresis", "tiny.yaml", "--key", "contagion.spontaneous_adoption", "--from", "0",
+               "--to", "0.3", "--steps", "3", "--years-per-step", "2", "--burn-in", "2", "--replicates", "2",
                "--workers", "1", "--out", "ramp", cwd=folder)
-    assert ramp.returncode == 0, ramp.stderr
+    assert ramp.exit_code == 0, ramp.output
     # replicates x steps x (forward, back) x (the ramp, its control)
     assert len(pd.read_parquet(folder / "ramp" / "steps.parquet")) == 2 * 3 * 2 * 2
 
-    warning = cli("tipping", "tiny.yaml", "--early-warning", "--years", "12", "--replicates", "3",
-                  "--workers", "1", "--out", "warning", cwd=folder)
-    assert warning.returncode == 0, warning.stderr
+    warning = cli("tipping", "warning", "tiny.yaml", "--years", "12", "--replicates", "3", "--workers", "1",
+                  "--out", "warning", cwd=folder)
+    assert warning.exit_code == 0, warning.output
     assert "replicate(s) tipped" in warning.stdout
 
-    morris = cli("tipping", "two.yaml", "--sensitivity", "--trajectories", "2", "--replicates", "2",
+    morris = cli("tipping", "sensitivity", "two.yaml", "--trajectories", "2", "--replicates", "2",
                  "--workers", "1", "--out", "morris", cwd=folder)
-    assert morris.returncode == 0, morris.stderr
+    assert morris.exit_code == 0, morris.output
     table = pd.read_csv(folder / "morris" / "morris.csv")
     assert set(table["parameter"]) == {"programme.cohort_size", "alumni.stages.1.roles.school_leader"}
 
+    sobol = cli("tipping", "sensitivity", "two.yaml", "--method", "sobol", "--samples", "8", "--replicates", "2",
+                "--workers", "1", "--out", "sobol", cwd=folder)
+    assert sobol.exit_code == 0, sobol.output
+    assert "Sobol" in sobol.stdout and "ST" in sobol.stdout
+    indices = pd.read_csv(folder / "sobol" / "sobol.csv")
+    assert {"S1", "ST", "S1_conf", "ST_conf", "noise_share"} <= set(indices.columns)
+    assert set(indices["outcome"]) == {"p_tipped", "tipping_metric", "tipped_year"}
+    # 8 x (2 + 2) points x 2 replicates
+    assert len(pd.read_parquet(folder / "sobol" / "runs.parquet")) == 8 * 4 * 2
+
 
 @pytest.mark.parametrize("args, message", [
-    (["no_such_folder"], "not a sweep folder"),
-    (["sweep_three"], "varies 3 parameters"),
-    (["tiny.yaml", "--hysteresis", "network.alumni_ties", "--from", "0", "--to", "4"], "only used when the system"),
-    (["tiny.yaml", "--hysteresis", "support.district"], "needs --from and --to"),
-    (["tiny.yaml", "--search", "programme.cohort_size"], "give --low and --high"),
-    (["tiny.yaml", "--search", "programme.cohort_sise", "--low", "1", "--high", "3"], "no such scenario key"),
-    (["tiny.yaml", "--search", "support.district", "--hysteresis", "support.district"], "choose one of"),
-    (["tiny.yaml", "--sensitivity"], "needs an experiment file"),
-    (["sweep_scale", "--search", "programme.cohort_size"], "not the folder"),
+    (["points", "no_such_folder"], "not a sweep folder"),
+    (["points", "sweep_three"], "varies 3 parameters"),
+    (["discover", "sweep_three", "--outcome", "practising_share"], "exactly one of --above or --below"),
+    (["discover", "sweep_three", "--outcome", "practicing_share", "--above", "0.1"], "practising_share"),
+    (["discover", "sweep_three", "--method", "tree"], "prim or cart"),
+    (["hysteresis", "tiny.yaml", "--key", "network.alumni_ties", "--from", "0", "--to", "4"],
+     "only used when the system"),
+    (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "0.1"], "must differ"),
+    (["search", "tiny.yaml", "--key", "programme.cohort_size"], "give --low and --high"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "4"], "at least 10 worlds"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--priors", "x.yaml"], "add --worlds N"),
+    (["search", "tiny.yaml", "--key", "programme.cohort_sise", "--low", "1", "--high", "3"], "no such scenario key"),
+    (["sensitivity", "tiny.yaml"], "needs an experiment file"),
+    (["sensitivity", "two.yaml", "--method", "sobel"], "morris or sobol"),
+    (["search", "sweep_scale", "--key", "programme.cohort_size"], "not the folder"),
 ])
 def test_bad_input_exits_2_with_a_message(folder: Path, args: list[str], message: str) -> None:
     result = cli("tipping", *args, cwd=folder)
-    assert result.returncode == 2, (result.stdout, result.stderr)
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output

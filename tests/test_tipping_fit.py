@@ -1,4 +1,4 @@
-"""Fits of a transition: logistic thresholds with profile and bootstrap intervals, sigmoids, Firth."""
+"""Fits of a transition: logistic tipping points with profile and bootstrap intervals, sigmoids, Firth."""
 
 from __future__ import annotations
 
@@ -23,15 +23,15 @@ def logistic_data(t: float, scale: float, n: int, seed: int) -> Binomial:
     return Binomial.from_outcomes(x, rng.random(n) < expit((x - t) / scale))
 
 
-def test_logistic_fit_recovers_a_known_threshold_and_width() -> None:
+def test_logistic_fit_recovers_a_known_tipping_point_and_width() -> None:
     fit = fit_logistic(logistic_data(0.42, 0.05, 4000, 1), (0, 1))
     assert fit.ci[0] < 0.42 < fit.ci[1]
-    assert abs(fit.threshold - 0.42) < 0.01
+    assert abs(fit.midpoint - 0.42) < 0.01
     assert fit.transition_width == pytest.approx(WIDTH_PER_SCALE * 0.05, rel=0.15)
     assert fit.slope > 0 and not fit.separated and not fit.ci_open
 
 
-def test_a_falling_curve_has_a_negative_slope_and_the_same_threshold() -> None:
+def test_a_falling_curve_has_a_negative_slope_and_the_same_tipping_point() -> None:
     data = logistic_data(0.42, 0.05, 4000, 1)
     fit = fit_logistic(Binomial(data.x, data.n, data.n - data.k), (0, 1))
     assert fit.slope < 0
@@ -44,7 +44,7 @@ def test_separated_data_give_the_step_and_an_interval_around_the_gap() -> None:
     assert separated(data)
     fit = fit_logistic(data, (0, 1))
     assert fit.separated
-    assert 0.4 <= fit.threshold <= 0.6
+    assert 0.4 <= fit.midpoint <= 0.6
     # the data cannot say where in the gap the step is, so the interval holds the whole gap
     assert fit.ci[0] <= 0.401 and fit.ci[1] >= 0.599
     assert np.isfinite(firth_logistic(data)[1])  # Firth's slope stays finite
@@ -54,8 +54,8 @@ def test_bootstrap_interval_of_a_sweep_like_design_holds_the_truth() -> None:
     rng = np.random.default_rng(3)
     x = np.repeat(np.linspace(0, 1, 11), 20)
     data = Binomial.from_outcomes(x, rng.random(x.size) < expit((x - 0.55) / 0.08))
-    threshold, width = bootstrap_logistic(data, (0, 1), resamples=400, rng=1)
-    assert threshold.ci[0] < 0.55 < threshold.ci[1]
+    point, width = bootstrap_logistic(data, (0, 1), resamples=400, rng=1)
+    assert point.ci[0] < 0.55 < point.ci[1]
     assert width.ci[0] < WIDTH_PER_SCALE * 0.08 < width.ci[1]
 
 
@@ -66,7 +66,7 @@ def test_sigmoid_fit_recovers_a_known_sigmoid() -> None:
     fit = fit_sigmoid(x, y, resamples=100, rng=2)
     assert fit.inside
     assert fit.ci[0] < 6.0 < fit.ci[1]
-    assert abs(fit.threshold - 6.0) < 0.3
+    assert abs(fit.midpoint - 6.0) < 0.3
     assert fit.lower == pytest.approx(0.1, abs=0.03) and fit.upper == pytest.approx(0.9, abs=0.03)
     assert fit.transition_width == pytest.approx(WIDTH_PER_SCALE * 0.7, rel=0.25)
 
@@ -78,6 +78,13 @@ def test_a_straight_line_is_not_reported_as_a_transition() -> None:
     assert not fit.inside
 
 
-def test_a_threshold_needs_both_outcomes() -> None:
+def test_a_tipping_point_needs_both_outcomes() -> None:
     with pytest.raises(ValueError, match="same"):
         fit_logistic(Binomial.from_outcomes(np.array([0.0, 1.0]), np.array([True, True])))
+
+
+def test_quasi_separation_at_the_lowest_value_is_located_not_an_error() -> None:
+    """1 of 3 tipped at the lowest value and all at the next: the step is at the first value (a world of a
+    tipping-over-worlds grid hit this)."""
+    fit = fit_logistic(Binomial(np.array([5.0, 10.0]), np.array([3.0, 3.0]), np.array([1.0, 3.0])), (5.0, 60.0))
+    assert fit.separated and 5.0 <= fit.midpoint <= 10.0 and fit.ci[0] == 5.0 and fit.ci_open

@@ -10,9 +10,9 @@ import pytest
 
 from sim.model import SchoolSystemModel
 from sim.scenario import ScenarioError
-from sim.tipping.hysteresis import Ramp, analyse, check_rampable, ramp_once
+from sim.tipping.hysteresis import Ramp, RampJob, analyse, check_rampable, ramp_job
 from sim.tipping.trials import Base
-from tests.conftest import small
+from tests.helpers import small
 
 # dx/dt = a + x - x^3 has two stable states for |a| < 2 / (3 sqrt 3): a ramp in a jumps up at +0.385
 # and back down only at -0.385
@@ -53,7 +53,7 @@ def test_a_system_without_memory_shows_no_loop() -> None:
 
 
 @pytest.mark.parametrize("key", ["programme.cohort_size", "network.alumni_ties", "placement.clustering",
-                                 "system.districts", "tipping.threshold", "programme.strength"])
+                                 "system.districts", "tipping.level", "programme.strength"])
 def test_parameters_read_only_at_build_are_refused(key: str) -> None:
     with pytest.raises(ScenarioError, match="only used when the system is built"):
         check_rampable(key)
@@ -70,13 +70,13 @@ def _run_with_switch(overrides: dict[str, object], years: int = 6) -> pd.DataFra
     scenario = small(years=years)
     model = SchoolSystemModel(scenario, rng=11)
     model.run_for(2)
-    model.config = scenario.with_overrides(overrides)
+    model.scenario = scenario.with_overrides(overrides)
     model.run_for(years - 2)
     return model.yearly()
 
 
 @pytest.mark.parametrize("overrides", [{"network.alumni_ties": 0}, {"programme.strength": 0.1},
-                                       {"placement.clustering": 0.9}])
+                                       {"placement.clustering": 0.9}, {"teachers.initial_practice": 0.5}])
 def test_a_build_only_parameter_changed_mid_run_changes_nothing(overrides: dict[str, object]) -> None:
     # the claim behind the refusal: the mechanisms never read these after the build
     pd.testing.assert_frame_equal(_run_with_switch({}), _run_with_switch(overrides))
@@ -91,8 +91,19 @@ def test_a_runtime_parameter_changed_mid_run_changes_the_run() -> None:
 def test_a_ramp_of_the_model_carries_state_and_has_a_control() -> None:
     scenario = small(years=4)
     base = Base("small", scenario.model_dump(mode="json"), 4, 0, Path("small"))
-    frame = ramp_once(base, Ramp("contagion.spontaneous_adoption", [0.0, 0.2, 0.4], 2, 1), seed=3)
+    frame = ramp_job(RampJob(base, Ramp("contagion.spontaneous_adoption", [0.0, 0.2, 0.4], 2, 1), (3,), (0,)))
     assert list(frame["branch"].unique()) == ["forward", "control", "back"]
     steps = frame[frame["branch"] != "control"]
     assert list(steps["value"]) == [0.0, 0.2, 0.4, 0.4, 0.2, 0.0]
     assert list(steps["year"]) == [3, 5, 7, 9, 11, 13]  # one model, years carried on from step to step
+
+
+def test_the_ramp_and_its_control_are_one_batch_and_equal_each_alone() -> None:
+    scenario = small(years=4)
+    base = Base("small", scenario.model_dump(mode="json"), 4, 0, Path("small"))
+    ramp = Ramp("support.district", [0.1, 0.3], 2, 2)
+    together = ramp_job(RampJob(base, ramp, (3, 4), (0, 1)))
+    for replicate, seed in ((0, 3), (1, 4)):
+        alone = ramp_job(RampJob(base, ramp, (seed,), (replicate,)))
+        mine = together[together["replicate"] == replicate].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone)

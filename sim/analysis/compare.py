@@ -1,12 +1,19 @@
 """Compare scenarios run on matched seeds (common random numbers): paired differences with intervals.
 
 Replicate r of every scenario uses the same seed, so the difference between two scenarios in
-replicate r cancels the luck they share; the interval is a t interval over those paired differences.
+replicate r cancels the luck they share; the interval is a t interval over those paired differences
+(seed noise only: the scenarios' assumptions are held fixed; `compare --worlds` varies them).
+
+Every outcome is measured over the same population in every scenario: achievement, the gap and
+practice over the whole system, and tipping over the districts any of the compared programmes works
+in (each scenario's own rule, applied to that one population), never over a denominator that moves
+with where the fellows are placed.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +25,7 @@ COMPARED = {
     "achievement_gap": ("Gap, least vs most disadvantaged (SD)", False),
     "practising_share": ("Teachers practising", True),
     "leadership_index": ("Collective-leadership index", True),
+    "districts_tipped": ("Districts tipped (of the scenario's tipping scope)", True),
     "tipped_by_horizon": ("Probability of tipping by the horizon", True),
     "tipped_year": ("Year of tipping (replicates that tipped in both)", False),
 }
@@ -36,6 +44,7 @@ class Difference:
     ci_high: float
     pairs: int
     within_noise: bool
+    population: str = "whole system"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -60,7 +69,8 @@ def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) ->
     return mean, mean - half, mean + half
 
 
-def wilson(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+def wilson(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
+    """Wilson's interval for successes of n (numbers or arrays of them): honest at 0 and at n."""
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -84,31 +94,109 @@ def proportion_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95
     return float(d), float(low), float(high)
 
 
-def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.95) -> list[Difference]:
-    """Each scenario against the first, outcome by outcome."""
+def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.95,
+            tipping: pd.DataFrame | None = None, population: str = "whole system") -> list[Difference]:
+    """Each scenario against the first, outcome by outcome.
+
+    tipping (optional): per scenario and replicate, `tipped_by_horizon` and `tipped_year` measured
+    over one common population (see common_tipping), which then replace each scenario's own."""
     names = list(yearly_by_scenario)
     ends = {name: end_values(frame) for name, frame in yearly_by_scenario.items()}
+    if tipping is not None:
+        for name in names:
+            mine = tipping[tipping["scenario"] == name].set_index("replicate")
+            ends[name]["tipped_by_horizon"] = mine["tipped_by_horizon"].reindex(ends[name].index).astype(float)
+            ends[name]["tipped_year"] = mine["tipped_year"].reindex(ends[name].index).astype(float)
     base_name, base = names[0], ends[names[0]]
     result = []
     for name in names[1:]:
         other = ends[name]
         shared = base.index.intersection(other.index)
         for outcome, (label, _) in COMPARED.items():
+            where = {"tipped_by_horizon": population, "tipped_year": population,
+                     "districts_tipped": "each one's tipping scope"}.get(outcome, "whole system")
             a, b = base.loc[shared, outcome].to_numpy(), other.loc[shared, outcome].to_numpy()
             if outcome == "tipped_year":
                 both = ~np.isnan(a) & ~np.isnan(b)
                 a, b = a[both], b[both]
             if a.size == 0:
                 result.append(Difference(outcome, label, base_name, name, np.nan, np.nan, np.nan,
-                                         np.nan, np.nan, 0, True))
+                                         np.nan, np.nan, 0, True, where))
                 continue
             interval = proportion_difference if outcome == "tipped_by_horizon" else paired_difference
             mean, low, high = interval(a, b, confidence)
             result.append(Difference(
                 outcome, label, base_name, name, float(a.mean()), float(b.mean()), mean, low, high,
-                int(a.size), bool(low <= 0 <= high),
+                int(a.size), bool(low <= 0 <= high), where,
             ))
     return result
+
+
+# --- one population for tipping in every scenario --------------------------------------------------
+
+# tipping metrics that can be pooled over any set of districts from the districts frame (teacher-weighted)
+POOLABLE = ("practising_share", "mean_achievement", "achievement_gain", "district_support")
+
+
+def common_districts(districts_by_scenario: dict[str, pd.DataFrame]) -> dict[int, list[str]]:
+    """Per replicate (one drawn system, shared by every scenario through the matched seed): the
+    districts any compared programme works in at any time."""
+    names: dict[int, set[str]] = {}
+    for frame in districts_by_scenario.values():
+        hosting = frame.loc[frame["programme"], ["replicate", "district"]].drop_duplicates()
+        for replicate, district in hosting.itertuples(index=False):
+            names.setdefault(int(replicate), set()).add(district)
+    return {r: sorted(v) for r, v in sorted(names.items())}
+
+
+def common_tipping(districts_by_scenario: dict[str, pd.DataFrame], scenarios: dict,
+                   names: dict[int, list[str]]) -> pd.DataFrame:
+    """Each scenario's tipping rule applied to the same districts (per replicate): whether
+    (tipped_by_horizon) and when (tipped_year, the first year of the run that met the rule) it tipped."""
+    rows = []
+    for name, frame in districts_by_scenario.items():
+        rule = scenarios[name].tipping
+        chosen = pd.DataFrame([(r, d) for r, ds in names.items() for d in ds], columns=["replicate", "district"])
+        mine = frame.merge(chosen, on=["replicate", "district"])
+        weighted = mine.assign(value=mine[rule.metric] * mine["teachers"])
+        pooled = weighted.groupby(["replicate", "year"])[["value", "teachers"]].sum()
+        metric = (pooled["value"] / pooled["teachers"]).unstack("year")
+        met = (metric <= rule.level) if rule.downward else (metric >= rule.level)
+        for replicate, row in met.iterrows():
+            run = 0
+            year_tipped = np.nan
+            for year, ok in row.items():
+                run = run + 1 if ok else 0
+                if run >= rule.sustained_years:
+                    year_tipped = year - rule.sustained_years + 1
+                    break
+            rows.append({"scenario": name, "replicate": replicate, "tipped_by_horizon": not np.isnan(year_tipped),
+                         "tipped_year": year_tipped})
+    return pd.DataFrame(rows)
+
+
+# --- what a comparison should warn about -----------------------------------------------------------
+
+LEVERS = {
+    "where fellows go (districts)": ("placement.districts", "placement.district_count", "placement.district_names"),
+    "how fellows cluster into schools": ("placement.clustering", "placement.host_schools", "placement.fellows_per_host",
+                                         "placement.max_fellow_share", "placement.school_priority"),
+    "where alumni go": ("alumni.placement",),
+    "programme size and make-up": ("programme",),
+    "the tipping rule": ("tipping",),
+    "the school system": ("system",),
+}
+
+
+def lever_of(key: str) -> str:
+    for lever, prefixes in LEVERS.items():
+        if any(key == p or key.startswith(p + ".") for p in prefixes):
+            return lever
+    return key.split(".")[0]
+
+
+def changed_levers(differing_keys: list[str]) -> list[str]:
+    return sorted({lever_of(k) for k in differing_keys})
 
 
 def differences_frame(differences: list[Difference]) -> pd.DataFrame:

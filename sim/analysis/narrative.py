@@ -45,6 +45,8 @@ def _fmt(d: Difference) -> str:
         return f"{abs(d.difference):.0%}"
     if d.outcome == "tipped_year":
         return f"{abs(d.difference):.1f} years"
+    if d.outcome == "districts_tipped":
+        return f"{abs(d.difference):.1f} districts"
     return f"{abs(d.difference):.3f}"
 
 

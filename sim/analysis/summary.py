@@ -7,9 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.scenario import Scenario
+
 OUTCOMES = {
     "practising_share": "Teachers practising",
     "mean_achievement": "Mean achievement (SD)",
+    "achievement_gain": "Achievement above the no-programme path (SD)",
     "achievement_gap": "Gap, least vs most disadvantaged (SD)",
     "leadership_index": "Collective-leadership index",
     "district_support": "District support",
@@ -81,3 +84,18 @@ def summarise(yearly: pd.DataFrame, scenario_name: str, tipping_rule: str) -> Ru
         tipping_rule=tipping_rule,
         alumni_roles=roles,
     )
+
+
+def describe_rule(scenario: Scenario) -> str:
+    """The scenario's tipping rule in words, for summaries and reports."""
+    t = scenario.tipping
+    where = {
+        "system": "the whole system",
+        "programme_districts": "the districts that receive fellows",
+        "most_disadvantaged": f"the {t.district_count} most disadvantaged district(s)",
+        "named": ", ".join(t.district_names),
+    }[t.scope]
+    how = f"{t.metric} {'<=' if t.downward else '>='} {t.level:g} for {t.sustained_years} years running"
+    if t.by_district:
+        return f"{how} in at least {t.district_share:.0%} of the districts of {where}, each"
+    return f"{how}, over {where}"

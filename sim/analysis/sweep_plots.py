@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.compare import wilson
 from sim.analysis.summary import OUTCOMES
 from sim.results_io import write_png
 
@@ -43,9 +44,13 @@ def point_summary(runs: pd.DataFrame, parameters: list[str], outcomes: list[str]
     rows = []
     for point, group in ok.groupby("point_id", sort=True):
         row: dict[str, object] = {"point_id": point, **group.iloc[0][parameters].to_dict(), "runs": len(group)}
-        for column in [*outcomes, TIPPED]:
+        for column in outcomes:
             mean, low, high = _mean_ci(group[column].to_numpy(float))
             row.update({column: mean, f"{column}_low": low, f"{column}_high": high})
+        # a share of runs: Wilson's interval stays honest at 0 and 1, where a t interval collapses
+        tipped = int(group[TIPPED].sum())
+        low, high = wilson(tipped, len(group))
+        row.update({TIPPED: tipped / len(group), f"{TIPPED}_low": low, f"{TIPPED}_high": high})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -70,10 +75,11 @@ def plot_sweep(runs: pd.DataFrame, parameters: list[str], outcomes: list[str], f
     if len(parameters) == 1:
         return [_save(_curves(summary, parameters[0], columns, title), folder / f"curves_{_slug(parameters[0])}.png")]
     if len(parameters) == 2 and _is_grid(summary, parameters):
-        return [
+        heatmaps = [
             _save(_heatmap(summary, parameters, column, title), folder / f"heatmap_{_slug(column)}.png")
             for column in columns
         ]
+        return [*heatmaps, _save(_frontier(summary, parameters, TIPPED, title), folder / "frontier_tipped.png")]
     return [_save(_scatter(summary, parameters, column, title), folder / f"scatter_{_slug(column)}.png")
             for column in columns]
 
@@ -104,6 +110,25 @@ def _curves(summary: pd.DataFrame, parameter: str, columns: list[str], title: st
         ax.set_visible(False)
     axes.flat[0].legend(fontsize=8)
     fig.suptitle(f"{title}: mean and 95% CI over replicates")
+    fig.tight_layout()
+    return fig
+
+
+def _frontier(summary: pd.DataFrame, parameters: list[str], column: str, title: str) -> plt.Figure:
+    """The column against the second parameter, a line for each value of the first, with 95% bands."""
+    lines, along = parameters
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for i, (level, part) in enumerate(summary.sort_values(along).groupby(lines, sort=True)):
+        x = part[along].to_numpy(float)
+        (line,) = ax.plot(x, part[column], marker="o", color=f"C{i % 10}", label=f"{lines} = {level:g}"
+                          if isinstance(level, float | int) else f"{lines} = {level}")
+        ax.fill_between(x, part[f"{column}_low"], part[f"{column}_high"], color=line.get_color(), alpha=0.15)
+    ax.set_xlabel(along)
+    ax.set_ylabel(label(column))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    runs = int(summary["runs"].min())
+    ax.set_title(f"{title}: {label(column)} (95% intervals, {runs}+ runs a point; seed noise only)", fontsize=9)
     fig.tight_layout()
     return fig
 

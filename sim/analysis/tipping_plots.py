@@ -30,11 +30,11 @@ def _band(ax: plt.Axes, ci: tuple[float, float], label: str, color: str = "C3") 
         ax.axvspan(ci[0], ci[1], color=color, alpha=0.15, label=label)
 
 
-def threshold_curve(
-    points: pd.DataFrame, parameter: str, threshold: float, ci: tuple[float, float], slope: float | None,
+def tipping_curve(
+    points: pd.DataFrame, parameter: str, tipping_point: float, ci: tuple[float, float], slope: float | None,
     title: str, path: Path,
 ) -> Path:
-    """Share tipped at each design point (Wilson 95% bars), the fitted logistic and the threshold."""
+    """Share tipped at each design point (Wilson 95% bars), the fitted logistic and the tipping point."""
     fig, ax = plt.subplots(figsize=(6.2, 3.8))
     x = points[parameter].to_numpy(float)
     p = points["p_tipped"].to_numpy(float)
@@ -42,12 +42,12 @@ def threshold_curve(
     above = np.clip(points["p_tipped_high"].to_numpy(float) - p, 0, None)
     ax.errorbar(x, p, yerr=[below, above], fmt="o", color="C0",
                 capsize=3, label="share of runs tipped (95% Wilson)")
-    if np.isfinite(threshold):
+    if np.isfinite(tipping_point):
         grid = np.linspace(x.min(), x.max(), 300)
         if slope is not None and np.isfinite(slope):
-            ax.plot(grid, expit(slope * (grid - threshold)), color="C3", label="logistic fit")
-        ax.axvline(threshold, color="C3", lw=1, ls="--")
-        _band(ax, ci, f"threshold {threshold:.3g} (95% CI {ci[0]:.3g} to {ci[1]:.3g})")
+            ax.plot(grid, expit(slope * (grid - tipping_point)), color="C3", label="logistic fit")
+        ax.axvline(tipping_point, color="C3", lw=1, ls="--")
+        _band(ax, ci, f"tipping point {tipping_point:.3g} (95% CI {ci[0]:.3g} to {ci[1]:.3g})")
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel(parameter)
     ax.set_ylabel("P(tipped)")
@@ -61,17 +61,17 @@ def threshold_curve(
 def boundary_map(
     points: pd.DataFrame, across: str, level: str, levels: pd.DataFrame, contour: pd.DataFrame, title: str, path: Path,
 ) -> Path:
-    """Heatmap of the share tipped, with per-level thresholds (and intervals) and the smooth P = 1/2 contour."""
+    """Heatmap of the share tipped, with per-level tipping points (and intervals) and the smooth P = 1/2 contour."""
     table = points.pivot_table(index=level, columns=across, values="p_tipped").sort_index().sort_index(axis=1)
     xs, ys = table.columns.to_numpy(float), table.index.to_numpy(float)
     fig, ax = plt.subplots(figsize=(6.8, 4.6))
     image = ax.pcolormesh(_edges(xs), _edges(ys), table.to_numpy(float), cmap="viridis", vmin=0, vmax=1, shading="flat")
     fig.colorbar(image, ax=ax, label="share of runs tipped")
-    ok = levels[np.isfinite(levels["threshold"].to_numpy(float))]
+    ok = levels[np.isfinite(levels["tipping_point"].to_numpy(float))]
     if len(ok):
-        xerr = np.clip([ok["threshold"] - ok["ci_low"], ok["ci_high"] - ok["threshold"]], 0, None)
-        ax.errorbar(ok["threshold"], ok[level], xerr=xerr,
-                    fmt="o", color="white", mec="black", capsize=3, label="threshold at each level (95% CI)")
+        xerr = np.clip([ok["tipping_point"] - ok["ci_low"], ok["ci_high"] - ok["tipping_point"]], 0, None)
+        ax.errorbar(ok["tipping_point"], ok[level], xerr=xerr,
+                    fmt="o", color="white", mec="black", capsize=3, label="tipping point at each level (95% CI)")
     ax.plot(contour[across], contour[level], color="C3", lw=2, label="P = 1/2 (smooth fit)")
     ax.fill_betweenx(contour[level], contour[f"{across}_low"], contour[f"{across}_high"], color="C3", alpha=0.25,
                      label="95% bootstrap band")
@@ -84,7 +84,7 @@ def boundary_map(
 
 
 def search_runs(
-    x: np.ndarray, y: np.ndarray, measured_runs: int, threshold: float, ci: tuple[float, float], slope: float,
+    x: np.ndarray, y: np.ndarray, measured_runs: int, tipping_point: float, ci: tuple[float, float], slope: float,
     parameter: str, title: str, path: Path,
 ) -> Path:
     """Where the search spent its runs: outcomes against x in run order, and the fitted curve."""
@@ -97,8 +97,8 @@ def search_runs(
     top.scatter(x[first:], y[first:] + jitter[first:], s=8, alpha=0.5, color="C0",
                 label="measuring batch (the interval's runs)")
     grid = np.linspace(x.min(), x.max(), 300)
-    top.plot(grid, expit(slope * (grid - threshold)), color="C3", label="logistic fit (measuring batch)")
-    _band(top, ci, f"threshold {threshold:.3g} (95% CI {ci[0]:.3g} to {ci[1]:.3g})")
+    top.plot(grid, expit(slope * (grid - tipping_point)), color="C3", label="logistic fit (measuring batch)")
+    _band(top, ci, f"tipping point {tipping_point:.3g} (95% CI {ci[0]:.3g} to {ci[1]:.3g})")
     top.set_ylabel("tipped (0/1), fit")
     top.legend(fontsize=7, loc="center right")
     top.set_title(title, fontsize=10)
@@ -186,5 +186,76 @@ def sensitivity_bars(table: pd.DataFrame, outcome: str, title: str, path: Path) 
     right.set_ylabel("sigma (interactions, non-linearity)")
     right.grid(alpha=0.3)
     fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def sobol_bars(table: pd.DataFrame, outcome: str, title: str, path: Path) -> Path:
+    """Sobol first-order (S1) and total-order (ST) indices with their 95% intervals, largest total first."""
+    part = table[table["outcome"] == outcome].sort_values("ST")
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    y = np.arange(len(part))
+    ax.barh(y + 0.2, part["ST"], 0.4, xerr=part["ST_conf"], color="C3", capsize=3, label="total order (ST)")
+    ax.barh(y - 0.2, part["S1"], 0.4, xerr=part["S1_conf"], color="C0", capsize=3, label="first order (S1)")
+    ax.set_yticks(y, [f"{p} [{lo:g}, {hi:g}]" for p, lo, hi in zip(part["parameter"], part["low"], part["high"],
+                                                                  strict=True)], fontsize=8)
+    ax.set_xlabel(f"Sobol index on {outcome} (share of its variance)")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+VERDICT_COLOURS = {"better": "C2", "worse": "C3", "within noise": "0.6"}
+
+
+def worlds_caterpillar(per_world: pd.DataFrame, title: str, xlabel: str, path: Path) -> Path:
+    """One world a row, sorted by the difference, with its interval and coloured by its verdict."""
+    part = per_world.dropna(subset=["difference"]).sort_values("difference").reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    y = np.arange(len(part))
+    for verdict, colour in VERDICT_COLOURS.items():
+        rows = part[part["verdict"] == verdict]
+        if len(rows):
+            ax.hlines(rows.index, rows["ci_low"], rows["ci_high"], color=colour, linewidth=0.8, alpha=0.7)
+            ax.plot(rows["difference"], rows.index, "o", color=colour, markersize=2.5,
+                    label=f"{verdict} ({len(rows)} world{'' if len(rows) == 1 else 's'})")
+    ax.axvline(0, color="k", linewidth=0.8)
+    ax.set_yticks([])
+    ax.set_ylim(-1, max(len(y), 1))
+    ax.set_ylabel("plausible worlds, sorted by the difference")
+    ax.set_xlabel(xlabel)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def tipping_over_worlds(worlds: pd.DataFrame, default: dict, grid: list[float], key: str, title: str,
+                        path: Path) -> Path:
+    """Histogram of each world's tipping point; worlds that tip at or below / beyond the grid as bars at its
+    ends; the scenario's own tipping point and its seed-noise interval as a line and band."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    low, high = grid[0], grid[-1]
+    span = high - low
+    inside = worlds.loc[worlds["status"] == "within", "midpoint"]
+    bins = np.linspace(low, high, 21)
+    ax.hist(inside, bins=bins, color="C0", alpha=0.8, label=f"tips inside the grid ({len(inside)} worlds)")
+    for status, x, colour in (("at or below the grid", low - span * 0.04, "C2"),
+                              ("beyond the grid", high + span * 0.04, "C3")):
+        count = int((worlds["status"] == status).sum())
+        if count:
+            ax.bar(x, count, width=span * 0.05, color=colour, label=f"{status} ({count} worlds)")
+    if default.get("status") == "within":
+        ax.axvline(default["midpoint"], color="k", linewidth=1.2, label="the scenario's own values")
+        if np.isfinite(default.get("ci_low", np.nan)):
+            ax.axvspan(default["ci_low"], default["ci_high"], color="k", alpha=0.12, label="its seed-noise interval")
+    ax.set_xlabel(f"tipping point in {key} (P(tipped) = 1/2)")
+    ax.set_ylabel("worlds")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=7)
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return save(fig, path)

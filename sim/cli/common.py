@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -25,8 +29,23 @@ def report_problems(error: ScenarioError) -> None:
         err.print(f"  {problem}", markup=False)
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: object = None, line: str | None = None) -> None:
+    """Warnings meant for users (a renamed scenario key) as one plain line; others as Python shows them."""
+    from sim.scenario.renames import RenamedKey
+
+    if issubclass(category, RenamedKey):
+        err.print(f"warning: {message}", markup=False)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+
+_python_showwarning = warnings.showwarning
+
+
 @contextlib.contextmanager
 def fail_cleanly() -> Iterator[None]:
+    warnings.showwarning = _show_warning
     try:
         yield
     except ScenarioError as exc:
@@ -38,6 +57,35 @@ def fail_cleanly() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         raise SystemExit(130) from None
+
+
+class CleanTyper(typer.Typer):
+    """A Typer app whose every command reports known errors cleanly (exit 2), even when invoked in-process
+    (a test's CliRunner, a notebook) rather than through `main`."""
+
+    def command(  # type: ignore[override]  # the same decorator, wrapping what it registers
+        self, *args: Any, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        register = super().command(*args, **kwargs)
+
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            @functools.wraps(fn)
+            def cleanly(*a: Any, **k: Any) -> Any:
+                with fail_cleanly():
+                    return fn(*a, **k)
+
+            register(cleanly)
+            return fn
+
+        return decorator
+
+
+def result_folder(out_dir: Path | None, parent: Path, name: str) -> Path:
+    """--out as given, or parent/<name>; refuses a path that is a file."""
+    directory = out_dir or parent / name
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--out {directory} exists and is not a folder")
+    return directory
 
 
 SetOption = typer.Option(

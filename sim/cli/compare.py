@@ -7,71 +7,111 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sim.cli.common import SetOption, UsageError, out
+from sim.cli.common import SetOption, UsageError, err, out, result_folder
 from sim.cli.progress import DelayedProgress
-from sim.runner import default_workers
-from sim.scenario import load_scenario, parse_overrides
+from sim.scenario import Scenario, load_scenario, parse_overrides
 
 
 def compare_command(
     scenario_files: list[Path] = typer.Argument(..., metavar="A.yaml B.yaml [C.yaml ...]", help="Scenarios; the first is the baseline."),  # noqa: B008, E501
     overrides: list[str] = SetOption,
-    replicates: int = typer.Option(20, "--replicates", min=2, help="Matched replicates per scenario."),
+    replicates: int = typer.Option(None, "--replicates", min=2, help="Matched replicates per scenario "
+                                   "(default 20; 10 a world with --worlds)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed from which every replicate's seed derives."),
     years: int = typer.Option(None, "--years", min=1, help="Years to simulate (default: each scenario's)."),
     out_dir: Path = typer.Option(None, "--out", help="Results folder (default: results/compare-A-B/)."),  # noqa: B008
     workers: int = typer.Option(None, "--workers", min=1, help="Processes to use (default: up to all cores)."),
+    worlds: int = typer.Option(None, "--worlds", min=1, help="Also draw N plausible worlds of the uncertain "
+                               "assumptions and say in how many each strategy wins (N >= 10)."),
+    priors: Path = typer.Option(None, "--priors", help="Plausible ranges to draw worlds from (default: the "  # noqa: B008
+                                "shipped sim/scenario/priors.yaml)."),
+    posterior: Path = typer.Option(None, "--posterior", help="Draw worlds from a calibration's posterior "  # noqa: B008
+                                   "(Parquet) instead of the ranges."),
 ) -> None:
     """Compare scenarios on matched seeds; report differences with 95% intervals, and an HTML report."""
     if len(scenario_files) < 2:
         raise UsageError("give at least two scenario files to compare")
+    if worlds is not None and worlds < 10:  # sim.uncertainty.worlds.MIN_WORLDS: shares of fewer say little
+        raise UsageError(f"--worlds needs at least 10 worlds (got {worlds}): a share of fewer worlds has an "
+                         "interval too wide to read")
+    if worlds is None and (priors is not None or posterior is not None):
+        raise UsageError("--priors and --posterior choose where worlds come from: add --worlds N")
     shared = parse_overrides(overrides)
-    scenarios = {}
+    if years is not None:
+        shared["years"] = years
+    scenarios: dict[str, Scenario] = {}
     for path in scenario_files:
         scenario = load_scenario(path, shared)
         name = scenario.name if scenario.name not in scenarios else f"{scenario.name}-{len(scenarios) + 1}"
         scenarios[name] = scenario
-    directory = out_dir or Path("results") / ("compare-" + "-".join(scenarios))
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--out {directory} exists and is not a folder")
-    workers = workers or default_workers(replicates)
+    directory = result_folder(out_dir, Path("results"), "compare-" + "-".join(scenarios)
+                              + (f"-{worlds}-worlds" if worlds else ""))
+    if worlds is not None:
+        _compare_in_worlds(scenarios, worlds, replicates or 10, seed, years, workers, priors, posterior, directory)
+        return
+    replicates = replicates or 20
 
-    # the model, pandas and matplotlib load here, not when the command line starts
-    from sim.analysis.compare import compare, differences_frame
-    from sim.report import compare_report
-    from sim.results_io import write_frames, write_parquet
-    from sim.runner import run_replicates
+    from sim.analysis.comparison import compare_scenarios  # the model and pandas load here
 
-    total = sum(replicates * (years or s.years) for s in scenarios.values())
-    yearly = {}
+    total = replicates * sum(s.years for s in scenarios.values())
     with DelayedProgress(f"{len(scenarios)} scenarios x {replicates} replicates", total) as progress:
-        for name, scenario in scenarios.items():
-            frames = run_replicates(scenario, replicates, seed, years, workers, progress.advance)
-            write_frames(frames, directory / name)
-            yearly[name] = frames["yearly"]
-
-    differences = compare(yearly)
-    write_parquet(differences_frame(differences), directory / "differences.parquet")
-    differences_frame(differences).to_csv(directory / "differences.csv", index=False)
-    report = compare_report(yearly, differences, scenarios, directory)
-    print_differences(differences, replicates)
-    out.print(f"\nResults: {directory}/ (per-scenario Parquet, differences.parquet/.csv)")
-    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)")
+        result = compare_scenarios(scenarios, replicates, seed, years, workers, progress.advance)
+    report = result.write(directory)
+    for warning in result.warnings:
+        err.print(f"note: {warning}.", markup=False)
+    print_differences(result.differences, replicates)
+    for sentence in result.sentences():
+        out.print("- " + sentence, markup=False)
+    out.print(f"\nResults: {directory}/ (per-scenario Parquet, differences.parquet/.csv)", markup=False)
+    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)", markup=False)
 
 
 def print_differences(differences: list, replicates: int) -> None:
-    from sim.analysis.narrative import describe_difference
-
-    out.print(f"Differences in the final year, {replicates} matched replicates, 95% intervals:")
+    out.print(f"Differences in the final year, {replicates} matched replicates, 95% intervals (seed noise only):")
     table = Table(show_edge=False)
-    for column in ("Outcome", "Comparison", "Difference", "95% interval", "Significant?"):
-        table.add_column(column, justify="left" if column in ("Outcome", "Comparison") else "right")
+    for column in ("Outcome", "Comparison", "Measured over", "Difference", "95% interval", "Significant?"):
+        table.add_column(column, justify="left" if column in ("Outcome", "Comparison", "Measured over") else "right")
     for d in differences:
         if d.pairs == 0:
-            table.add_row(d.label, f"{d.scenario} vs {d.baseline}", "n/a", "n/a", "too few tipped")
+            table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, "n/a", "n/a", "too few tipped")
             continue
-        table.add_row(d.label, f"{d.scenario} vs {d.baseline}", f"{d.difference:+.3f}",
+        table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, f"{d.difference:+.3f}",
                       f"{d.ci_low:+.3f} to {d.ci_high:+.3f}", "within the noise" if d.within_noise else "yes")
     out.print(table)
-    for d in differences:
-        out.print("- " + describe_difference(d))
+
+
+def _compare_in_worlds(scenarios: dict[str, Scenario], worlds: int, replicates: int, seed: int, years: int | None,
+                       workers: int | None, priors: Path | None, posterior: Path | None, directory: Path) -> None:
+    from sim.analysis.robust_comparison import analyse_worlds
+    from sim.uncertainty.priors import load_priors
+    from sim.uncertainty.run_worlds import run_in_worlds
+
+    ranges = load_priors(priors)
+    source = ranges.from_posterior(posterior) if posterior is not None else ranges
+    kind = "a calibrated posterior" if posterior is not None else "the plausible ranges"
+    runs = worlds * len(scenarios) * replicates
+    horizon = years or max(s.years for s in scenarios.values())
+    out.print(f"{len(scenarios)} strategies x {worlds} worlds drawn from {kind} x {replicates} matched replicates "
+              f"= {runs} runs of {horizon} years.", markup=False)
+    with DelayedProgress("worlds", runs * horizon) as progress:
+        ran = run_in_worlds(scenarios, source, worlds, replicates, seed, years, workers, progress.advance)
+    report = analyse_worlds(ran)
+    written = report.write(directory)
+    for note in ran.notes:
+        err.print(f"note: {note}.", markup=False)
+    table = Table(show_edge=False, title=f"Against {report.baseline}, in how many worlds, beyond the seed noise "
+                                         f"({report.included.value}; 95% Wilson intervals)")
+    for column in ("Outcome", "Strategy", "Better", "Worse", "Within the noise", "Median difference"):
+        table.add_column(column, justify="left" if column in ("Outcome", "Strategy") else "right")
+    def share(k: float, ci: tuple[float, float]) -> str:
+        return "n/a" if k != k else f"{k:.0%} ({ci[0]:.0%}-{ci[1]:.0%})"  # nan when no world had a verdict
+
+    for s in report.result.summaries:
+        table.add_row(s.outcome, s.strategy, share(s.better_share, s.better_ci), share(s.worse_share, s.worse_ci),
+                      share(s.within_share, s.within_ci), f"{s.difference_quantiles[0.5]:+.3g}")
+    out.print(table)
+    for sentence in report.sentences():
+        out.print("- " + sentence, markup=False)
+    out.print(f"\nResults: {directory}/ ({', '.join(p.name for p in written if p.suffix in ('.csv', '.json'))})",
+              markup=False)
+    out.print(f"Report: {directory / 'report.html'} (self-contained HTML; figures also as PNG)", markup=False)

@@ -6,7 +6,15 @@ import time
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 DELAY_SECONDS = 1.5
 
@@ -22,7 +30,7 @@ class DelayedProgress:
         self.completed = 0
         self._started = time.monotonic()
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     def advance(self, units: int = 1) -> None:
         self.completed += units
@@ -34,7 +42,7 @@ class DelayedProgress:
             )
             self._progress.start()
             self._task = self._progress.add_task(self.description, total=self.total)
-        if self._progress is not None:
+        if self._progress is not None and self._task is not None:
             self._progress.update(self._task, completed=self.completed)
 
     def __enter__(self) -> DelayedProgress:

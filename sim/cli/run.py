@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
-import yaml
-from rich.table import Table
 
-from sim.cli.common import SetOption, UsageError, out
+from sim.cli.common import SetOption, UsageError, out, result_folder
 from sim.cli.progress import DelayedProgress
-from sim.runner import default_workers
-from sim.scenario import Scenario, load_scenario, parse_overrides
-
-if TYPE_CHECKING:
-    from sim.analysis.summary import RunSummary
+from sim.scenario import load_scenario, parse_overrides
 
 
 def run_command(
@@ -33,64 +26,47 @@ def run_command(
     if from_sweep or run_id:
         if not (from_sweep and run_id) or scenario_file or overrides or years:
             raise UsageError("give --from-sweep DIR and --run ID together, without a SCENARIO, --set or --years")
-        from sim.cli.sweep import replay_from_sweep
-
-        return replay_from_sweep(from_sweep, run_id)
+        return _replay(from_sweep, run_id)
     if scenario_file is None:
         raise UsageError("give a SCENARIO file (or --from-sweep DIR --run ID)")
-    scenario = load_scenario(scenario_file, parse_overrides(overrides))
-    years = years or scenario.years
-    directory = out_dir or Path("results") / scenario.name
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--out {directory} exists and is not a folder")
-    workers = workers or default_workers(replicates)
+    changes = parse_overrides(overrides)
+    if years is not None:
+        changes["years"] = years  # validated like the file, and saved with the scenario that ran
+    scenario = load_scenario(scenario_file, changes)
+    directory = result_folder(out_dir, Path("results"), scenario.name)
 
-    # the model, pandas and matplotlib load here, not when the command line starts
-    from sim.analysis.summary import summarise
-    from sim.report import run_report
-    from sim.results_io import write_frames, write_json, write_text
-    from sim.runner import run_replicates
+    from sim.analysis.runs import run_scenario  # the model and pandas load here, not at start-up
+    from sim.cli.printing import print_summary
 
-    with DelayedProgress(f"{scenario.name}: {replicates} x {years} years", replicates * years) as progress:
-        frames = run_replicates(scenario, replicates, seed, years, workers, progress.advance)
-
-    summary = summarise(frames["yearly"], scenario.name, tipping_rule(scenario))
-    write_frames(frames, directory)
-    write_json({**summary.as_dict(), "seed": seed, "overrides": overrides or []}, directory / "summary.json")
-    write_text(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False), directory / "scenario.yaml")
-    report = run_report(summary, frames["yearly"], scenario, directory)
-    print_summary(summary, scenario)
-    out.print(f"\nResults: {directory}/ (yearly, districts, roles as Parquet; summary.json; scenario.yaml)")
-    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)")
+    with DelayedProgress(f"{scenario.name}: {replicates} x {scenario.years} years",
+                         replicates * scenario.years) as progress:
+        result = run_scenario(scenario, replicates, seed, workers, progress.advance, overrides)
+    report = result.write(directory)
+    print_summary(result.summary, scenario)
+    out.print(f"\nResults: {directory}/ (yearly, districts, roles as Parquet; summary.json; scenario.yaml)",
+              markup=False)
+    out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)", markup=False)
 
 
-def tipping_rule(scenario: Scenario) -> str:
-    t = scenario.tipping
-    where = "the whole system" if t.scope == "system" else "the districts that receive fellows"
-    return f"{t.metric} >= {t.threshold:g} for {t.sustained_years} years running, over {where}"
+def _replay(directory: Path, run_id: str) -> None:
+    """Re-run one run of a sweep from the folder's manifest; exit 1 if it does not reproduce."""
+    from sim.analysis.summary import describe_rule, summarise
+    from sim.cli.common import err
+    from sim.cli.printing import print_summary
+    from sim.sweep.replay import replay_run
 
-
-def print_summary(summary: RunSummary, scenario: Scenario) -> None:
-    headline = scenario.description.strip().splitlines()[0] if scenario.description.strip() else ""
-    out.print(f"[bold]{scenario.name}[/]  {headline}")
-    out.print(f"{summary.replicates} replicate(s), {summary.years} years; "
-              "end values are the mean and the 5-95% range over replicates.")
-    table = Table(show_edge=False)
-    table.add_column("Outcome")
-    table.add_column("Start", justify="right")
-    table.add_column("End", justify="right")
-    table.add_column("End range", justify="right")
-    table.add_column("Change", justify="right")
-    for o in summary.outcomes:
-        table.add_row(o.label, f"{o.start_mean:.3f}", f"{o.end_mean:.3f}",
-                      f"{o.end_low:.3f} to {o.end_high:.3f}", f"{o.change_mean:+.3f}")
-    out.print(table)
-    if summary.tipped_replicates:
-        out.print(
-            f"Tipped in {summary.tipped_replicates} of {summary.replicates} replicate(s); "
-            f"median year of tipping: {summary.tipped_year_median:g}. Rule: {summary.tipping_rule}."
-        )
-    else:
-        out.print(f"Did not tip in any replicate within {summary.years} years. Rule: {summary.tipping_rule}.")
-    roles = ", ".join(f"{k} {v:.0f}" for k, v in summary.alumni_roles.items())
-    out.print(f"Alumni by role at the end (mean): {roles}")
+    replay = replay_run(directory, run_id)
+    settings = ", ".join(f"{k}={v}" for k, v in replay.overrides.items())
+    out.print(f"Replaying {replay.spec.run_id} of {directory}: seed {replay.spec.seed}, {replay.years} years, "
+              f"{settings}", markup=False)
+    yearly = replay.frames["yearly"].assign(replicate=replay.spec.replicate)
+    print_summary(summarise(yearly, replay.scenario.name, describe_rule(replay.scenario)), replay.scenario)
+    if replay.stored is None:
+        err.print(f"{replay.spec.run_id} has not finished in this sweep yet; nothing to compare with.", markup=False)
+        raise typer.Exit(1)
+    if not replay.reproduced:
+        err.print(f"does NOT reproduce the stored results of {replay.spec.run_id}:", markup=False)
+        for column, (before, now) in replay.differences.items():
+            err.print(f"  {column}: stored {before}, replayed {now}", markup=False)
+        raise typer.Exit(1)
+    out.print(f"Reproduces the stored outcomes of {replay.spec.run_id} exactly.", markup=False)

@@ -1,6 +1,5 @@
 """`critical-mass sweep EXPERIMENT`: run a parameter sweep that survives any interruption.
 
-Also `critical-mass run --from-sweep DIR --run ID` (replay_from_sweep), which re-runs one run of a sweep.
 """
 
 from __future__ import annotations
@@ -21,7 +20,8 @@ from sim.cli.progress import DelayedProgress
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.sweep.execute import Executor, Lost, RunResult
+    from sim.jobs import JobResult
+    from sim.parallel import Backend, Lost
     from sim.sweep.plan import Plan
     from sim.sweep.session import SweepReport
     from sim.sweep.slurm import SlurmOptions
@@ -34,7 +34,7 @@ MAX_ERRORS_SHOWN = 5
 
 
 def sweep_command(
-    experiment_file: Path = typer.Argument(..., metavar="EXPERIMENT", help="An experiment YAML file."),  # noqa: B008
+    experiment_file: Path = typer.Argument(None, metavar="EXPERIMENT", help="An experiment YAML file."),  # noqa: B008
     out_dir: Path = typer.Option(  # noqa: B008
         None, "--out", help="Results folder (default: results/sweeps/<experiment name>/)."
     ),
@@ -50,6 +50,17 @@ def sweep_command(
     ),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw PNG figures when the sweep ends."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate the experiment and show its design; run nothing."),
+    batch_size: int = typer.Option(
+        None, "--batch-size", min=1, metavar="RUNS",
+        help="Runs stepped together as one batch (default: as many as --memory-budget allows per worker).",
+    ),
+    memory_budget: float = typer.Option(
+        2.0, "--memory-budget", min=0.01, metavar="GB", help="Memory a worker's batch may use, in GB.",
+    ),
+    compact: Path = typer.Option(  # noqa: B008
+        None, "--compact", metavar="DIR",
+        help="Merge a finished sweep's part files into a few large ones; run nothing.",
+    ),
     slurm: bool = typer.Option(False, "--slurm", help="Run the sweep in SLURM batch jobs (see docs/sweeps.md).",
                                rich_help_panel="SLURM"),
     slurm_partition: str = typer.Option(None, "--slurm-partition", metavar="NAME", rich_help_panel="SLURM",
@@ -73,6 +84,12 @@ def sweep_command(
     from sim.sweep.plan import resolve
     from sim.sweep.store import MANIFEST
 
+    if compact is not None:
+        if experiment_file is not None:
+            raise UsageError("--compact DIR works on a sweep folder alone: give no EXPERIMENT")
+        return _compact(compact)
+    if experiment_file is None:
+        raise UsageError("give an EXPERIMENT file (or --compact DIR)")
     slurm_options = _slurm_options(slurm, dask, workers, partition=slurm_partition, walltime=slurm_walltime,
                                    memory=slurm_memory, cores=slurm_cores, jobs=slurm_jobs, extra=slurm_extra or [],
                                    wait=slurm_wait)
@@ -86,9 +103,11 @@ def sweep_command(
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
 
-    with _executor(dask, workers, plan.total_runs, slurm_options, directory, plan.name) as executor:
-        out.print(f"Running on {executor.description}.")
-        report = _run(plan, directory, executor, resume, save_every, experiment_file)
+    with _backend(dask, workers, plan.total_runs, slurm_options, directory, plan.name) as backend:
+        out.print(f"Running on {backend.description}.")
+        report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size,
+                      int(memory_budget * 1024**3))
+    _compact(directory, quiet=True)
 
     runs = print_report(report, directory)
     if len(runs):
@@ -97,19 +116,35 @@ def sweep_command(
         raise typer.Exit(1)
 
 
-def _run(plan: Plan, directory: Path, executor: Executor, resume: bool, save_every: float, source: Path) -> SweepReport:
-    from sim.sweep.execute import WorkersFailed
+def _compact(directory: Path, quiet: bool = False) -> None:
+    """Merge part files; after a sweep only when there are many (a sweep of small batches)."""
+    from sim.sweep.compact import compact
+    from sim.sweep.store import RUNS, read_manifest
+
+    read_manifest(directory)  # a clear error if this is not a sweep folder
+    if quiet and len(list((directory / RUNS).glob("part-*.parquet"))) <= 64:
+        return
+    done = compact(directory)
+    if not quiet or done.parts_before != done.parts_after:
+        out.print(f"Compacted {directory}: {done.parts_before} part files of {done.runs} runs into "
+                  f"{done.parts_after}.", markup=False)
+
+
+def _run(plan: Plan, directory: Path, backend: Backend, resume: bool, save_every: float, source: Path,
+         batch_size: int | None, memory_budget: int) -> SweepReport:
+    from sim.parallel import WorkersFailed
     from sim.sweep.session import run_sweep
 
     progress = DelayedProgress(f"{plan.name}: {plan.total_runs} runs", plan.total_runs, console=err)
 
-    def on_result(result: RunResult | Lost) -> None:
-        progress.advance(1)
+    def on_result(result: JobResult | Lost) -> None:
+        progress.advance(len(result.job.runs))
 
     try:
         with progress:
             return run_sweep(
-                plan, directory, executor, resume=resume, flush_seconds=save_every,
+                plan, directory, backend, resume=resume, flush_seconds=save_every, runs_per_batch=batch_size,
+                memory_budget=memory_budget,
                 on_start=lambda report: progress.advance(report.skipped) if report.skipped else None,
                 on_result=on_result,
             )
@@ -141,26 +176,26 @@ def _slurm_options(slurm: bool, dask: str | None, workers: int | None, **given: 
 
 
 @contextlib.contextmanager
-def _executor(dask: str | None, workers: int | None, runs: int, slurm: SlurmOptions | None = None,
-              directory: Path = Path("."), name: str = "") -> Iterator[Executor]:
-    from sim.sweep.execute import local_executor
+def _backend(dask: str | None, workers: int | None, runs: int, slurm: SlurmOptions | None = None,
+             directory: Path = Path("."), name: str = "") -> Iterator[Backend]:
+    from sim.parallel import local
 
     if slurm:
-        yield from _slurm_executor(slurm, directory, name)
+        yield from _slurm_backend(slurm, directory, name)
         return
     if not dask:
-        yield local_executor(workers or max(1, min(os.cpu_count() or 1, runs)))
+        yield local(workers or max(1, min(os.cpu_count() or 1, runs)))
         return
     from distributed import Client, LocalCluster  # imported only when asked for: it takes a second
 
-    from sim.sweep.execute import DaskCluster
+    from sim.parallel.dask import DaskBackend
 
     if dask == "local":
         n = workers or os.cpu_count() or 1
         # one thread per worker: a run holds the GIL most of the time, so threads would not run in parallel
         with LocalCluster(n_workers=n, threads_per_worker=1, dashboard_address=None) as cluster, \
                 Client(cluster) as client:
-            yield DaskCluster(client)
+            yield DaskBackend(client)
         return
     import dask as dask_config
 
@@ -170,17 +205,17 @@ def _executor(dask: str | None, workers: int | None, runs: int, slurm: SlurmOpti
     except (OSError, TimeoutError, ValueError) as exc:
         raise UsageError(f"cannot reach a Dask scheduler at {dask}: {exc}") from None
     with client:
-        yield DaskCluster(client)
+        yield DaskBackend(client)
 
 
-def _slurm_executor(options: SlurmOptions, directory: Path, name: str) -> Iterator[Executor]:
-    from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_executor
+def _slurm_backend(options: SlurmOptions, directory: Path, name: str) -> Iterator[Backend]:
+    from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_backend
 
     logs = directory / "slurm-logs"
     out.print(f"Submitting SLURM jobs: {options.describe()}; their logs go to {logs}/", markup=False)
     try:
-        with slurm_executor(options, logs, f"critical-mass-{name}", notify=partial(err.print, markup=False)) as ex:
-            yield ex
+        with slurm_backend(options, logs, f"critical-mass-{name}", notify=partial(err.print, markup=False)) as backend:
+            yield backend
     except SlurmOptionError as exc:
         raise UsageError(str(exc)) from None
     except SlurmError as exc:
@@ -257,27 +292,3 @@ def _with_ci(row: dict, outcome: str) -> str:
     if low != low:  # NaN: a single replicate has no interval
         return f"{mean:.3f}"
     return f"{mean:.3f} ±{(high - low) / 2:.3f}"
-
-
-def replay_from_sweep(directory: Path, run_id: str) -> None:
-    """Re-run one run of a sweep from the folder's manifest; exit 1 if it does not reproduce."""
-    from sim.analysis.summary import summarise
-    from sim.cli.run import print_summary, tipping_rule
-    from sim.runner import combine
-    from sim.sweep.replay import replay_run
-
-    replay = replay_run(directory, run_id)
-    settings = ", ".join(f"{k}={v}" for k, v in replay.overrides.items())
-    out.print(f"Replaying {replay.spec.run_id} of {directory}: seed {replay.spec.seed}, {replay.years} years, "
-              f"{settings}", markup=False)
-    frames = combine([(replay.spec.replicate, replay.spec.seed, replay.frames)])
-    print_summary(summarise(frames["yearly"], replay.scenario.name, tipping_rule(replay.scenario)), replay.scenario)
-    if replay.stored is None:
-        err.print(f"{replay.spec.run_id} has not finished in this sweep yet; nothing to compare with.", markup=False)
-        raise typer.Exit(1)
-    if not replay.reproduced:
-        err.print(f"does NOT reproduce the stored results of {replay.spec.run_id}:", markup=False)
-        for column, (before, now) in replay.differences.items():
-            err.print(f"  {column}: stored {before}, replayed {now}", markup=False)
-        raise typer.Exit(1)
-    out.print(f"Reproduces the stored outcomes of {replay.spec.run_id} exactly.", markup=False)

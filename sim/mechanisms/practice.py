@@ -1,9 +1,11 @@
 """Practice spreads between teachers as a threshold (complex) contagion.
 
 A teacher adopts once the influence-weighted share of practising colleagues reaches their
-threshold, lowered by support (an aligned leader, district support, a partner programme) and by
-being a novice (Jackson & Bruegmann 2009: spillovers are largest for less-experienced teachers).
-Influence weights carry the strength and representation dimensions; lapses carry orientation.
+adoption threshold, lowered by support (an aligned leader, district support, a partner programme)
+and by being a novice (Jackson & Bruegmann 2009: spillovers are largest for less-experienced
+teachers). Who is exposed enough is decided by `sim.contagion.exposure`, the same rule that
+`sim.contagion.threshold_cascade` runs, so the classic results tested on one hold for the other.
+Influence weights carry the strength and rootedness traits; lapses carry orientation.
 """
 
 from __future__ import annotations
@@ -11,23 +13,25 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from sim.contagion import add_to_neighbours, exposure, neighbour_sum
+from sim.engine.params import Section
+from sim.engine.state import SystemState
+from sim.engine.streams import Streams
 from sim.network import classroom_alumni_ties
-from sim.scenario import Scenario
-from sim.state import SystemState
 
 
-def effective_thresholds(state: SystemState, scenario: Scenario) -> np.ndarray:
+def effective_thresholds(state: SystemState, params: Section) -> np.ndarray:
     p, s = state.posts, state.schools
-    sup, t = scenario.support, scenario.teachers
-    school_support = sup.leader * s.leader_aligned + sup.partner * (s.partner_served > 0)
-    support = school_support[p.school] + sup.district * state.districts.support[p.district]
-    novice = t.novice_threshold_discount * (p.experience < t.novice_years)
-    return np.clip(p.threshold - support - novice, 0.0, 1.0)
+    sup, t = params.support, params.teachers
+    school_support = sup.leader[s.sys] * s.leader_aligned + sup.partner[s.sys] * (s.partner_served > 0)
+    support = school_support[p.school] + sup.district[p.sys] * state.districts.support[p.district]
+    novice = t.novice_discount[p.sys] * (p.experience < t.novice_years[p.sys])
+    return np.clip(p.adoption_threshold - support - novice, 0.0, 1.0)
 
 
-def influence_weights(state: SystemState, scenario: Scenario) -> np.ndarray:
-    c, p = scenario.contagion, state.posts
-    return 1.0 + c.strength_weight * p.strength + c.rootedness_weight * p.rootedness
+def influence_weights(state: SystemState, params: Section) -> np.ndarray:
+    c, p = params.contagion, state.posts
+    return 1.0 + c.strength_weight[p.sys] * p.strength + c.rootedness_weight[p.sys] * p.rootedness
 
 
 def yearly_ties(state: SystemState) -> list[sp.csr_matrix]:
@@ -38,32 +42,48 @@ def yearly_ties(state: SystemState) -> list[sp.csr_matrix]:
     return [state.static_ties, alumni] if alumni.nnz else [state.static_ties]
 
 
-def _neighbour_sum(parts: list[sp.csr_matrix], values: np.ndarray) -> np.ndarray:
-    total = parts[0] @ values
-    for part in parts[1:]:
-        total += part @ values
-    return total
+def spread_practice(state: SystemState, params: Section, streams: Streams) -> None:
+    """A few rounds of adoption a year, then lapses, for the systems where contagion is on.
 
-
-def spread_practice(state: SystemState, scenario: Scenario, rng: np.random.Generator) -> None:
-    c, p = scenario.contagion, state.posts
-    if not c.enabled:
+    In a round a teacher not yet practising adopts with probability adoption_probability if their
+    exposure reaches their threshold, and spontaneously with probability spontaneous_adoption /
+    rounds_per_year either way (one uniform draw a round gives both chances, independent as
+    separate draws would be). A system's draws for the whole year are taken at once.
+    """
+    c, p = params.contagion, state.posts
+    rows = np.flatnonzero(c.enabled[p.sys])
+    if rows.size == 0:
         return
+    sys = p.sys[rows]
+    rounds = c.rounds_per_year[sys]
+    counts = np.bincount(sys, weights=rounds + 1, minlength=streams.size).astype(np.int64)
+    # each system's block: round 0 for its teachers, round 1, ..., and the lapse draws last
+    u = streams.random(counts)
+    block = np.concatenate([[0], np.cumsum(counts)])[sys]
+    teachers = np.bincount(sys, minlength=streams.size)[sys]
+    position = np.arange(rows.size) - np.concatenate([[0], np.cumsum(np.bincount(sys, minlength=streams.size))])[sys]
+
     ties = yearly_ties(state)
-    theta = effective_thresholds(state, scenario)
-    weight = influence_weights(state, scenario)
-    reach = _neighbour_sum(ties, weight)
-    has_ties = reach > 0
-    safe_reach = np.where(has_ties, reach, 1.0)
-    practising = p.practising
-    spontaneous = c.spontaneous_adoption / c.rounds_per_year
-    for _ in range(c.rounds_per_year):  # a few rounds a year, not a loop over teachers
-        exposure = np.where(has_ties, _neighbour_sum(ties, practising * weight) / safe_reach, 0.0)
-        ready = (exposure >= theta) & (rng.random(p.size) < c.adoption_probability)
-        ready |= rng.random(p.size) < spontaneous
-        practising = practising | ready
+    theta = effective_thresholds(state, params)[rows]
+    weight = influence_weights(state, params)
+    reach = neighbour_sum(ties, weight)
+    practising = p.practising.copy()
+    # the weight of each teacher's practising colleagues, kept current as teachers adopt
+    adopted_weight = neighbour_sum(ties, np.where(practising, weight, 0.0))
+    spontaneous = (c.spontaneous_adoption / c.rounds_per_year)[sys]
+    adoption = c.adoption_probability[sys]
+    when_exposed = adoption + spontaneous - adoption * spontaneous
+    for r in range(int(rounds.max())):  # a few rounds a year, not a loop over teachers
+        turn = np.flatnonzero(r < rounds)
+        exposed = exposure(ties, practising, weight, reach, adopted_weight)[rows[turn]] >= theta[turn]
+        draw = u[block[turn] + r * teachers[turn] + position[turn]]
+        chance = np.where(exposed, when_exposed[turn], spontaneous[turn])
+        adopting = rows[turn][~practising[rows[turn]] & (draw < chance)]
+        practising[adopting] = True
+        add_to_neighbours(ties, adopted_weight, adopting, weight[adopting])
     # practice without enough reinforcement lapses, more often for those less committed to it
-    exposure = np.where(has_ties, _neighbour_sum(ties, practising * weight) / safe_reach, 0.0)
-    unsupported = practising & (exposure < theta)
-    lapse = unsupported & (rng.random(p.size) < c.lapse_rate * (1.0 - p.orientation))
-    p.practising[:] = practising & ~lapse
+    unsupported = practising[rows] & (exposure(ties, practising, weight, reach, adopted_weight)[rows] < theta)
+    draw = u[block + rounds * teachers + position]
+    lapse = unsupported & (draw < c.lapse_rate[sys] * (1.0 - p.orientation[rows]))
+    practising[rows[lapse]] = False
+    p.practising[:] = practising

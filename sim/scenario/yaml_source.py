@@ -106,9 +106,15 @@ def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[Ke
     """Set values by dotted key path in a deep copy of data; list items are addressed by index."""
     import copy
 
+    from sim.scenario.renames import new_name, warn_renamed
+
     result = copy.deepcopy(data)
     touched: set[KeyPath] = set()
     for dotted, value in overrides.items():
+        renamed = new_name(dotted)
+        if renamed is not None:
+            warn_renamed("--set", dotted, renamed)
+            dotted = renamed
         parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
         target: Any = result
         for i, part in enumerate(parts[:-1]):
@@ -153,7 +159,7 @@ def validate(
         raise ScenarioError(problems) from None
 
 
-def _problem(model: type[BaseModel], err: dict, source: str, lines: dict, overridden: set) -> Problem:
+def _problem(model: type[BaseModel], err: Any, source: str, lines: dict, overridden: set) -> Problem:
     loc: KeyPath = tuple(err["loc"])
     # pydantic appends the validator's name or a union branch to loc; keep only real keys
     loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))

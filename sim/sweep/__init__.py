@@ -1,7 +1,7 @@
-"""Parameter sweeps: experiment files, designs, local or Dask execution, a crash-safe Parquet store.
+"""Parameter sweeps: experiment files, designs, batches run on any backend, a crash-safe Parquet store.
 
     plan = resolve("experiments/programme_scale.yaml")      # validated before anything runs
-    report = run_sweep(plan, Path("results/sweeps/x"), local_executor(2))
+    report = run_sweep(plan, Path("results/sweeps/x"), sim.parallel.local(2))
     runs, series = read_runs("results/sweeps/x"), read_series("results/sweeps/x")
 """
 
@@ -10,10 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# names resolve on first use: a worker process that needs only sim.sweep.execute should not
-# import pyarrow and the store along with the package
+# names resolve on first use, so that importing the package stays cheap
 _WHERE = {
-    "DaskCluster": "execute", "InProcess": "execute", "LocalProcesses": "execute", "local_executor": "execute",
     "Plan": "plan", "resolve": "plan",
     "SweepReport": "session", "run_sweep": "session",
     "read_manifest": "store", "read_runs": "store", "read_series": "store",

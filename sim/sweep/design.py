@@ -1,18 +1,26 @@
-"""Design points: every combination (grid), or a Latin hypercube or Sobol sample of the parameter space."""
+"""Design points: every combination (grid), a Latin hypercube or Sobol' sequence over the parameter space,
+or the rows of a table (sim.sweep.design_table)."""
 
 from __future__ import annotations
 
 import inspect
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 
 from sim.sweep.experiment import Experiment, Parameter, Scalar
 
 
-def design_points(experiment: Experiment) -> list[dict[str, Scalar]]:
+def design_points(experiment: Experiment, points_file: Path | None = None) -> list[dict[str, Scalar]]:
     """The varied values of each design point, keyed by scenario key path, in a fixed order."""
+    if experiment.design == "table":
+        from sim.sweep.design_table import read_points
+
+        if points_file is None:
+            raise ValueError("design table: give the points file (LoadedExperiment.points_path)")
+        return read_points(points_file)
     params = experiment.parameters
     if experiment.design == "grid":
         # the first parameter varies slowest, as in the nested loops a reader would write
@@ -32,7 +40,7 @@ def _unit_sample(design: str, dimensions: int, samples: int, seed: int) -> np.nd
     # scipy renamed `seed` to `rng` in 1.15; accept either so older installs still work
     seeding = "rng" if "rng" in inspect.signature(engine_type).parameters else "seed"
     engine = engine_type(dimensions, **{seeding: seed})
-    if design == "sobol":
+    if design == "sobol_sequence":
         return engine.random_base2(int(math.log2(samples)))
     return engine.random(samples)
 

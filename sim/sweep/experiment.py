@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.model import SYSTEM_COLUMNS
+from sim.engine.observe import SYSTEM_COLUMNS
 from sim.scenario import DIMENSIONS, ROLES
 from sim.scenario.problems import Problem, ScenarioError, closest
 from sim.scenario.schema import _Section
@@ -31,7 +31,11 @@ DEFAULT_OUTCOMES = (
     "practising_share", "mean_achievement", "achievement_gap",
     "leadership_index", "district_support", "ministry_alignment",
 )
-Design = Literal["grid", "latin_hypercube", "sobol"]
+# grid: every combination; latin_hypercube / sobol_sequence: `samples` points spread over the bounds
+# (a space-filling sample for tipping boundaries, PRIM/CART and metamodels); table: the points of a
+# CSV or Parquet file (a Saltelli design from SALib, an EMA Workbench sampler's output, a user's own list)
+Design = Literal["grid", "latin_hypercube", "sobol_sequence", "table"]
+SAMPLED = ("latin_hypercube", "sobol_sequence")
 Scalar = bool | int | float | str
 
 
@@ -65,7 +69,8 @@ class Parameter(_Section):
     key: str = Field(min_length=1, description="scenario key path, e.g. placement.clustering")
     values: list[Scalar] | None = Field(None, min_length=1)
     range: Steps | None = None
-    between: tuple[float, float] | None = Field(None, description="bounds for latin_hypercube or sobol designs")
+    between: tuple[float, float] | None = Field(None, description="bounds for latin_hypercube or sobol_sequence "
+                                                                  "designs")
     integer: bool = Field(False, description="round sampled values to whole numbers")
     balance: str | None = Field(
         None,
@@ -88,7 +93,7 @@ class Parameter(_Section):
         if self.values is not None:
             return list(self.values)
         if self.range is not None:
-            return self.range.levels()
+            return list(self.range.levels())
         return None
 
 
@@ -99,8 +104,11 @@ class Experiment(_Section):
     description: str = ""
     scenario: str = Field(description="base scenario file, relative to the experiment file")
     set: dict[str, Any] = Field(default_factory=dict, description="fixed overrides applied to every run")
-    parameters: list[Parameter] = Field(min_length=1)
+    parameters: list[Parameter] = Field(default_factory=list, description="what to vary (with design: table, the "
+                                        "table's columns instead)")
     design: Design = "grid"
+    points: str | None = Field(None, description="design: table: a CSV or Parquet file of points, one column per "
+                               "key path, relative to the experiment file")
     samples: int | None = Field(None, ge=1, le=1_000_000, description="points drawn by a sampled design")
     replicates: int = Field(1, ge=1, le=100_000)
     years: int | None = Field(None, ge=1, le=500, description="default: the scenario's")
@@ -118,24 +126,46 @@ class Experiment(_Section):
             raise ValueError("an outcome is listed twice")
         return outcomes
 
+    @field_validator("design", mode="before")
+    @classmethod
+    def _renamed_design(cls, design: Any) -> Any:
+        if design == "sobol":
+            raise ValueError(
+                "design 'sobol' is now called 'sobol_sequence': it is a quasi-random Sobol' sequence, not a Saltelli "
+                "design, and Sobol' indices cannot be computed from it. For Sobol' indices run `critical-mass tipping "
+                "sensitivity EXPERIMENT --method sobol`, or give SALib's Saltelli samples as design: table")
+        return design
+
     @model_validator(mode="after")
     def _design_fits(self) -> Experiment:
         keys = [p.key for p in self.parameters]
         if len(set(keys)) != len(keys):
             raise ValueError(f"a parameter key is listed twice: {keys}")
+        if self.design == "table":
+            if self.points is None:
+                raise ValueError("design table needs points: a CSV or Parquet file with one column per key path")
+            if self.parameters or self.samples is not None:
+                raise ValueError("with design table the table's columns are the parameters and its rows the points: "
+                                 "leave out parameters and samples")
+            return self
+        if self.points is not None:
+            raise ValueError("points is for design: table (a file of points); this design makes its own points")
+        if not self.parameters:
+            raise ValueError("parameters needs at least one entry (or use design: table with a file of points)")
         if self.design == "grid":
             if self.samples is not None:
-                raise ValueError("samples is for latin_hypercube or sobol designs; a grid runs every combination")
+                raise ValueError("samples is for latin_hypercube or sobol_sequence designs; a grid runs every "
+                                 "combination")
             continuous = [p.key for p in self.parameters if p.between is not None]
             if continuous:
                 raise ValueError(
                     f"{continuous} give between bounds, which only a sampled design can use; "
-                    "use values or range for a grid, or design: latin_hypercube / sobol"
+                    "use values or range for a grid, or design: latin_hypercube / sobol_sequence"
                 )
         else:
             if self.samples is None:
                 raise ValueError(f"design {self.design} needs samples: the number of points to draw")
-            if self.design == "sobol" and self.samples & (self.samples - 1):
+            if self.design == "sobol_sequence" and self.samples & (self.samples - 1):
                 lower = 1 << (self.samples.bit_length() - 1)
                 raise ValueError(
                     f"a Sobol design keeps its balance only with a power of two samples; "
@@ -156,6 +186,12 @@ class LoadedExperiment:
     @property
     def scenario_path(self) -> Path:
         return (self.path.parent / self.experiment.scenario).resolve()
+
+    @property
+    def points_path(self) -> Path | None:
+        """design: table: the file of points, relative to the experiment file."""
+        points = self.experiment.points
+        return None if points is None else (self.path.parent / points).resolve()
 
     def line_of(self, *path: str | int) -> int | None:
         for n in range(len(path), -1, -1):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import sim
+from sim.jobs import Run
 from sim.runner import derive_seed
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
@@ -26,14 +27,6 @@ from sim.sweep.design import design_points
 from sim.sweep.experiment import LoadedExperiment, Scalar
 
 MAX_POINTS_REPORTED = 5
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    run_id: str
-    point: int
-    replicate: int
-    seed: int
 
 
 @dataclass(frozen=True)
@@ -63,25 +56,25 @@ class Plan:
 
     def scenario(self, point: int) -> Scenario:
         if point not in self._scenarios:
-            self._scenarios[point] = Scenario.from_dict(self.base, self.points[point].overrides)  # type: ignore[attr-defined]
+            self._scenarios[point] = Scenario.from_dict(self.base, self.points[point].overrides)
         return self._scenarios[point]
 
     @property
     def total_runs(self) -> int:
         return len(self.points) * self.replicates
 
-    def runs(self) -> Iterator[RunSpec]:
+    def runs(self) -> Iterator[Run]:
         for point in self.points:
             for replicate in range(self.replicates):
-                yield RunSpec(self.run_id(point.index, replicate), point.index, replicate,
-                              derive_seed(self.seed, point.index, replicate))
+                seed = derive_seed(self.seed, point.index, replicate)
+                yield Run(self.run_id(point.index, replicate), point.index, seed, replicate)
 
     def run_id(self, point: int, replicate: int) -> str:
         # zero-padded so that run ids sort in run order as plain text too
         p, r = len(str(max(len(self.points) - 1, 0))), len(str(max(self.replicates - 1, 0)))
         return f"p{point:0{max(p, 3)}d}-r{replicate:0{max(r, 2)}d}"
 
-    def find_run(self, text: str) -> RunSpec:
+    def find_run(self, text: str) -> Run:
         """The run named by an id such as p012-r03 (padding optional)."""
         match = re.fullmatch(r"p(\d+)-r(\d+)", text.strip())
         if not match:
@@ -92,7 +85,7 @@ class Plan:
                 "--run", None, text,
                 f"no such run: the sweep has points 0-{len(self.points) - 1} and replicates 0-{self.replicates - 1}",
             )])
-        return RunSpec(self.run_id(point, replicate), point, replicate, derive_seed(self.seed, point, replicate))
+        return Run(self.run_id(point, replicate), point, derive_seed(self.seed, point, replicate), replicate)
 
     @cached_property
     def parameter_types(self) -> dict[str, str]:
@@ -123,7 +116,9 @@ class Plan:
             "parameter_types": self.parameter_types,
             "base_scenario": self.base,
             "points": [{"point_id": p.index, "values": p.values, "overrides": p.overrides} for p in self.points],
-            "runs": [r.__dict__ for r in self.runs()],
+            # every run's id and seed follow from these (Plan.runs, derive_seed): a million-run sweep's
+            # manifest lists its points, not its runs
+            "total_runs": self.total_runs,
         }
 
     @classmethod
@@ -154,16 +149,19 @@ def make_plan(loaded: LoadedExperiment) -> Plan:
     scenario = load_scenario(loaded.scenario_path)
     base = scenario.model_dump(mode="json")
     if exp.set:
-        origins = {key: ("set", key) for key in exp.set}
-        base = _checked(loaded, base, dict(exp.set), origins, "").model_dump(mode="json")
+        set_origins: dict[str, tuple[str | int, ...]] = {key: ("set", key) for key in exp.set}
+        base = _checked(loaded, base, dict(exp.set), set_origins, "").model_dump(mode="json")
 
-    drawn = design_points(exp)
-    origins = {}
+    drawn = design_points(exp, loaded.points_path)
+    table = loaded.points_path if exp.design == "table" else None
+    origins: dict[str, tuple[str | int, ...]] = {}
     for i, p in enumerate(exp.parameters):
         origins[p.key] = ("parameters", i, "key")
         if p.balance:
             origins[p.balance] = ("parameters", i, "balance")
-    points, problems, bad_points = [], [], 0
+    points: list[Point] = []
+    problems: list[Problem] = []
+    bad_points = 0
     scenarios: dict[int, Scenario] = {}
     for index, values in enumerate(drawn):
         try:
@@ -171,8 +169,9 @@ def make_plan(loaded: LoadedExperiment) -> Plan:
             scenarios[index] = _checked(loaded, base, overrides, origins, _describe(values))
         except ScenarioError as exc:
             bad_points += 1
+            found = exc.problems if table is None else _in_table(table, index, exc.problems)
             if bad_points <= MAX_POINTS_REPORTED:
-                problems.extend(p for p in exc.problems if p not in problems)
+                problems.extend(p for p in found if p not in problems)
             continue
         points.append(Point(index, values, overrides))
     if problems:
@@ -183,10 +182,18 @@ def make_plan(loaded: LoadedExperiment) -> Plan:
         raise ScenarioError(problems)
     return Plan(
         name=exp.name, experiment_file=str(loaded.path), experiment_text=loaded.text, base=base,
-        parameters=[p.key for p in exp.parameters], points=points, replicates=exp.replicates,
+        parameters=[p.key for p in exp.parameters] if table is None else list(drawn[0]), points=points,
+        replicates=exp.replicates,
         years=exp.years or scenario.years, seed=exp.seed, outcomes=list(exp.outcomes), design=exp.design,
         _scenarios=scenarios,
     )
+
+
+def _in_table(table: Path, index: int, problems: list[Problem]) -> list[Problem]:
+    """A table point's problems at its row of the table (line index + 2 of a CSV, after the header)."""
+    line = index + 2 if table.suffix.lower() == ".csv" else None
+    return [Problem(str(table), line, p.path, f"{p.message.split(' (at design point')[0]} (row {index + 1})", p.value,
+                    p.suggestion) for p in problems]
 
 
 def _with_balances(loaded: LoadedExperiment, base: dict[str, Any], values: dict[str, Scalar]) -> dict[str, Any]:
@@ -201,7 +208,7 @@ def _with_balances(loaded: LoadedExperiment, base: dict[str, Any], values: dict[
                 str(loaded.path), loaded.line_of("parameters", i, "balance"), p.key,
                 f"balance works on numbers only, and {p.key} or {p.balance} is not one", now,
             )])
-        overrides[p.balance] = round(start - (now - was), 12)  # type: ignore[operator]
+        overrides[p.balance] = round(start - (now - was), 12)
     return overrides
 
 
@@ -217,7 +224,7 @@ def _checked(loaded: LoadedExperiment, base: dict[str, Any], overrides: dict[str
              origins: dict[str, tuple[str | int, ...]], point: str) -> Scenario:
     """Apply overrides to the base; restate any problem at the experiment line that caused it."""
     try:
-        return Scenario.from_dict(base, overrides)  # type: ignore[attr-defined]
+        return Scenario.from_dict(base, overrides)
     except ScenarioError as exc:
         raise ScenarioError([_relocate(loaded, p, overrides, origins, point) for p in exc.problems]) from None
 

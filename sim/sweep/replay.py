@@ -8,15 +8,16 @@ from typing import Any
 
 import pandas as pd
 
+from sim.jobs import Run
 from sim.runner import Frames, run_once
 from sim.scenario import Scenario
-from sim.sweep.plan import Plan, RunSpec
+from sim.sweep.plan import Plan
 from sim.sweep.store import read_manifest, read_runs
 
 
 @dataclass
 class Replay:
-    spec: RunSpec
+    spec: Run
     scenario: Scenario
     years: int
     overrides: dict[str, Any]
@@ -49,7 +50,7 @@ def replay_run(directory: str | Path, run_id: str) -> Replay:
 def _compare(stored: dict[str, Any], yearly: pd.DataFrame, outcomes: list[str]) -> dict[str, tuple[Any, Any]]:
     last = yearly.iloc[-1]
     tipped_year = yearly["tipped_year"].iloc[0]
-    now = {o: float(last[o]) for o in outcomes}
+    now: dict[str, Any] = {o: float(last[o]) for o in outcomes}
     now["tipped"] = bool(last["tipped"])
     now["tipped_year"] = None if pd.isna(tipped_year) else int(tipped_year)
     differences = {}

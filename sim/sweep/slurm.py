@@ -2,7 +2,7 @@
 
 `critical-mass sweep EXPERIMENT --slurm` submits `jobs` batch jobs. Each runs one single-threaded Dask
 worker per core, and the workers connect back to a Dask scheduler inside the sweep's own process. From
-there the runs take the `--dask` path (DaskCluster): results come back to this process, which alone
+there the runs take the `--dask` path (sim.parallel.dask.DaskBackend): results come back to this process, which alone
 writes the results folder. So the results equal a local sweep's by construction, and compute nodes need
 no shared file system for them.
 
@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.sweep.execute import DaskCluster, WorkersFailed
+from sim.parallel import WorkersFailed
+from sim.parallel.dask import DaskBackend
 
 DEFAULT_WALLTIME = "01:00:00"
 DEFAULT_MIB_PER_CORE = 2048
@@ -450,13 +451,15 @@ def _client(options: SlurmOptions, log_dir: Path, job_name: str, notify: Callabl
 
 
 @contextlib.contextmanager
-def slurm_executor(
+def slurm_backend(
     options: SlurmOptions, log_dir: Path, job_name: str = "critical-mass",
     notify: Callable[[str], None] = lambda message: None,
-) -> Iterator[DaskCluster]:
-    """The sweep's executor on SLURM: the tested Dask path (DaskCluster), its workers in SLURM jobs."""
+) -> Iterator[DaskBackend]:
+    """The sweep's backend on SLURM: the Dask backend (sim.parallel.dask), its workers in SLURM jobs."""
     with slurm_client(options, log_dir, job_name, notify) as client:
-        executor = DaskCluster(client)
-        executor.description = f"SLURM, {options.describe()}, through {executor.description}"
-        executor.workers = options.jobs * options.cores  # recorded in the manifest: what was asked for
-        yield executor
+        backend = DaskBackend(client)
+        backend.description = f"SLURM, {options.describe()}, through {backend.description}"
+        # what was asked for, not the workers connected so far: batches are sized for it, and the manifest
+        # records it (the backend counts the connected workers again as they come and go)
+        backend.workers = options.jobs * options.cores
+        yield backend

@@ -1,10 +1,11 @@
 """The sweep's folder: Parquet part-files written as runs finish, a manifest, and tidy tables read back.
 
     DIR/manifest.json          the experiment, package version, design points, every run's seed, sessions
-    DIR/runs/part-*.parquet    one row per finished run (ok or failed)
+    DIR/runs/part-*.parquet    one row per finished run (ok or failed), a part per batch of runs
     DIR/series/part-*.parquet  one row per run and year, the part with the same name as its runs part
 
-Each part is written atomically (temp file, fsync, rename) series first, runs second: a run counts as
+Runs finish in batches (sim.jobs), and a batch's rows are written together. Each part is written
+atomically (temp file, fsync, rename) series first, runs second: a run counts as
 done only once its runs row is on disk, so a crash at any instant leaves nothing half-written and at
 worst a series part with no runs part, which readers ignore and --resume removes.
 """
@@ -24,10 +25,10 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from sim.jobs import JobResult
 from sim.results_io import atomic_write, write_json
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
-from sim.sweep.execute import RunResult
 from sim.sweep.plan import Plan
 
 MANIFEST = "manifest.json"
@@ -73,8 +74,9 @@ class SweepStore:
         self.flush_seconds = flush_seconds
         self._runs_schema = runs_schema(plan)
         self._series_schema = series_schema(plan)
-        self._rows: list[dict[str, Any]] = []
-        self._series: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
+        self._rows: list[pd.DataFrame] = []
+        self._series: list[pd.DataFrame] = []
+        self._pending = 0
         self._last_flush = time.monotonic()
         self._session = uuid.uuid4().hex[:8]
         self._parts = 0
@@ -120,9 +122,10 @@ class SweepStore:
 
     # --- sessions: when each (re)start ran, on what, and how it went ------------------------------
 
-    def start_session(self, executor: str, workers: int, to_run: int) -> None:
+    def start_session(self, executor: str, workers: int, to_run: int, runs_per_batch: int) -> None:
         self.manifest["sessions"].append({
             "started": _now(), "executor": executor, "workers": workers, "runs_to_do": to_run,
+            "runs_per_batch": runs_per_batch,
             "finished": None, "completed": 0, "failed": 0, "lost": 0, "seconds": None,
         })
         write_json(self.manifest, self.directory / MANIFEST)
@@ -135,45 +138,50 @@ class SweepStore:
 
     # --- writing --------------------------------------------------------------------------------
 
-    def add(self, result: RunResult) -> None:
-        spec, point = result.spec, self.plan.points[result.spec.point]
-        values = {k: str(v) if self.plan.parameter_types[k] == "string" else v for k, v in point.values.items()}
-        ids = {"run_id": spec.run_id, "point_id": spec.point, "replicate": spec.replicate, **values}
-        self._rows.append({
-            **ids, "seed": spec.seed,
-            **{o: result.final.get(o) for o in self.plan.outcomes},
-            "tipped": result.tipped, "tipped_year": result.tipped_year,
-            "status": result.status, "error": result.error, "seconds": result.seconds,
-        })
+    def add(self, result: JobResult) -> None:
+        """Keep a finished batch's runs (and series); write them once enough have gathered."""
+        self._rows.append(self._with_parameters(result.runs))
         if result.series is not None:
-            self._series.append((ids, result.series))
-        if len(self._rows) >= self.flush_runs or time.monotonic() - self._last_flush >= self.flush_seconds:
+            self._series.append(self._with_parameters(result.series, ids_from=result.runs))
+        self._pending += len(result.runs)
+        if self._pending >= self.flush_runs or time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
+
+    def _with_parameters(self, frame: pd.DataFrame, ids_from: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The frame with point_id, replicate and each parameter's value, as the store's schema has them."""
+        frame = frame.copy()
+        if ids_from is not None:
+            ids = ids_from.set_index("run_id")[["point", "replicate"]]
+            frame = frame.join(ids, on="run_id")
+        frame = frame.rename(columns={"point": "point_id"})
+        for key in self.plan.parameters:
+            values = {p.index: p.values[key] for p in self.plan.points}
+            column = frame["point_id"].map(values)
+            frame[key] = column.astype(str) if self.plan.parameter_types[key] == "string" else column
+        return frame
 
     def flush(self) -> None:
         if not self._rows:
             return
         name = f"part-{self._session}-{self._parts:05d}.parquet"
         if self._series:
-            table = self._series_table()
-            atomic_write(self.directory / SERIES / name, lambda tmp: pq.write_table(table, tmp))
-        runs = pa.Table.from_pylist(self._rows, schema=self._runs_schema)
+            series = _table(pd.concat(self._series, ignore_index=True), self._series_schema)
+            atomic_write(self.directory / SERIES / name, lambda tmp: pq.write_table(series, tmp))
+        runs = _table(pd.concat(self._rows, ignore_index=True), self._runs_schema)
         atomic_write(self.directory / RUNS / name, lambda tmp: pq.write_table(runs, tmp))
         self._parts += 1
-        self._rows, self._series = [], []
+        self._rows, self._series, self._pending = [], [], 0
         self._last_flush = time.monotonic()
 
-    def _series_table(self) -> pa.Table:
-        lengths = [len(series["year"]) for _, series in self._series]
-        columns: dict[str, Any] = {}
-        for field in self._series_schema:
-            if field.name in self._series[0][1]:
-                columns[field.name] = np.concatenate([series[field.name] for _, series in self._series])
-            else:  # a run's identity and parameters, repeated for each of its years
-                columns[field.name] = [
-                    ids[field.name] for (ids, _), n in zip(self._series, lengths, strict=True) for _ in range(n)
-                ]
-        return pa.Table.from_pydict(columns, schema=self._series_schema)
+
+def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    columns = {}
+    for f in schema:
+        values = frame[f.name]
+        if f.name == "seed":
+            values = values.astype(np.uint64).astype(np.int64)  # stored signed, as every seed is below 2**63
+        columns[f.name] = pa.array(values, type=f.type, from_pandas=True)
+    return pa.Table.from_pydict(columns, schema=schema)
 
 
 # --- reading: a pyarrow dataset read of the folder -------------------------------------------------

@@ -3,7 +3,7 @@
 Two views, both from the runs table:
 
 - **along a parameter, level by level**: at each value of the other parameter a logistic fit in
-  this one gives a threshold and its profile-likelihood interval (sim.tipping.fit), which needs
+  this one gives a tipping point and its profile-likelihood interval (sim.tipping.fit), which needs
   nothing but a grid and says plainly where a level has no transition;
 - **a smooth surface**: logit P = b0 + b1 x + b2 y + b3 x y, whose P = 1/2 contour is
   y = -(b0 + b1 x) / (b2 + b3 x), with a band from a bootstrap that resamples runs within each
@@ -11,6 +11,8 @@ Two views, both from the runs table:
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -22,18 +24,19 @@ from sim.tipping.fit import Binomial, fit_logistic
 
 
 def along(runs: pd.DataFrame, across: str, level: str, confidence: float = 0.95) -> pd.DataFrame:
-    """For each value of `level`, the threshold in `across` with its interval (or why there is none)."""
+    """For each value of `level`, the tipping point in `across` with its interval (or why there is none)."""
     runs = ok_runs(runs)
     lo, hi = float(runs[across].min()), float(runs[across].max())
     rows = []
     for value, group in runs.groupby(level, sort=True):
         data = Binomial.from_outcomes(group[across].to_numpy(float), group[TIPPED].to_numpy(bool))
-        row: dict[str, object] = {level: value, "threshold": np.nan, "ci_low": np.nan, "ci_high": np.nan, "note": ""}
+        row: dict[str, object] = {level: value, "tipping_point": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                                  "note": ""}
         if not data.mixed:
             row["note"] = f"{'every' if data.k.sum() else 'no'} run tipped"
         else:
             fit = fit_logistic(data, (lo, hi), confidence)
-            row.update(threshold=fit.threshold, ci_low=fit.ci[0], ci_high=fit.ci[1],
+            row.update(tipping_point=fit.midpoint, ci_low=fit.ci[0], ci_high=fit.ci[1],
                        note="a step between two values" if fit.separated else "")
         rows.append(row)
     return pd.DataFrame(rows)
@@ -87,7 +90,8 @@ def surface(
     draws = np.array([contour(_fit_surface(features, rng.binomial(n.astype(np.int64), p).astype(float), n, penalty))
                       for _ in range(resamples)])
     alpha = (1 - confidence) / 2
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a mesh level no resample reaches is NaN, as intended
         found = np.isfinite(draws).mean(axis=0)
         low = np.nanquantile(np.where(np.isfinite(draws), draws, np.nan), alpha, axis=0) if resamples else estimate
         high = np.nanquantile(np.where(np.isfinite(draws), draws, np.nan), 1 - alpha, axis=0) if resamples else estimate

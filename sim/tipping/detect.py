@@ -1,7 +1,7 @@
-"""Thresholds from a finished sweep: a logistic curve for P(tipped), a sigmoid for each outcome.
+"""Tipping points from a finished sweep: a logistic curve for P(tipped), a sigmoid for each outcome.
 
 Reads the sweep's runs table (sim.sweep.read_runs); runs no model. For one varied parameter,
-every outcome gets a threshold, a bootstrap interval (resampling runs within each design point)
+every outcome gets a tipping point, a bootstrap interval (resampling runs within each design point)
 and a transition width. Two varied parameters go to sim.tipping.boundary.
 """
 
@@ -12,17 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.compare import wilson
 from sim.tipping.fit import Binomial, bootstrap_logistic, fit_logistic, fit_sigmoid
 
 TIPPED = "tipped"
 
 
 @dataclass(frozen=True)
-class Threshold:
+class TippingPoint:
     parameter: str
     outcome: str  # "tipped" for P(tipped), else a continuous outcome's column
     method: str  # logistic or sigmoid
-    threshold: float
+    tipping_point: float
     ci: tuple[float, float]
     transition_width: float
     width_ci: tuple[float, float]
@@ -32,7 +33,7 @@ class Threshold:
     def row(self) -> dict[str, object]:
         return {
             "parameter": self.parameter, "outcome": self.outcome, "method": self.method,
-            "threshold": self.threshold, "ci_low": self.ci[0], "ci_high": self.ci[1],
+            "tipping_point": self.tipping_point, "ci_low": self.ci[0], "ci_high": self.ci[1],
             "transition_width": self.transition_width, "width_ci_low": self.width_ci[0],
             "width_ci_high": self.width_ci[1], "direction": self.direction, "note": self.note,
         }
@@ -45,61 +46,61 @@ def ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return runs[runs["status"] == "ok"] if "status" in runs else runs
 
 
-def tipping_threshold(
+def probability_tipping_point(
     runs: pd.DataFrame, parameter: str, confidence: float = 0.95, resamples: int = 1000, seed: int = 0
-) -> Threshold:
+) -> TippingPoint:
     """P(tipped) against one parameter: the value where it crosses 1/2, with a bootstrap interval."""
     runs = ok_runs(runs)
     data = Binomial.from_outcomes(runs[parameter].to_numpy(float), runs[TIPPED].to_numpy(bool))
     lo, hi = float(data.x.min()), float(data.x.max())
     if not data.mixed:
         every = "every" if data.k.sum() else "no"
-        return Threshold(parameter, TIPPED, "logistic", np.nan, NAN2, np.nan, NAN2, "",
-                         f"{every} run tipped: the threshold lies outside {lo:g}..{hi:g}")
+        return TippingPoint(parameter, TIPPED, "logistic", np.nan, NAN2, np.nan, NAN2, "",
+                         f"{every} run tipped: the tipping point lies outside {lo:g}..{hi:g}")
     if data.x.size < 2:
-        return Threshold(parameter, TIPPED, "logistic", np.nan, NAN2, np.nan, NAN2, "", "one value only")
+        return TippingPoint(parameter, TIPPED, "logistic", np.nan, NAN2, np.nan, NAN2, "", "one value only")
     fit = fit_logistic(data, (lo, hi), confidence)
     direction = "rises" if fit.slope > 0 else "falls"
     if fit.separated:
         # every run below one value agrees, and every run above: resampling those runs cannot vary a
         # step, so the interval is the profile likelihood's, which knows how little a step pins down
-        return Threshold(parameter, TIPPED, "logistic", fit.threshold, fit.ci, np.nan, NAN2, direction,
+        return TippingPoint(parameter, TIPPED, "logistic", fit.midpoint, fit.ci, np.nan, NAN2, direction,
                          "a step between design points (profile-likelihood interval)")
-    threshold, width = bootstrap_logistic(data, (lo, hi), confidence, resamples, seed)
+    point, width = bootstrap_logistic(data, (lo, hi), confidence, resamples, seed)
     note = "interval reaches the edge of the values swept" if fit.ci_open else ""
-    if not (lo <= threshold.ci[0] and threshold.ci[1] <= hi):
+    if not (lo <= point.ci[0] and point.ci[1] <= hi):
         note = "interval leaves the values swept"
-    return Threshold(parameter, TIPPED, "logistic", threshold.estimate, threshold.ci, width.estimate, width.ci,
+    return TippingPoint(parameter, TIPPED, "logistic", point.estimate, point.ci, width.estimate, width.ci,
                      direction, note)
 
 
-def outcome_threshold(
+def outcome_transition(
     runs: pd.DataFrame, parameter: str, outcome: str, confidence: float = 0.95, resamples: int = 100, seed: int = 0
-) -> Threshold:
+) -> TippingPoint:
     """A sigmoid through a continuous outcome: where it is halfway between its two levels."""
     runs = ok_runs(runs)
     x, y = runs[parameter].to_numpy(float), runs[outcome].to_numpy(float)
     try:
         fit = fit_sigmoid(x, y, confidence, resamples, seed)
     except ValueError as exc:
-        return Threshold(parameter, outcome, "sigmoid", np.nan, NAN2, np.nan, NAN2, "", str(exc))
+        return TippingPoint(parameter, outcome, "sigmoid", np.nan, NAN2, np.nan, NAN2, "", str(exc))
     direction = "rises" if fit.upper > fit.lower else "falls"
     if not fit.inside:
-        # a midpoint outside the values swept, or a rise wider than them, is a trend, not a threshold
-        return Threshold(parameter, outcome, "sigmoid", np.nan, NAN2, np.nan, NAN2, direction,
+        # a midpoint outside the values swept, or a rise wider than them, is a trend, not a tipping point
+        return TippingPoint(parameter, outcome, "sigmoid", np.nan, NAN2, np.nan, NAN2, direction,
                          "no transition inside the values swept")
     lo, hi = float(np.min(x)), float(np.max(x))
     note = "" if lo <= fit.ci[0] and fit.ci[1] <= hi else "interval leaves the values swept"
-    return Threshold(parameter, outcome, "sigmoid", fit.threshold, fit.ci, fit.transition_width, fit.width_ci,
+    return TippingPoint(parameter, outcome, "sigmoid", fit.midpoint, fit.ci, fit.transition_width, fit.width_ci,
                      direction, note)
 
 
-def thresholds(
+def tipping_points(
     runs: pd.DataFrame, parameter: str, outcomes: list[str], confidence: float = 0.95, seed: int = 0
 ) -> pd.DataFrame:
     """A row per outcome (P(tipped) first) for a sweep over one parameter."""
-    rows = [tipping_threshold(runs, parameter, confidence, seed=seed).row()]
-    rows += [outcome_threshold(runs, parameter, o, confidence, seed=seed).row() for o in outcomes]
+    rows = [probability_tipping_point(runs, parameter, confidence, seed=seed).row()]
+    rows += [outcome_transition(runs, parameter, o, confidence, seed=seed).row() for o in outcomes]
     return pd.DataFrame(rows)
 
 
@@ -107,9 +108,8 @@ def tipped_by_point(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
     """Per design point: runs, share tipped and a 95% Wilson interval (honest with few runs)."""
     runs = ok_runs(runs)
     grouped = runs.groupby(parameters)[TIPPED].agg(["sum", "count"]).reset_index()
-    n, p, z = grouped["count"].to_numpy(float), grouped["sum"].to_numpy(float) / grouped["count"].to_numpy(float), 1.96
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    tipped, n = grouped["sum"].to_numpy(float), grouped["count"].to_numpy(float)
+    low, high = wilson(tipped, n)
     return pd.DataFrame({**{k: grouped[k] for k in parameters}, "runs": grouped["count"].astype(int),
-                         "p_tipped": p, "p_tipped_low": np.clip(centre - half, 0, 1),
-                         "p_tipped_high": np.clip(centre + half, 0, 1)})
+                         "p_tipped": tipped / n, "p_tipped_low": np.clip(low, 0, 1),
+                         "p_tipped_high": np.clip(high, 0, 1)})

@@ -1,13 +1,13 @@
 """Fitting a transition: a logistic curve to yes/no outcomes, a sigmoid to continuous ones.
 
-P(tipped | x) = 1 / (1 + exp(-b (x - t))): t is the threshold (P = 0.5), 1/|b| the scale, and the
+P(tipped | x) = 1 / (1 + exp(-b (x - t))): t is the tipping point (P = 0.5), 1/|b| the scale, and the
 transition's width, from P = 0.1 to P = 0.9, is 2 ln 9 / |b| (about 4.4 scales).
 
 Intervals for t come from the profile likelihood: for each candidate t the best slope is found,
 and t is kept while twice the log-likelihood lost is within the chi-square(1) quantile. Unlike a
 Wald interval (t_hat +/- z se) it needs no normal approximation of a ratio of coefficients, stays
 honest when the data are perfectly separated (a step sharper than the points can resolve), and is
-the interval whose coverage the tests check on problems with a known threshold.
+the interval whose coverage the tests check on problems with a known tipping point.
 """
 
 from __future__ import annotations
@@ -46,13 +46,13 @@ class Binomial:
 
     @property
     def mixed(self) -> bool:
-        """Both outcomes seen: without that no threshold can be located."""
+        """Both outcomes seen: without that no tipping point can be located."""
         return 0 < self.k.sum() < self.n.sum()
 
 
 @dataclass(frozen=True)
 class LogisticFit:
-    threshold: float
+    midpoint: float
     ci: tuple[float, float]  # profile-likelihood interval at `confidence`
     slope: float  # b; its sign says whether P rises (+) or falls (-) with x
     confidence: float
@@ -70,7 +70,7 @@ class LogisticFit:
         return 0.0 if self.separated else WIDTH_PER_SCALE / abs(self.slope)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return expit(self.slope * (np.asarray(x, float) - self.threshold))
+        return expit(self.slope * (np.asarray(x, float) - self.midpoint))
 
 
 def separated(data: Binomial) -> bool:
@@ -126,13 +126,13 @@ def profile(
 def fit_logistic(
     data: Binomial, domain: tuple[float, float] | None = None, confidence: float = 0.95
 ) -> LogisticFit:
-    """Maximum-likelihood threshold and its profile-likelihood interval within domain.
+    """Maximum-likelihood tipping point and its profile-likelihood interval within domain.
 
-    domain bounds where the threshold may lie (default: the range of x); an interval end that
+    domain bounds where the tipping point may lie (default: the range of x); an interval end that
     reaches it is reported as open. Needs both outcomes among the data.
     """
     if not data.mixed:
-        raise ValueError("every outcome is the same: no threshold can be located from these data")
+        raise ValueError("every outcome is the same: no tipping point can be located from these data")
     low, high = domain if domain is not None else (float(data.x.min()), float(data.x.max()))
     if not high > low:
         raise ValueError(f"the domain must have low < high, got ({low}, {high})")
@@ -170,7 +170,7 @@ def fit_logistic(
     lo = low if first == 0 else optimize.brentq(deficit, grid[first - 1], grid[first], xtol=span * 1e-9)
     hi = high if last == len(grid) - 1 else optimize.brentq(deficit, grid[last], grid[last + 1], xtol=span * 1e-9)
     return LogisticFit(
-        threshold=t_hat, ci=(float(lo), float(hi)), slope=slope, confidence=confidence,
+        midpoint=t_hat, ci=(float(lo), float(hi)), slope=slope, confidence=confidence,
         separated=separated(data), ci_open=(first == 0 or last == len(grid) - 1),
         domain=(low, high),
     )
@@ -199,19 +199,19 @@ def bootstrap_logistic(
     rng = np.random.default_rng(rng)
     fit = fit_logistic(data, domain, confidence)
     k = rng.binomial(data.n.astype(np.int64), data.k / data.n, size=(resamples, data.x.size)).astype(float)
-    thresholds, slopes = _newton_many(data.x, data.n, k)
+    midpoints, slopes = _newton_many(data.x, data.n, k)
     widths = np.where(np.isfinite(slopes), WIDTH_PER_SCALE / np.abs(slopes), 0.0)
     mixed = (k.sum(axis=1) > 0) & (k.sum(axis=1) < data.n.sum())
-    thresholds, widths = np.where(mixed, thresholds, np.nan), np.where(mixed, widths, np.nan)
+    midpoints, widths = np.where(mixed, midpoints, np.nan), np.where(mixed, widths, np.nan)
     alpha = (1 - confidence) / 2
     return (
-        Bootstrapped(fit.threshold, _percentiles(thresholds, alpha), thresholds),
+        Bootstrapped(fit.midpoint, _percentiles(midpoints, alpha), midpoints),
         Bootstrapped(fit.transition_width, _percentiles(widths, alpha), widths),
     )
 
 
 def _newton_many(x: np.ndarray, n: np.ndarray, k: np.ndarray, iterations: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum-likelihood (threshold, slope) for many outcome vectors k at the same x, at once.
+    """Maximum-likelihood (tipping point, slope) for many outcome vectors k at the same x, at once.
 
     A separated resample has no finite slope: it gets the midpoint of its gap and an infinite slope
     (a transition width of 0)."""
@@ -229,7 +229,7 @@ def _newton_many(x: np.ndarray, n: np.ndarray, k: np.ndarray, iterations: int = 
         da = np.where(safe, (h11 * g0 - h01 * g1) / np.where(safe, det, 1.0), 0.0)
         db = np.where(safe, (h00 * g1 - h01 * g0) / np.where(safe, det, 1.0), 0.0)
         a, b = a + np.clip(da, -5, 5), b + np.clip(db, -50, 50)
-    thresholds = center - a / np.where(b != 0, b, np.nan) * span
+    midpoints = center - a / np.where(b != 0, b, np.nan) * span
     slopes = b / span
     for row in range(k.shape[0]):
         sample = Binomial(x, n, k[row])
@@ -238,12 +238,16 @@ def _newton_many(x: np.ndarray, n: np.ndarray, k: np.ndarray, iterations: int = 
             # (a mixed value between them is where it is)
             rising = x[k[row] < n].max() <= x[k[row] > 0].min()
             none, every = x[k[row] == 0], x[k[row] == n]
-            lo = none.max() if rising else every.max()
-            hi = every.min() if rising else none.min()
             mixed = x[(k[row] > 0) & (k[row] < n)]
-            thresholds[row] = float(mixed[0]) if mixed.size == 1 else (lo + hi) / 2
+            if mixed.size == 1 or none.size == 0 or every.size == 0:
+                # quasi-separation at one mixed value (with nothing all-none or all-tipped on one side)
+                midpoints[row] = float(mixed[0])
+            else:
+                lo = none.max() if rising else every.max()
+                hi = every.min() if rising else none.min()
+                midpoints[row] = (lo + hi) / 2
             slopes[row] = np.inf
-    return thresholds, slopes
+    return midpoints, slopes
 
 
 def _percentiles(draws: np.ndarray, alpha: float) -> tuple[float, float]:
@@ -258,13 +262,13 @@ def _percentiles(draws: np.ndarray, alpha: float) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class SigmoidFit:
-    """y = lower + (upper - lower) / (1 + exp(-(x - threshold) / scale)), scale > 0."""
+    """y = lower + (upper - lower) / (1 + exp(-(x - tipping point) / scale)), scale > 0."""
 
-    threshold: float
+    midpoint: float
     scale: float
     lower: float
     upper: float
-    ci: tuple[float, float]  # bootstrap percentile interval of the threshold
+    ci: tuple[float, float]  # bootstrap percentile interval of the tipping point
     width_ci: tuple[float, float]
     inside: bool  # the midpoint lies within the x range and the rise is steeper than the range
 
@@ -273,7 +277,7 @@ class SigmoidFit:
         return WIDTH_PER_SCALE * self.scale
 
     def value(self, x: np.ndarray) -> np.ndarray:
-        return self.lower + (self.upper - self.lower) * expit((np.asarray(x, float) - self.threshold) / self.scale)
+        return self.lower + (self.upper - self.lower) * expit((np.asarray(x, float) - self.midpoint) / self.scale)
 
 
 def _sigmoid_params(x: np.ndarray, y: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
@@ -291,7 +295,7 @@ def _sigmoid_params(x: np.ndarray, y: np.ndarray, start: np.ndarray | None = Non
         t, log_s, lower, upper = theta
         return lower + (upper - lower) * expit((x - t) / np.exp(log_s)) - y
 
-    # the threshold may sit a range beyond the data (then the fit says "no transition here")
+    # the tipping point may sit a range beyond the data (then the fit says "no transition here")
     bounds = (
         [x.min() - span, np.log(span * 1e-4), -np.inf, -np.inf],
         [x.max() + span, np.log(span * 10), np.inf, np.inf],
@@ -322,7 +326,7 @@ def fit_sigmoid(
     span = float(x.max() - x.min())
     inside = bool(x.min() <= t <= x.max() and WIDTH_PER_SCALE * np.exp(log_s) < span)
     return SigmoidFit(
-        threshold=t, scale=float(np.exp(log_s)), lower=lower, upper=upper,
+        midpoint=t, scale=float(np.exp(log_s)), lower=lower, upper=upper,
         ci=_percentiles(draws[:, 0], alpha), width_ci=_percentiles(draws[:, 1], alpha), inside=inside,
     )
 
@@ -369,5 +373,5 @@ def firth_logistic(data: Binomial, iterations: int = 100) -> tuple[float, float]
         if np.max(np.abs(step)) < 1e-10:
             break
     slope = beta[1] / span
-    threshold = center - beta[0] * span / beta[1] if beta[1] != 0 else center
-    return float(threshold), float(slope)
+    midpoint = center - beta[0] * span / beta[1] if beta[1] != 0 else center
+    return float(midpoint), float(slope)

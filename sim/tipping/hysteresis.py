@@ -5,8 +5,9 @@ A system that tipped may not tip back when what tipped it is withdrawn: the inst
 contagion itself (a school where everyone practises gives every newcomer full exposure) can hold
 the high state. This runs one model per replicate: a burn-in at the start value, then `steps`
 values from start to stop and the same values back, `years_per_step` years each. The mechanisms
-read `model.config` every year, so swapping in `scenario.with_overrides({key: value})` between
-steps changes the parameter and keeps everything else: teachers, alumni, support, practice.
+read the scenario's values every year, so setting `scenario.with_overrides({key: value})` between
+steps (Batch.set_scenarios) changes the parameter and keeps everything else: teachers, alumni,
+support, practice. Every replicate's ramp and its control run as one batch.
 
 Parameters read only when the system is built (its size, the programme's members and cohorts,
 placement, the network, starting levels) cannot be ramped this way and are refused.
@@ -14,19 +15,18 @@ placement, the network, starting levels) cannot be ramped this way and are refus
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 
-from sim.model import SchoolSystemModel
+from sim.engine import Batch
+from sim.parallel import Backend, local, run_all
 from sim.runner import derive_seed
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
-from sim.scenario.schema import TippingSection
 from sim.tipping.fit import Binomial, LogisticFit, fit_logistic
+from sim.tipping.reports import HysteresisReport
 from sim.tipping.trials import Base, numeric_value, overrides_for
 
 # Read by sim/build.py (or the model's constructor) and never again: changing them mid-run would do
@@ -40,13 +40,11 @@ BUILD_ONLY: dict[str, str] = {
     "programme.cohort_sizes": "every fellow the scenario will recruit is drawn when the system is built",
     "programme.strength": "members' traits are drawn when the system is built",
     "programme.orientation": "members' traits are drawn when the system is built",
-    "programme.representation": "members' traits are drawn when the system is built",
+    "programme.rootedness": "members' traits are drawn when the system is built",
     "placement": "host schools are chosen when the system is built",
     "network": "ties are drawn when the system is built",
-    "institutions.leader_threshold_mean": "leaders' thresholds are drawn when the system is built",
-    "institutions.leader_threshold_sd": "leaders' thresholds are drawn when the system is built",
-    "institutions.district.initial": "a starting level",
-    "institutions.ministry.initial": "a starting level",
+    "institutions.leader_staff_needed_mean": "leaders' readiness is drawn when the system is built",
+    "institutions.leader_staff_needed_sd": "leaders' readiness is drawn when the system is built",
     "partners.initial": "backbone partners are opened when the system is built",
     "partners.schools_per_partner": "partner rows are sized when the system is built",
     "students.entry_gap": "each school's entry level is set when the system is built",
@@ -54,7 +52,7 @@ BUILD_ONLY: dict[str, str] = {
     "tipping": "the tipping rule defines the outcome; ramping it would move the goalposts",
 }
 # Read every year, but only for teachers who join later: a ramp over them acts slowly, through turnover.
-NEWCOMERS_ONLY = ("teachers.threshold_mean", "teachers.threshold_sd", "teachers.strength_mean",
+NEWCOMERS_ONLY = ("teachers.adoption_threshold_mean", "teachers.adoption_threshold_sd", "teachers.strength_mean",
                   "teachers.orientation_mean", "teachers.rootedness_mean")
 # system.ministry_staff is read every year, unlike the rest of `system`
 RUNTIME_EXCEPTIONS = ("system.ministry_staff", "placement.max_fellow_share")
@@ -70,7 +68,7 @@ def check_rampable(key: str, source: str = "--hysteresis") -> None:
                 source, None, key,
                 f"is only used when the system is built ({why}), so changing it between years would do "
                 "nothing; ramp a parameter the mechanisms read every year, e.g. support.district, "
-                "contagion.adoption_probability, institutions.district.threshold or an alumni role share",
+                "contagion.adoption_probability, institutions.district.pressure_needed or an alumni role share",
             )])
 
 
@@ -83,59 +81,56 @@ class Ramp:
     balance: str | None = None
 
 
-def ramp_once(base: Base, ramp: Ramp, seed: int) -> pd.DataFrame:
-    """One replicate: burn-in at the first value, then forward to the last and back; a row per step."""
+@dataclass(frozen=True)
+class RampJob:
+    base: Base
+    ramp: Ramp
+    seeds: tuple[int, ...]  # one per replicate in this job
+    replicates: tuple[int, ...]
+
+
+def ramp_job(job: RampJob) -> pd.DataFrame:
+    """Replicates of the ramp, each beside its control (the same seed held at the start value for as
+    long, so that a transition time alone would bring is not read as the ramp's), as one batch."""
+    base, ramp = job.base, job.ramp
     scenarios = {v: base.build(overrides_for(base, ramp.key, v, ramp.balance)) for v in ramp.values}
     first = scenarios[ramp.values[0]]
+    n = len(job.seeds)
+    batch = Batch([first] * (2 * n), [*job.seeds, *job.seeds])
+    batch.run(ramp.burn_in)
     rule = first.tipping
-    model = SchoolSystemModel(first, rng=seed)
-    model.run_for(ramp.burn_in)
-    # the control: the same seed held at the start value for as long, so that a transition that
-    # time alone would bring (alumni accumulating, spontaneous adoption) is not read as the ramp's
-    control = SchoolSystemModel(first, rng=seed)
-    control.run_for(ramp.burn_in)
     rows = []
     schedule = [("forward", v) for v in ramp.values] + [("back", v) for v in reversed(ramp.values)]
     for step, (branch, value) in enumerate(schedule):
-        model.config = scenarios[value]
-        model.run_for(ramp.years_per_step)
-        control.run_for(ramp.years_per_step)
-        rows.append({"step": step, "branch": branch, "value": value, "year": int(model.time),
-                     **_state(model, rule, ramp.years_per_step)})
-        rows.append({"step": step, "branch": "control", "value": ramp.values[0], "year": int(control.time),
-                     **_state(control, rule, ramp.years_per_step)})
+        batch.set_scenarios([scenarios[value]] * n + [first] * n)
+        batch.run(ramp.years_per_step)
+        metric = batch.recorder.system["tipping_metric"][: batch.state.year + 1]
+        # "tipped" at a step is the scenario's rule applied to the step's own last years: the run's
+        # tipped_year only records the first time, and a ramp asks about now
+        held = metric[-min(rule.sustained_years, ramp.years_per_step):]
+        reached = held <= rule.level if rule.downward else held >= rule.level
+        tipped = reached.all(axis=0)
+        for i, replicate in enumerate(job.replicates):
+            rows.append({"replicate": replicate, "step": step, "branch": branch, "value": value,
+                         "year": batch.state.year, "tipping_metric": float(metric[-1, i]), "tipped": bool(tipped[i])})
+            rows.append({"replicate": replicate, "step": step, "branch": "control", "value": ramp.values[0],
+                         "year": batch.state.year, "tipping_metric": float(metric[-1, n + i]),
+                         "tipped": bool(tipped[n + i])})
     return pd.DataFrame(rows)
 
 
-def _state(model: SchoolSystemModel, rule: TippingSection, years: int) -> dict[str, float | bool]:
-    metric = model.yearly()["tipping_metric"].to_numpy()
-    # "tipped" at a step is the scenario's rule applied to the step's own last years: the run's
-    # tipped_year only ever records the first time, and a ramp asks about now
-    held = metric[-min(rule.sustained_years, years):]
-    return {"tipping_metric": float(metric[-1]), "tipped": bool(np.all(held >= rule.threshold))}
-
-
-def _replicate(args: tuple[Base, Ramp, int, int]) -> pd.DataFrame:
-    base, ramp, seed, replicate = args
-    frame = ramp_once(base, ramp, derive_seed(seed, replicate))
-    frame.insert(0, "replicate", replicate)
-    return frame
-
-
-def run_hysteresis(base: Base, ramp: Ramp, replicates: int, seed: int, workers: int = 1) -> pd.DataFrame:
-    """Every replicate's ramp, one row per replicate and step."""
+def run_hysteresis(base: Base, ramp: Ramp, replicates: int, seed: int, workers: int = 1,
+                   backend: Backend | None = None) -> pd.DataFrame:
+    """Every replicate's ramp, one row per replicate and step (and its control)."""
     check_rampable(ramp.key)
     numeric_value(base, ramp.key)
     base.build(overrides_for(base, ramp.key, ramp.values[-1], ramp.balance))  # validate both ends first
-    jobs = [(base, ramp, seed, r) for r in range(replicates)]
-    if workers <= 1 or replicates <= 1:
-        frames = [_replicate(job) for job in jobs]
-    else:
-        context = get_context("forkserver")
-        context.set_forkserver_preload(["sim.model", "sim.tipping.hysteresis"])
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            frames = list(pool.map(_replicate, jobs))
-    return pd.concat(frames, ignore_index=True)
+    backend = backend or local(min(workers, replicates))
+    per_job = max(1, -(-replicates // backend.workers))
+    jobs = [RampJob(base, ramp, tuple(derive_seed(seed, r) for r in chunk), tuple(chunk))
+            for chunk in (range(lo, min(lo + per_job, replicates)) for lo in range(0, replicates, per_job))]
+    frame = pd.concat(run_all(backend, ramp_job, jobs), ignore_index=True)
+    return frame.sort_values(["replicate", "step", "branch"], kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -162,9 +157,9 @@ class Hysteresis:
         tipped state held everywhere the ramp went."""
         if self.forward.fit is None:
             return None
-        there = self.forward.fit.threshold
+        there = self.forward.fit.midpoint
         if self.back.fit is not None:
-            back = self.back.fit.threshold
+            back = self.back.fit.midpoint
             return (min(there, back), max(there, back))
         if self.tipped_forward and self.persisted >= 0.5:
             return (min(self.start, there), max(self.start, there))
@@ -208,3 +203,12 @@ def analyse(frame: pd.DataFrame, confidence: float = 0.95) -> Hysteresis:
         _branch(forward, "forward", low, high, confidence), _branch(back, "back", low, high, confidence),
         start, persisted, len(tipped), float(at_end),
     )
+
+
+def hysteresis_report(base: Base, ramp: Ramp, replicates: int, seed: int, confidence: float = 0.95,
+                      workers: int = 1) -> HysteresisReport:
+    """Run every replicate's ramp and say whether the state depends on the path."""
+    frame = run_hysteresis(base, ramp, replicates, seed, workers)
+    return HysteresisReport(base.name, ramp.key, ramp.values[0], ramp.values[-1], len(ramp.values),
+                            ramp.years_per_step, ramp.burn_in, replicates, seed, confidence, frame,
+                            analyse(frame, confidence))

@@ -1,27 +1,27 @@
-"""Find the threshold of a noisy yes/no experiment, spending runs where the answer is uncertain.
+"""Find the tipping point of a noisy yes/no experiment, spending runs where the answer is uncertain.
 
-    result = find_threshold(f, low, high, tolerance=0.01, confidence=0.95, rng=0)
-    result.threshold, result.ci, result.runs
+    result = find_tipping_point(f, low, high, tolerance=0.01, confidence=0.95, rng=0)
+    result.tipping_point, result.ci, result.runs
 
 f(x, rng) -> bool is any experiment whose chance of "yes" rises (or falls) with x, such as "did
 the model tip with this many fellows?". The search has two phases:
 
 1. **Locate.** A few points spread evenly over [low, high] show where yes and no lie; then each
    round fits a logistic curve to every run so far (sim.tipping.fit) and draws the next batch
-   uniformly over the threshold's current interval, widened to at least one logistic scale either
-   side: near the threshold a run is most informative (P close to 1/2), and the spread keeps the
+   uniformly over the tipping point's current interval, widened to at least one logistic scale either
+   side: near the tipping point a run is most informative (P close to 1/2), and the spread keeps the
    slope estimable. This goes on until the interval is a few tolerances wide.
 2. **Measure.** A fresh batch, planned in advance from what was located (spread over the
-   threshold +/- 1.5 scales, sized from the Fisher information to give an interval narrower than
+   tipping point +/- 1.5 scales, sized from the Fisher information to give an interval narrower than
    the tolerance), is run, and the reported interval is the profile-likelihood interval of that
    batch alone. If it is still too wide, another fresh batch is planned and measured.
 
 Why not report the interval from all runs? Because the runs of phase 1 were placed, and the
 search would be stopped, according to the data: an interval that happens to be narrow (an
 overestimated slope) is then more often both the one that stops the search and one that misses
-the truth. On problems with a known threshold that combination covered the truth in only about
+the truth. On problems with a known tipping point that combination covered the truth in only about
 80% of searches meant to cover it in 95%. A batch whose design was fixed before it ran has the
-coverage of a fixed design: 93-96% for a nominal 95% over 1,200 known-threshold problems
+coverage of a fixed design: 93-96% for a nominal 95% over 1,200 known-tipping-point problems
 (benchmarks/tipping_search.py; docs/tipping.md gives the figures), and tests/test_tipping_search.py
 checks it on 200 on every run. The runs of phase 1 are the price.
 """
@@ -44,12 +44,12 @@ BatchMap = Callable[[Trial, Sequence[float], Sequence[np.random.Generator]], Seq
 
 
 class NoTransition(ValueError):
-    """Every run gave the same answer over [low, high]: the threshold is outside it."""
+    """Every run gave the same answer over [low, high]: the tipping point is outside it."""
 
 
 @dataclass(frozen=True)
-class ThresholdResult:
-    threshold: float
+class TippingPointResult:
+    tipping_point: float
     ci: tuple[float, float]
     runs: int
     converged: bool  # the interval got narrower than the tolerance within max_runs
@@ -92,7 +92,7 @@ class _Runs:
         self.x: list[float] = []
         self.y: list[bool] = []
 
-    def run(self, xs: Sequence[float]) -> None:
+    def run(self, xs: Sequence[float] | np.ndarray) -> None:
         xs = [float(x) for x in xs]
         outcomes = self.map(self.f, xs, self.rng.spawn(len(xs)))
         if len(outcomes) != len(xs):
@@ -107,7 +107,7 @@ class _Runs:
         return len(self.x)
 
 
-def find_threshold(
+def find_tipping_point(
     f: Trial,
     low: float,
     high: float,
@@ -120,14 +120,14 @@ def find_threshold(
     batch: int = 8,
     growth: float = 0.2,
     map_batch: BatchMap | None = None,
-    on_round: Callable[[ThresholdResult], None] | None = None,
-) -> ThresholdResult:
+    on_round: Callable[[TippingPointResult], None] | None = None,
+) -> TippingPointResult:
     """The x in [low, high] where P(f(x) is True) = 1/2, to within `tolerance`, with an interval.
 
     initial: runs spread evenly over [low, high] first. batch, growth: each locating round runs
     max(batch, growth * runs so far) more, so refits stay few as the runs grow. map_batch: runs a
     batch, e.g. on worker processes (default: one after another here). on_round: called with the
-    state after every round. Raises NoTransition when the initial runs all agree (the threshold
+    state after every round. Raises NoTransition when the initial runs all agree (the tipping point
     lies outside [low, high]). If max_runs runs out first, the result has converged=False.
     """
     _check(low, high, tolerance, confidence)
@@ -147,7 +147,7 @@ def find_threshold(
 class _Search:
     def __init__(
         self, runs: _Runs, rng: np.random.Generator, low: float, high: float, tolerance: float,
-        confidence: float, max_runs: int, on_round: Callable[[ThresholdResult], None] | None,
+        confidence: float, max_runs: int, on_round: Callable[[TippingPointResult], None] | None,
     ) -> None:
         self.runs, self.rng, self.low, self.high = runs, rng, low, high
         self.tolerance, self.confidence, self.max_runs, self.on_round = tolerance, confidence, max_runs, on_round
@@ -158,14 +158,14 @@ class _Search:
     def fit(self, data: Binomial, confidence: float | None = None) -> LogisticFit:
         return fit_logistic(data, (self.low, self.high), confidence or self.confidence)
 
-    def report(self, fit: LogisticFit, measured_runs: int, measured: bool = True) -> ThresholdResult:
+    def report(self, fit: LogisticFit, measured_runs: int, measured: bool = True) -> TippingPointResult:
         result = _result(fit, self.runs, measured_runs, self.confidence, self.tolerance, self.rounds, measured)
         if self.on_round:
             self.on_round(result)
         return result
 
     def locate(self, min_runs: int, batch: int, growth: float) -> tuple[LogisticFit, float]:
-        """Adaptive rounds on every run so far until the threshold is located to a few tolerances.
+        """Adaptive rounds on every run so far until the tipping point is located to a few tolerances.
 
         Returns the located interval (at PLAN_CONFIDENCE) and Firth's bias-reduced slope to plan with."""
         runs = self.runs
@@ -175,7 +175,7 @@ class _Search:
             if not data.mixed:
                 answer = "yes" if data.k.sum() else "no"
                 raise NoTransition(f"all {data.runs} runs between {self.low:g} and {self.high:g} gave {answer}: "
-                                   "the threshold lies outside this range")
+                                   "the tipping point lies outside this range")
             located = self.fit(data)
             self.report(located, len(runs), measured=False)
             # separation in a few runs is often luck: a step is only taken for one once it is as
@@ -183,13 +183,13 @@ class _Search:
             wide = self.tolerance if located.separated else LOCATE_TOLERANCES * self.tolerance
             if (located.width <= wide and len(runs) >= min_runs) or len(runs) >= budget:
                 # the measuring batch spans a wider interval than the one used to stop, so that a
-                # located interval that missed still leaves the threshold inside the batch
+                # located interval that missed still leaves the tipping point inside the batch
                 return self.fit(data, PLAN_CONFIDENCE), firth_logistic(data)[1]
             size = min(max(batch, math.ceil(growth * len(runs))), budget - len(runs))
             runs.run(_next_points(located, self.rng, size, self.low, self.high))
             self.rounds += 1
 
-    def measure(self, located: LogisticFit, slope: float) -> ThresholdResult | None:
+    def measure(self, located: LogisticFit, slope: float) -> TippingPointResult | None:
         """One fresh batch over a design fixed from `located`; its own interval is the answer if it
         is narrow enough. None otherwise: the batch then joins the locating runs and a new one is
         planned (a batch is never topped up and judged again: that would pick intervals that are
@@ -209,7 +209,7 @@ class _Search:
         self.last, self.last_runs = measured, size
         result = self.report(measured, size)
         # an estimate in the batch's outer tenths means it was aimed wrong, whatever its width
-        aimed = abs(measured.threshold - center) <= EDGE * half
+        aimed = abs(measured.midpoint - center) <= EDGE * half
         if (result.converged and aimed) or len(runs) >= self.max_runs:
             return result
         return None
@@ -222,14 +222,14 @@ LOCATE_TOLERANCES = 3.0
 # itself an estimate, and a batch that misses is discarded (for the interval) and planned again
 PLAN_MARGIN = 0.8
 MIN_MEASURE = 16
-SPREAD_SCALES = 1.5  # measure over the threshold +/- 1.5 scales at least: P from about 0.18 to 0.82
+SPREAD_SCALES = 1.5  # measure over the tipping point +/- 1.5 scales at least: P from about 0.18 to 0.82
 PLAN_CONFIDENCE = 0.99  # the located interval the measuring batch spans
 EXTRA_SCALES = 0.5  # and this many scales beyond it
 EDGE = 0.8  # a batch whose estimate falls in its outer tenths on either side was aimed wrong
 
 
 def _next_points(fit: LogisticFit, rng: np.random.Generator, size: int, low: float, high: float) -> np.ndarray:
-    t = fit.threshold
+    t = fit.midpoint
     half = max(t - fit.ci[0], fit.ci[1] - t)
     if not fit.separated:
         half = max(half, 1.0 / abs(fit.slope))  # at least one scale: P from about 0.27 to 0.73
@@ -238,9 +238,9 @@ def _next_points(fit: LogisticFit, rng: np.random.Generator, size: int, low: flo
 
 def _half_spread(fit: LogisticFit, slope: float) -> float:
     """Half the measuring batch's span: the located interval, and half a scale beyond it, and at
-    least SPREAD_SCALES either side, so that the threshold sits well inside the batch even when
-    the located estimate is off (an off-centre batch pins the slope, and so the threshold, badly)."""
-    half = max(fit.threshold - fit.ci[0], fit.ci[1] - fit.threshold)
+    least SPREAD_SCALES either side, so that the tipping point sits well inside the batch even when
+    the located estimate is off (an off-centre batch pins the slope, and so the tipping point, badly)."""
+    half = max(fit.midpoint - fit.ci[0], fit.ci[1] - fit.midpoint)
     if fit.separated:
         return half
     span = fit.domain[1] - fit.domain[0]
@@ -264,19 +264,19 @@ def _plan_measurement(
     half = _half_spread(fit, slope)
     if fit.separated:
         # a step: the interval is about the gap between the points either side of it
-        return max(math.ceil(6 * half / (PLAN_MARGIN * tolerance)), MIN_MEASURE), fit.threshold, half
+        return max(math.ceil(6 * half / (PLAN_MARGIN * tolerance)), MIN_MEASURE), fit.midpoint, half
     slope = max(abs(slope), 1.0 / (fit.domain[1] - fit.domain[0]))  # a flat curve: one scale per domain
-    return _size(half, slope, tolerance, confidence), fit.threshold, half
+    return _size(half, slope, tolerance, confidence), fit.midpoint, half
 
 
 def _size(half: float, slope: float, tolerance: float, confidence: float) -> int:
-    """Runs spread evenly over the threshold +/- half for an interval of PLAN_MARGIN * tolerance,
+    """Runs spread evenly over the tipping point +/- half for an interval of PLAN_MARGIN * tolerance,
     from the Fisher information of the logistic curve with this slope."""
     b = abs(slope)
     u = np.linspace(-half, half, 101)
     w = expit(b * u) * (1 - expit(b * u))
     info = np.array([[b * b * w.sum(), -b * (w * u).sum()], [-b * (w * u).sum(), (w * u * u).sum()]])
-    variance_each = np.linalg.inv(info)[0, 0] * u.size  # the threshold's variance for one run
+    variance_each = np.linalg.inv(info)[0, 0] * u.size  # the tipping point's variance for one run
     z = stats.norm.ppf((1 + confidence) / 2)
     return max(math.ceil(variance_each * (2 * z / (PLAN_MARGIN * tolerance)) ** 2), MIN_MEASURE)
 
@@ -284,16 +284,16 @@ def _size(half: float, slope: float, tolerance: float, confidence: float) -> int
 def _result(
     fit: LogisticFit, runs: _Runs, measured_runs: int, confidence: float, tolerance: float, rounds: int,
     measured: bool = True,
-) -> ThresholdResult:
-    return ThresholdResult(
-        threshold=fit.threshold, ci=fit.ci, runs=len(runs),
+) -> TippingPointResult:
+    return TippingPointResult(
+        tipping_point=fit.midpoint, ci=fit.ci, runs=len(runs),
         converged=measured and fit.width <= tolerance and not fit.ci_open,
         confidence=confidence, tolerance=tolerance, fit=fit, x=np.array(runs.x), y=np.array(runs.y), rounds=rounds,
         measured_runs=measured_runs,
     )
 
 
-def grid_threshold(
+def grid_tipping_point(
     f: Trial,
     low: float,
     high: float,
@@ -304,7 +304,7 @@ def grid_threshold(
     points: int = 21,
     max_runs: int = 50_000,
     map_batch: BatchMap | None = None,
-) -> ThresholdResult:
+) -> TippingPointResult:
     """The baseline the search is measured against: the same fit and interval on a uniform grid.
 
     Adds one replicate at every grid point per round until the interval is narrower than

@@ -11,7 +11,7 @@ The outcomes are noisy, so each point runs several replicates, with the same see
 (common random numbers): an elementary effect then compares two runs that differ only in the
 parameter, not in their luck. Evaluated around the tipping point (a base where about half the
 runs tip), the effect of a dimension on P(tipped) is, to first order, how far it shifts the
-threshold times the curve's slope there: the ranking by mu* on P(tipped) is the ranking by how
+tipping point times the curve's slope there: the ranking by mu* on P(tipped) is the ranking by how
 much each dimension moves the tipping point.
 """
 
@@ -26,11 +26,10 @@ import pandas as pd
 from SALib.analyze import morris as morris_analyze
 from SALib.sample import morris as morris_sample
 
-from sim.runner import derive_seed
+from sim.parallel import Backend
+from sim.runner import run_final
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
-from sim.sweep.execute import Executor, Lost, RunTask
-from sim.sweep.plan import RunSpec
 from sim.tipping.trials import Base, overrides_for
 
 OUTCOMES = ("p_tipped", "tipping_metric", "tipped_year")
@@ -79,31 +78,21 @@ def point_overrides(base: Base, factors_: list[Factor], row: np.ndarray) -> dict
 
 
 def run_design(
-    base: Base, factors_: list[Factor], points: np.ndarray, replicates: int, executor: Executor,
-    on_run: Callable[[], None] | None = None,
+    base: Base, factors_: list[Factor], points: np.ndarray, replicates: int, backend: Backend,
+    on_run: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """Every point x replicate; replicate r has the same seed at every point (common random numbers)."""
     scenarios = [base.build(point_overrides(base, factors_, row)) for row in points]  # validate all first
-    tasks = [
-        RunTask(RunSpec(f"p{i:04d}-r{r:02d}", i, r, derive_seed(base.seed, r)), scenarios[i], base.years,
-                ("tipping_metric",))
-        for i in range(len(points)) for r in range(replicates)
-    ]
-    rows = []
-    for result in executor.map_unordered(tasks):
-        if isinstance(result, Lost) or result.status != "ok":
-            why = result.reason if isinstance(result, Lost) else result.error
-            raise RuntimeError(f"run {result.spec.run_id} failed: {why}")
-        rows.append({"point": result.spec.point, "replicate": result.spec.replicate,
-                     "tipped": result.tipped_year is not None,
-                     "tipped_year": result.tipped_year if result.tipped_year is not None else np.nan,
-                     "tipping_metric": result.final["tipping_metric"]})
-        if on_run:
-            on_run()
-    runs = pd.DataFrame(rows).sort_values(["point", "replicate"]).reset_index(drop=True)
+    frame = run_final(scenarios, replicates, base.seed, backend, on_run, years=base.years)
+    runs_table = pd.DataFrame({
+        "point": frame["point"].astype(int), "replicate": frame["replicate"].astype(int),
+        "tipped": frame["tipped_year"].notna().to_numpy(),
+        "tipped_year": frame["tipped_year"].astype("float64").to_numpy(),
+        "tipping_metric": frame["tipping_metric"].to_numpy(float),
+    }).sort_values(["point", "replicate"]).reset_index(drop=True)
     for j, factor in enumerate(factors_):
-        runs[factor.key] = points[runs["point"].to_numpy(), j]
-    return runs
+        runs_table[factor.key] = points[runs_table["point"].to_numpy(), j]
+    return runs_table
 
 
 def point_outcomes(runs: pd.DataFrame, points: int, years: int) -> pd.DataFrame:
@@ -132,3 +121,17 @@ def analyse(factors_: list[Factor], points: np.ndarray, outcomes: pd.DataFrame, 
     table = pd.DataFrame(rows)
     table["rank"] = table.groupby("outcome")["mu_star"].rank(ascending=False, method="min").astype(int)
     return table.sort_values(["outcome", "rank"]).reset_index(drop=True)
+
+
+def morris(base: Base, experiment_parameters: list[Any], trajectories: int, replicates: int, seed: int,
+           backend: Backend, on_run: Callable[[int], None] | None = None) -> Any:
+    """Morris screening of an experiment's parameters; returns a sim.tipping.reports.SensitivityReport."""
+    from sim.tipping.reports import SensitivityReport
+
+    chosen = factors(base, experiment_parameters)
+    points = design(chosen, trajectories, seed)
+    runs = run_design(base, chosen, points, replicates, backend, on_run)
+    table = analyse(chosen, points, point_outcomes(runs, len(points), base.years), seed)
+    return SensitivityReport(base.name, "morris", chosen, table, runs,
+                             {"trajectories": trajectories, "replicates": replicates, "points": len(points),
+                              "runs": len(points) * replicates, "seed": seed})

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import yaml
 
+from sim.jobs import Run, batch_size, make_jobs, run_job
+from sim.parallel import Backend, run_all
 from sim.runner import run_once
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
 from sim.scenario.yaml_source import value_at
-from sim.sweep.execute import Executor, Lost, RunTask
-from sim.sweep.plan import RunSpec
 from sim.tipping.search import BatchMap
 
 
@@ -42,7 +43,7 @@ class Base:
     balances: dict[str, str] = field(default_factory=dict)
 
     def build(self, overrides: dict[str, Any] | None = None) -> Scenario:
-        return Scenario.from_dict(self.scenario, overrides or {})  # type: ignore[attr-defined]
+        return Scenario.from_dict(self.scenario, overrides or {})
 
     def value(self, key: str) -> Any:
         return value_at(self.scenario, key)
@@ -124,20 +125,49 @@ class ModelTrial:
         yearly = run_once(self.scenario(x), seed_from(rng), self.base.years)["yearly"]
         return bool(yearly["tipped_year"].notna().iloc[0])
 
-    def on(self, executor: Executor) -> BatchMap:
-        """A batch function that runs this trial's batches on a sweep executor (local processes)."""
+    def on(self, backend: Backend) -> BatchMap:
+        """A batch function that runs this trial's batches of runs on a backend (local processes, Dask)."""
 
         def run_batch(_: object, xs: Sequence[float], rngs: Sequence[np.random.Generator]) -> list[bool]:
-            tasks = [
-                RunTask(RunSpec(f"x{i}", i, 0, seed_from(r)), self.scenario(x), self.base.years, ("tipping_metric",))
-                for i, (x, r) in enumerate(zip(xs, rngs, strict=True))
-            ]
+            scenarios = [self.scenario(x) for x in xs]
+            runs = [Run(f"x{i}", i, seed_from(r)) for i, r in enumerate(rngs)]
+            size = batch_size(scenarios, self.base.years, len(runs), backend.workers)
+            jobs = make_jobs(scenarios, runs, self.base.years, size, outcomes=("tipping_metric",))
             answers: dict[int, bool] = {}
-            for result in executor.map_unordered(tasks):
-                if isinstance(result, Lost) or result.status != "ok":
-                    why = result.reason if isinstance(result, Lost) else result.error
-                    raise RuntimeError(f"a run at {self.key}={xs[result.spec.point]} failed: {why}")
-                answers[result.spec.point] = result.tipped_year is not None
+            for result in run_all(backend, run_job, jobs):
+                if len(result.failed):
+                    bad = result.failed.iloc[0]
+                    raise RuntimeError(f"a run at {self.key}={xs[int(bad['point'])]} failed: {bad['error']}")
+                for point, year in zip(result.runs["point"], result.runs["tipped_year"], strict=True):
+                    answers[int(point)] = not pd.isna(year)
             return [answers[i] for i in range(len(xs))]
 
         return run_batch
+
+
+def search(base: Base, key: str, low: float | None = None, high: float | None = None, tolerance: float | None = None,
+           confidence: float = 0.95, max_runs: int = 3000, seed: int | None = None, backend: Backend | None = None,
+           on_round: Any = None) -> Any:
+    """The adaptive search for the tipping point in `key` (sim.tipping.search), run on a backend;
+    returns a sim.tipping.reports.SearchReport. Bounds default to the experiment's."""
+    from sim.parallel import local
+    from sim.tipping.reports import SearchReport
+    from sim.tipping.search import find_tipping_point
+
+    numeric_value(base, key)
+    bounds = base.bounds.get(key)
+    low = low if low is not None else (bounds[0] if bounds else None)
+    high = high if high is not None else (bounds[1] if bounds else None)
+    if low is None or high is None:
+        raise ScenarioError([Problem("--low/--high", None, key, f"give --low and --high: {base.source} does not "
+                                                                 "vary this key")])
+    if not high > low:
+        raise ScenarioError([Problem("--low/--high", None, key, f"--low must be below --high (got {low:g} and "
+                                                                 f"{high:g})")])
+    tolerance = tolerance or 0.02 * (high - low)
+    trial = ModelTrial(base, key, base.balances.get(key))
+    trial.scenario(low), trial.scenario(high)  # both ends must be valid scenarios before anything runs
+    seed = base.seed if seed is None else seed
+    result = find_tipping_point(trial, low, high, tolerance, confidence, np.random.default_rng(seed),
+                                max_runs=max_runs, map_batch=trial.on(backend or local()), on_round=on_round)
+    return SearchReport(base.name, key, low, high, tolerance, seed, base.years, str(base.source), result)

@@ -15,6 +15,7 @@ that gives, rather than assuming the indicators work.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -172,3 +173,17 @@ def summarise(
         variance_beyond_trend=int((table["variance_p_surrogate"] < 0.05).sum()),
         autocorrelation_beyond_trend=int((table["autocorrelation_p_surrogate"] < 0.05).sum()),
     ), table
+
+
+def early_warning(base: Any, years: int | None, replicates: int, seed: int, workers: int | None = None,
+                  on_progress: Any = None) -> Any:
+    """Run replicates of a scenario and compute the indicators over each one's run-up to tipping;
+    returns a sim.tipping.reports.WarningReport."""
+    from sim.runner import run_replicates
+    from sim.tipping.reports import WarningReport
+
+    years = years or base.years
+    frames = run_replicates(base.build(), replicates, seed, years, workers, on_progress)
+    runups = before_tipping(frames["yearly"], "tipping_metric")
+    summary, table = summarise(runups)
+    return WarningReport(base.name, replicates, years, seed, runups, summary, table)

@@ -1,0 +1,184 @@
+"""Run jobs in this process, or on local worker processes kept busy with a small window of queued jobs.
+
+Workers are forked from a server process (multiprocessing's forkserver) that has already imported
+the model, so they start in milliseconds and never fork a process that has threads. Two things
+multiprocessing does not give by itself, done here:
+
+- **A script's top level runs once.** A forkserver child normally re-imports the main script
+  (`__mp_main__`), so a script that calls the API at top level without `if __name__ ==
+  "__main__":` would run again in every worker, or fail. Jobs here only ever call functions of
+  the `sim` package, so workers are started without the main module.
+- **No orphans.** The launcher and every worker die with their parent (sim.parallel.lifeline),
+  even when it is killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import signal
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver, popen_forkserver, spawn
+from multiprocessing.context import ForkServerContext, ForkServerProcess
+from typing import Any
+
+from sim.parallel import Done, Lost, WorkersFailed
+from sim.parallel.lifeline import die_with_parent
+
+log = logging.getLogger(__name__)
+PRELOAD = ["sim.parallel.forkserver_lifeline", "sim.engine", "sim.jobs", "sim.parallel.processes"]
+_launching = threading.Lock()
+
+
+class _WithoutMainPopen(popen_forkserver.Popen):
+    """Starts a worker without the data that would make it import the main module."""
+
+    def _launch(self, process_obj: Any) -> None:
+        original = spawn.get_preparation_data
+
+        def without_main(name: str) -> dict[str, Any]:
+            data = original(name)
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+            return data
+
+        with _launching:
+            spawn.get_preparation_data = without_main
+            try:
+                super()._launch(process_obj)  # type: ignore[misc]  # untyped in the standard library's stubs
+            finally:
+                spawn.get_preparation_data = original
+
+
+class _Process(ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        return _WithoutMainPopen(process_obj)
+
+
+class _Context(ForkServerContext):
+    Process = _Process
+
+
+def _worker_start() -> None:
+    # Ctrl-C is the parent's to handle: it saves what finished and stops the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+
+
+class InProcess:
+    """One worker: runs in this process, which also makes monkeypatching and debugging easy."""
+
+    description = "1 local worker (this process)"
+    workers = 1
+
+    def map_unordered(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Done | Lost]:
+        for job in jobs:
+            yield Done(job, fn(job))
+
+
+class LocalProcesses:
+    """Worker processes on this machine."""
+
+    # a job that was running in two pools that broke is taken as the cause and left for --resume
+    MAX_BREAKS_PER_JOB = 2
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.description = f"{workers} local worker processes"
+
+    def _pool(self) -> ProcessPoolExecutor:
+        context = _Context()
+        forkserver.set_forkserver_preload(PRELOAD)
+        if threading.current_thread() is threading.main_thread():
+            # The launcher ignores Ctrl-C only once it has imported the model; started with SIGINT
+            # ignored, it cannot die mid-import with a traceback when the user stops early.
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                forkserver.ensure_running()
+            finally:
+                signal.signal(signal.SIGINT, previous)
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start)
+
+    def map_unordered(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Done | Lost]:
+        pending: Iterator[Any] = iter(jobs)
+        breaks: dict[int, int] = {}
+        window = 2 * self.workers
+        pool = self._pool()
+        in_flight: dict[Future[Any], Any] = {}
+        fruitless_restarts = 0
+        try:
+            retry = yield from self._warm_up(fn, pool, pending, in_flight, window)
+            while True:
+                while not retry and len(in_flight) < window and (job := next(pending, None)) is not None:
+                    try:
+                        in_flight[pool.submit(fn, job)] = job
+                    except BrokenProcessPool:
+                        retry.append(job)
+                if not in_flight and not retry:
+                    return
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
+                for future in done:
+                    job = in_flight.pop(future)
+                    try:
+                        value = future.result()
+                    except BrokenProcessPool:
+                        breaks[id(job)] = breaks.get(id(job), 0) + 1
+                        if breaks[id(job)] >= self.MAX_BREAKS_PER_JOB:
+                            yield Lost(job, "its worker process died twice")
+                        else:
+                            retry.append(job)
+                        continue
+                    fruitless_restarts = 0
+                    yield Done(job, value)
+                if retry:
+                    fruitless_restarts += 1
+                    if fruitless_restarts > self.MAX_BREAKS_PER_JOB + 1:
+                        raise WorkersFailed("worker processes keep dying before finishing any job")
+                    log.warning("a worker process died; starting a new pool and queueing %d job(s) again",
+                                len(retry) + len(in_flight))
+                    # every queued job of a broken pool fails with it; start a new pool and queue them again
+                    retry.extend(in_flight.values())
+                    in_flight.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = self._pool()
+                    pending = itertools.chain(retry, pending)
+                    retry = []
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _warm_up(
+        self, fn: Callable[[Any], Any], pool: ProcessPoolExecutor, pending: Iterator[Any], in_flight: dict,
+        window: int,
+    ) -> Generator[Done, None, list[Any]]:
+        """Queue the first jobs from a thread, and run jobs here until the pool delivers.
+
+        Starting the workers takes a second or two (the first submit waits for the launcher to import
+        the model); a short run would lose a good share of its time to it. Returns the jobs that could
+        not be queued because the pool broke.
+        """
+        first = list(itertools.islice(pending, window))
+        unqueued: list[Any] = []
+
+        def queue() -> None:
+            for n, job in enumerate(first):
+                try:
+                    in_flight[pool.submit(fn, job)] = job
+                except Exception:  # a broken pool, or one shut down by a Ctrl-C meanwhile: queue them later
+                    unqueued.extend(first[n:])
+                    return
+
+        starter = threading.Thread(target=queue, name="start-workers", daemon=True)
+        starter.start()
+        while starter.is_alive() or not any(f.done() for f in list(in_flight)):
+            if not starter.is_alive() and not in_flight:
+                break  # the pool broke before taking anything
+            job = next(pending, None)
+            if job is None:
+                break
+            yield Done(job, fn(job))
+        starter.join()
+        return unqueued

@@ -1,0 +1,175 @@
+"""The tipping point across plausible worlds: where it lies in each world, and how far the worlds spread it.
+
+Reads sim.uncertainty.run_worlds.TippingWorldRuns (a grid of one value run in every world and at the
+scenario's own values, replicates on matched seeds). In each world a logistic fit of P(tipped)
+against the value (sim.tipping.fit) gives the tipping point with its seed-noise interval; a world
+whose runs all tipped at the lowest value tips "at or below" the grid, one where none tipped at the
+highest "beyond" it. Across worlds: quantiles of the tipping point (censored worlds sort to the ends),
+the share of worlds that tip inside the grid with a Wilson interval, and a PRIM box of the
+assumptions under which it tips late or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.compare import wilson
+from sim.analysis.discovery import Box, box_sentence, boxes_frame, prim_boxes
+from sim.analysis.plain_words import Uncertainty, number, share
+from sim.results_io import write_json, write_parquet, write_text
+from sim.scenario import ScenarioError
+from sim.tipping.fit import Binomial, fit_logistic
+from sim.uncertainty.run_worlds import DEFAULTS, TippingWorldRuns
+
+WITHIN, BELOW, BEYOND = "within", "at or below the grid", "beyond the grid"
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+MIN_CASES = 5
+
+
+@dataclass
+class TippingOverWorlds:
+    ran: TippingWorldRuns
+    per_world: pd.DataFrame  # world, status, midpoint, ci_low, ci_high (DEFAULTS row included)
+    quantiles: dict[float, tuple[str, float]]  # q -> (status, value): value is a grid end when censored
+    box: Box | None
+    box_subject: str
+    confidence: float
+
+    @property
+    def included(self) -> Uncertainty:
+        return Uncertainty.POSTERIOR if self.ran.from_posterior else Uncertainty.RANGES
+
+    @property
+    def worlds(self) -> pd.DataFrame:
+        return self.per_world[self.per_world["world"] != DEFAULTS]
+
+    def within_share(self) -> tuple[int, int, tuple[float, float]]:
+        k, n = int((self.worlds["status"] == WITHIN).sum()), len(self.worlds)
+        return k, n, tuple(float(v) for v in wilson(k, n, self.confidence))
+
+    def _where(self, q: float) -> str:
+        status, value = self.quantiles[q]
+        prefix = {WITHIN: "", BELOW: "at most ", BEYOND: "above "}[status]
+        return prefix + number(value, 3)
+
+    def sentences(self) -> list[str]:
+        ran, grid = self.ran, self.ran.grid
+        default = self.per_world[self.per_world["world"] == DEFAULTS].iloc[0]
+        lead = (f"With the scenario's own values, {ran.name} tips at {ran.key} = {number(default['midpoint'], 3)} "
+                f"({number(default['ci_low'], 3)}–{number(default['ci_high'], 3)}; {Uncertainty.SEED.value})."
+                if default["status"] == WITHIN else
+                f"With the scenario's own values, {ran.name} tips {default['status']} of {ran.key} "
+                f"({number(grid[0], 3)}–{number(grid[-1], 3)}; {Uncertainty.SEED.value}).")
+        k, n, ci = self.within_share()
+        kind = "worlds drawn from a calibrated posterior" if self.ran.from_posterior else "plausible worlds"
+        spread = (f"Across {n} {kind} ({self.included.value}; {ran.replicates} replicates at each of {len(grid)} "
+                  f"values a world), the tipping point has median {self._where(0.5)} and lies between "
+                  f"{self._where(0.05)} and {self._where(0.95)} in 90% of worlds; it tips inside "
+                  f"{number(grid[0], 3)}–{number(grid[-1], 3)} in {share(k / n)} of worlds "
+                  f"({share(ci[0])}–{share(ci[1])}).")
+        out = [lead, spread]
+        if self.box is not None:
+            out.append(box_sentence(self.box, self.box_subject, self.included))
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        k, n, ci = self.within_share()
+        ran = self.ran
+        return {
+            "scenario": ran.name, "key": ran.key, "grid": ran.grid, "worlds": n, "replicates": ran.replicates,
+            "seed": ran.seed, "uncertainty": self.included.value, "worlds_from": ran.source, "held_keys": ran.held,
+            "defaults": self.per_world[self.per_world["world"] == DEFAULTS].iloc[0].to_dict(),
+            "defaults_uncertainty": Uncertainty.SEED.value,
+            "within_grid": {"worlds": k, "share": k / n, "ci": ci},
+            "quantiles": {f"q{int(q * 100):02d}": {"status": s, "value": v} for q, (s, v) in self.quantiles.items()},
+            "box": None if self.box is None else {**self.box.as_dict(), "subject": self.box_subject},
+            "notes": ran.notes, "sentences": self.sentences(),
+        }
+
+    def write(self, directory: Path) -> list[Path]:
+        from sim.analysis.tipping_plots import tipping_over_worlds
+
+        tables = {"worlds": self.ran.values.reset_index(), "runs": self.ran.runs, "tipping_points": self.per_world}
+        if self.box is not None:
+            tables["boxes"] = boxes_frame([self.box])
+        written = []
+        for name, table in tables.items():
+            write_parquet(table, directory / f"{name}.parquet")
+            write_text(table.to_csv(index=False), directory / f"{name}.csv")
+            written.append(directory / f"{name}.csv")
+        write_json(self.summary(), directory / "summary.json")
+        default = self.per_world[self.per_world["world"] == DEFAULTS].iloc[0].to_dict()
+        written += [directory / "summary.json", tipping_over_worlds(
+            self.worlds, default, self.ran.grid, self.ran.key,
+            f"{self.ran.name}: the tipping point in {len(self.worlds)} worlds ({self.included.value})",
+            directory / "tipping_over_worlds.png")]
+        return written
+
+
+def analyse_tipping_worlds(ran: TippingWorldRuns, confidence: float = 0.95) -> TippingOverWorlds:
+    rows = [{"world": world, **_locate(part, ran.grid, confidence)}
+            for world, part in ran.runs.groupby("world", sort=True)]
+    per_world = pd.DataFrame(rows)
+    worlds = per_world[per_world["world"] != DEFAULTS]
+    quantiles = _quantiles(worlds, ran.grid)
+    box, subject = _box(ran, worlds, quantiles[0.5])
+    return TippingOverWorlds(ran, per_world, quantiles, box, subject, confidence)
+
+
+def _locate(runs: pd.DataFrame, grid: list[float], confidence: float) -> dict[str, Any]:
+    data = Binomial.from_outcomes(runs["value"].to_numpy(float), runs["tipped"].to_numpy(bool))
+    low, high = grid[0], grid[-1]
+    p = data.k / data.n
+    if not data.mixed:
+        status = BELOW if data.k.sum() == data.n.sum() else BEYOND
+        edge = low if status == BELOW else high
+        return {"status": status, "midpoint": edge, "ci_low": np.nan, "ci_high": np.nan, "rising": True}
+    fit = fit_logistic(data, (low, high), confidence)
+    status = WITHIN
+    if p[0] >= 0.5 and fit.midpoint <= low:
+        status = BELOW
+    elif p[-1] < 0.5 and fit.midpoint >= high:
+        status = BEYOND
+    return {"status": status, "midpoint": fit.midpoint, "ci_low": fit.ci[0], "ci_high": fit.ci[1],
+            "rising": fit.slope > 0}
+
+
+def _quantiles(worlds: pd.DataFrame, grid: list[float]) -> dict[float, tuple[str, float]]:
+    """Censored worlds sort below (tips at or below the grid) or above (beyond it) every located one."""
+    order = {BELOW: 0, WITHIN: 1, BEYOND: 2}
+    ranked = worlds.assign(o=worlds["status"].map(order)).sort_values(["o", "midpoint"]).reset_index(drop=True)
+    out = {}
+    for q in QUANTILES:
+        row = ranked.iloc[min(int(np.floor(q * len(ranked))), len(ranked) - 1)]
+        out[q] = (str(row["status"]), float(row["midpoint"]))
+    return out
+
+
+def _box(ran: TippingWorldRuns, worlds: pd.DataFrame, median: tuple[str, float]) -> tuple[Box | None, str]:
+    """The assumptions under which the programme tips late: beyond the grid if enough worlds do, else
+    later than the median world."""
+    inputs = ran.values.loc[worlds["world"].to_numpy()]
+    if inputs.shape[1] == 0:
+        return None, ""
+    beyond = (worlds["status"] == BEYOND).to_numpy()
+    if MIN_CASES <= beyond.sum() <= len(beyond) - MIN_CASES:
+        interest, subject = beyond, f"It does not tip within the grid ({ran.key} up to {number(ran.grid[-1], 3)})"
+    else:
+        order = {BELOW: 0, WITHIN: 1, BEYOND: 2}
+        score = worlds["status"].map(order).to_numpy() * 1e12 + worlds["midpoint"].to_numpy()
+        cut = order[median[0]] * 1e12 + median[1]
+        interest = score > cut
+        subject = f"It tips later than the median world ({ran.key} above {number(median[1], 3)})"
+        if not MIN_CASES <= interest.sum() <= len(interest) - MIN_CASES:
+            return None, ""
+    try:
+        boxes = prim_boxes(inputs, interest, max_boxes=1, source="worlds")
+    except ScenarioError:
+        return None, ""
+    boxes = [b for b in boxes if b.restrictions]
+    return (boxes[0], subject) if boxes else (None, "")

@@ -1,0 +1,164 @@
+"""Run every strategy in every plausible world: the tidy table sim.uncertainty.robust reads.
+
+A world is one set of values for the uncertain assumptions, drawn from their plausible ranges (a
+Latin hypercube over the priors) or from a calibration's posterior. Every strategy runs in every world
+with the same replicates, and replicate r has the same seed in every world and strategy (common
+random numbers), so inside a world the strategies meet the same drawn school system and the same luck.
+
+The keys the strategies differ on are the levers being compared, not uncertain assumptions: they are
+held at each strategy's own value, never drawn.
+
+    worlds = run_in_worlds({"dispersed": a, "clustered": b}, load_priors(), n=200, replicates=10, seed=0)
+    worlds.runs      # world, replicate, strategy, final-year outcomes, tipping over a common population
+    worlds.values    # the worlds: index `world`, one column per drawn key
+
+run_tipping_in_worlds does the same for a grid of one value (the tipping point's distribution over worlds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from sim.analysis.compare import COMPARED, end_values
+from sim.analysis.comparison import lever_notes, tipping_population
+from sim.scenario import Problem, Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from sim.parallel import Backend
+    from sim.tipping.trials import Base
+    from sim.uncertainty.posterior import Posterior
+    from sim.uncertainty.priors import Priors
+
+# outcome column -> higher is better (districts_tipped is left out: it counts each scenario's own scope)
+DIRECTIONS = {k: higher for k, (_, higher) in COMPARED.items() if k != "districts_tipped"}
+
+
+@dataclass
+class WorldRuns:
+    scenarios: dict[str, Scenario]
+    values: pd.DataFrame  # index world; one column per drawn key
+    runs: pd.DataFrame  # world, replicate, strategy, one column per outcome in DIRECTIONS
+    held: list[str]  # ranged keys the strategies differ on: held at each strategy's own value
+    replicates: int
+    seed: int
+    source: str  # where the worlds came from (the priors' or the posterior's file)
+    from_posterior: bool
+    population: str  # where tipping is judged
+    notes: list[str] = field(default_factory=list)
+
+
+def run_in_worlds(
+    scenarios: dict[str, Scenario], worlds_from: Priors | Posterior, n: int, replicates: int, seed: int,
+    years: int | None = None, workers: int | None = None, on_progress: Callable[[int], None] | None = None,
+) -> WorldRuns:
+    """Every strategy x world x replicate; raises ScenarioError before running if a world cannot apply."""
+    from sim.report import differing_settings
+    from sim.runner import run_many
+    from sim.uncertainty.posterior import Posterior
+
+    if len(scenarios) < 2:
+        raise ScenarioError([Problem("compare", None, "scenarios", "needs at least two strategies to compare")])
+    differing = set(differing_settings(scenarios).index)
+    ranged: list[str] = worlds_from.keys()
+    held = sorted(k for k in ranged if k in differing)
+    notes = lever_notes(scenarios)
+    if held:
+        notes.append(f"{', '.join(held)} differ between the strategies, so they are held at each strategy's own "
+                     "value in every world rather than drawn")
+    for scenario in scenarios.values():
+        worlds_from.check_scenario(scenario)
+    priors = worlds_from.priors if isinstance(worlds_from, Posterior) else worlds_from
+    for name, scenario in scenarios.items():
+        moved = [k for k, *_ in priors.outside_ranges(scenario) if k not in held]
+        if moved:
+            notes.append(f"{name} sets {', '.join(moved)} outside the plausible range; the worlds replace that "
+                         "choice with drawn values")
+    values = worlds_from.draw(n, seed).drop(columns=held)
+    names = list(scenarios)
+    # validate every world before running any: a bad draw is reported, not found after an hour of runs
+    grid = [worlds_from.apply(scenarios[s], row) for _, row in values.iterrows() for s in names]
+    frames = run_many(grid, replicates, seed, years, workers, on_progress)
+
+    runs, population = [], "own tipping scope"
+    by_point = {k: dict(tuple(f.groupby("point", sort=True))) for k, f in frames.items()}
+    for w, world in enumerate(values.index):
+        points = {s: w * len(names) + i for i, s in enumerate(names)}
+        districts = {s: by_point["districts"][p] for s, p in points.items()}
+        world_scenarios = {s: grid[p] for s, p in points.items()}
+        tipping, population, tipping_notes = tipping_population(world_scenarios, districts)
+        if w == 0:
+            notes += [t for t in tipping_notes if not t.startswith("tipping is measured over the")]
+        for s, p in points.items():
+            ends = end_values(by_point["yearly"][p])
+            if tipping is not None:
+                mine = tipping[tipping["scenario"] == s].set_index("replicate")
+                ends["tipped_by_horizon"] = mine["tipped_by_horizon"].reindex(ends.index).astype(float)
+                ends["tipped_year"] = mine["tipped_year"].reindex(ends.index).astype(float)
+            runs.append(ends.reset_index().assign(world=world, strategy=s))
+    table = pd.concat(runs, ignore_index=True)
+    outcomes = [o for o in DIRECTIONS if o in table.columns]
+    table = table[["world", "replicate", "strategy", *outcomes]]
+    if population != "own tipping scope":
+        population = "the programme districts of any compared strategy"
+    return WorldRuns(scenarios, values, table, held, replicates, seed, str(getattr(worlds_from, "source", "")),
+                     isinstance(worlds_from, Posterior), population, notes)
+
+
+@dataclass
+class TippingWorldRuns:
+    """A grid of one value (e.g. fellows a year) run in every world and at the scenario's own values."""
+
+    name: str
+    key: str
+    grid: list[float]
+    values: pd.DataFrame  # index world; one column per drawn key
+    runs: pd.DataFrame  # world (DEFAULTS for the scenario as written), value, replicate, tipped (0/1)
+    held: list[str]
+    replicates: int
+    seed: int
+    source: str
+    from_posterior: bool
+    notes: list[str] = field(default_factory=list)
+
+
+DEFAULTS = -1  # the world label of the scenario's own values, run beside the drawn worlds
+
+
+def run_tipping_in_worlds(
+    base: Base, key: str, grid: list[float], worlds_from: Priors | Posterior, n: int, replicates: int, seed: int,
+    backend: Backend, on_runs: Callable[[int], None] | None = None,
+) -> TippingWorldRuns:
+    """Every grid value x (the scenario as written, and each of n worlds) x replicate on matched seeds;
+    the key searched (and its balancing share) is held, never drawn."""
+    from sim.runner import run_final
+    from sim.tipping.trials import overrides_for
+    from sim.uncertainty.posterior import Posterior
+
+    balance = base.balances.get(key)
+    ranged: list[str] = worlds_from.keys()
+    held = sorted(k for k in ranged if k in (key, balance))
+    notes = [f"{', '.join(held)} is the value searched, so it is held, not drawn"] if held else []
+    values = worlds_from.draw(n, seed).drop(columns=held)
+    grid_scenarios = [base.build(overrides_for(base, key, x, balance)) for x in grid]
+    for scenario in grid_scenarios[:1]:
+        worlds_from.check_scenario(scenario)
+    priors = worlds_from.priors if isinstance(worlds_from, Posterior) else worlds_from
+    moved = [k for k, *_ in priors.outside_ranges(grid_scenarios[0]) if k not in held]
+    if moved:
+        notes.append(f"{base.name} sets {', '.join(moved)} outside the plausible range; the worlds replace that "
+                     "choice with drawn values")
+    labels = [DEFAULTS, *values.index]
+    scenarios = [s if world == DEFAULTS else worlds_from.apply(s, values.loc[world])
+                 for world in labels for s in grid_scenarios]  # every world checked before any runs
+    frame = run_final(scenarios, replicates, seed, backend, on_runs, outcomes=(), years=base.years)
+    point = frame["point"].to_numpy()
+    runs = pd.DataFrame({
+        "world": [labels[p // len(grid)] for p in point], "value": [grid[p % len(grid)] for p in point],
+        "replicate": frame["replicate"].to_numpy(), "tipped": frame["tipped_year"].notna().to_numpy(int),
+    })
+    return TippingWorldRuns(base.name, key, list(grid), values, runs, held, replicates, seed,
+                            str(getattr(worlds_from, "source", "")), isinstance(worlds_from, Posterior), notes)

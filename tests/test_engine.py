@@ -1,0 +1,134 @@
+"""The batch engine: a system in a batch is the same system run alone, bit for bit.
+
+A batch is an implementation detail, never a change of results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import SchoolSystemModel
+from sim.engine import Batch
+from sim.jobs import Job, Run, batch_size, make_jobs, run_job, system_bytes
+from sim.runner import run_once
+from tests.helpers import scenarios, small
+
+
+def frames_alone(scenario, seed, years):
+    batch = Batch([scenario], [seed], years=years)
+    batch.run(years)
+    return batch.frames()
+
+
+@settings(max_examples=30)
+@given(data=st.data(), n=st.integers(2, 4))
+def test_every_system_of_a_random_batch_equals_the_system_run_alone(data: st.DataObject, n: int) -> None:
+    systems = [data.draw(scenarios(max_years=4)) for _ in range(n)]
+    seeds = [data.draw(st.integers(0, 2**32)) for _ in range(n)]
+    years = max(s.years for s in systems)
+    batch = Batch(systems, seeds, years=years)
+    batch.run(years)
+    together = batch.frames()
+    for b, (scenario, seed) in enumerate(zip(systems, seeds, strict=True)):
+        alone = frames_alone(scenario, seed, years)
+        for name, frame in together.items():
+            mine = frame[frame["system"] == b].drop(columns="system").reset_index(drop=True)
+            pd.testing.assert_frame_equal(mine, alone[name].drop(columns="system"), check_exact=True)
+
+
+def test_systems_of_different_sizes_and_settings_share_a_batch() -> None:
+    a = small(**{"system.districts": 2, "programme.cohort_size": 5})
+    b = small(**{"system.schools_per_district": 9, "contagion.lapse_rate": 0.05, "students.persistence": 1.0})
+    batch = Batch([a, b, a], [3, 4, 5])
+    batch.run()
+    yearly = batch.yearly()
+    assert yearly.groupby("system").size().tolist() == [9, 9, 9]
+    alone = [Batch([s], [seed]).state.posts.size for s, seed in ((a, 3), (b, 4), (a, 5))]
+    assert np.diff(batch.state.systems.first_post).tolist() == alone
+
+
+def test_a_batch_refuses_systems_with_different_numbers_of_grades() -> None:
+    with pytest.raises(ValueError, match="same number of grades"):
+        Batch([small(), small(**{"system.grades": 4})], [1, 2])
+
+
+def test_zero_size_draws_do_not_move_a_generator() -> None:
+    # the engine skips systems asked for no draws; that is only safe because of this
+    for draw in (lambda g: g.random(0), lambda g: g.standard_normal(0), lambda g: g.beta(2, 3, 0),
+                 lambda g: g.integers(0, 5, 0), lambda g: g.geometric(0.1, 0), lambda g: g.choice(4, 0, replace=False)):
+        g = np.random.default_rng(1)
+        before = g.bit_generator.state["state"]["state"]
+        draw(g)
+        assert g.bit_generator.state["state"]["state"] == before
+
+
+def test_the_mesa_model_is_a_batch_of_one() -> None:
+    scenario = small()
+    model = SchoolSystemModel(scenario, rng=7)
+    while model.running:
+        model.step()
+    assert model.state.year == scenario.years
+    pd.testing.assert_frame_equal(model.yearly(), run_once(scenario, 7)["yearly"])
+
+
+def test_the_mesa_model_takes_numpy_seeds_and_overrides_by_key_path() -> None:
+    model = SchoolSystemModel(small(), rng=np.int64(7), **{"contagion.lapse_rate": 0.05})
+    assert model.scenario.contagion.lapse_rate == 0.05
+    model.step()
+    assert model.yearly()["year"].tolist() == [0, 1]
+
+
+def test_mesa_batch_run_works_without_a_subclass() -> None:
+    import mesa
+
+    # a Scenario is iterable (pydantic), so it goes in a list of one, as any fixed object does in batch_run
+    rows = mesa.batch_run(SchoolSystemModel, {"scenario": [small(**{"years": 3})], "contagion.lapse_rate": [0.1, 0.5]},
+                          rng=[1], max_steps=100, number_processes=1, display_progress=False)
+    frame = pd.DataFrame(rows)
+    assert sorted(frame["contagion.lapse_rate"].unique()) == [0.1, 0.5]
+    assert frame.groupby("contagion.lapse_rate")["Step"].max().tolist() == [3, 3]
+
+
+def test_a_lever_moved_mid_run_acts_from_the_next_year() -> None:
+    scenario = small(**{"years": 6})
+    model = SchoolSystemModel(scenario, rng=2)
+    model.run_for(3)
+    model.scenario = scenario.with_overrides({"institutions.district.pressure_needed": 0.0,
+                                              "institutions.district.rate": 1.0})
+    model.step()
+    assert (model.state.districts.support == 1.0).all()
+
+
+def test_a_failing_system_is_recorded_without_losing_its_batch_mates() -> None:
+    good = small()
+    job = Job(scenarios={0: good, 1: good}, runs=(Run("a", 0, 1), Run("b", 1, 2), Run("c", 0, 3)), years=3)
+    import sim.jobs as jobs
+
+    original = jobs._run_batch
+
+    def fail_for_seed_2(job, runs):
+        if any(r.seed == 2 for r in runs):
+            raise RuntimeError("planted failure")
+        return original(job, runs)
+
+    jobs._run_batch = fail_for_seed_2
+    try:
+        result = run_job(job)
+    finally:
+        jobs._run_batch = original
+    assert result.runs.set_index("run_id")["status"].to_dict() == {"a": "ok", "b": "failed", "c": "ok"}
+    assert "planted failure" in result.runs.set_index("run_id").loc["b", "error"]
+    alone = run_job(Job(scenarios={0: good}, runs=(Run("a", 0, 1),), years=3))
+    assert alone.runs.iloc[0]["practising_share"] == result.runs.iloc[0]["practising_share"]
+
+
+def test_batch_size_follows_the_memory_budget_and_keeps_workers_busy() -> None:
+    scenario = small()
+    per = system_bytes(scenario, 8)
+    assert batch_size([scenario], 8, runs=10_000, workers=2, budget=per * 20) == 10
+    assert batch_size([scenario], 8, runs=40, workers=2, budget=per * 10_000) == 10  # two batches a worker
+    jobs = make_jobs([scenario], [Run(f"r{i}", 0, i) for i in range(25)], 8, 10)
+    assert [len(j.runs) for j in jobs] == [10, 10, 5]

@@ -1,0 +1,149 @@
+"""Plausible worlds and robust comparisons: samplers, shares with intervals, flips, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.compare import paired_difference, proportion_difference
+from sim.analysis.plain_words import Uncertainty
+from sim.scenario.problems import ScenarioError
+from sim.uncertainty import compare_over_worlds, from_posterior, latin_hypercube, robust_sentence, summaries_frame
+from sim.uncertainty.robust import BETTER, WITHIN, WORSE
+
+RANGES = {"contagion.lapse_rate": (0.0, 0.2), "teachers.threshold_mean": (0.3, 0.6), "programme.cohort_size": (5, 40)}
+
+
+def runs_in(worlds: pd.DataFrame, effect: np.ndarray, *, replicates: int = 8, seed: int = 0) -> pd.DataFrame:
+    """A and B in every world on matched seeds: B - A is `effect` (per world) plus a little unshared noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for world, delta in zip(worlds.index, effect, strict=True):
+        shared = rng.normal(0.0, 0.05, replicates)  # the luck A and B share on a seed
+        a = shared
+        b = shared + delta + rng.normal(0.0, 0.01, replicates)
+        tipped_a, tipped_b = rng.random(replicates) < 0.5, rng.random(replicates) < 0.5
+        rows += [{"world": world, "replicate": r, "strategy": "A", "achievement": a[r], "gap": -a[r],
+                  "tipped": tipped_a[r]} for r in range(replicates)]
+        rows += [{"world": world, "replicate": r, "strategy": "B", "achievement": b[r], "gap": -b[r],
+                  "tipped": tipped_b[r]} for r in range(replicates)]
+    return pd.DataFrame(rows)
+
+
+def test_latin_hypercube_is_seeded_within_range_and_one_world_per_slice() -> None:
+    worlds = latin_hypercube(RANGES, 50, seed=3, integers={"programme.cohort_size"})
+    assert worlds.equals(latin_hypercube(RANGES, 50, seed=3, integers={"programme.cohort_size"}))
+    assert not worlds.equals(latin_hypercube(RANGES, 50, seed=4, integers={"programme.cohort_size"}))
+    assert list(worlds.columns) == list(RANGES) and worlds.index.name == "world" and len(worlds) == 50
+    lapse = worlds["contagion.lapse_rate"].to_numpy()
+    assert ((lapse >= 0.0) & (lapse < 0.2)).all()
+    assert sorted(np.floor(lapse / 0.2 * 50).astype(int)) == list(range(50))  # a Latin hypercube's promise
+    cohort = worlds["programme.cohort_size"]
+    assert cohort.dtype.kind == "i" and cohort.min() >= 5 and cohort.max() <= 40
+    counts = latin_hypercube({"k": (1, 4)}, 400, seed=1, integers={"k"})["k"].value_counts()
+    assert sorted(counts.index) == [1, 2, 3, 4] and counts.min() == counts.max() == 100  # whole numbers evenly
+
+
+def test_posterior_draws_follow_the_weights_and_are_seeded() -> None:
+    posterior = pd.DataFrame({"contagion.lapse_rate": [0.05, 0.10, 0.15], "weight": [0.7, 0.2, 0.1]})
+    worlds = from_posterior(posterior, 2000, seed=2, keys=RANGES)
+    assert worlds.equals(from_posterior(posterior, 2000, seed=2, keys=RANGES))
+    assert list(worlds.columns) == ["contagion.lapse_rate"] and worlds.index.name == "world"
+    shares = worlds["contagion.lapse_rate"].value_counts(normalize=True)
+    assert shares[0.05] == pytest.approx(0.7, abs=0.035) and shares[0.15] == pytest.approx(0.1, abs=0.02)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: latin_hypercube(RANGES, 9, seed=0), "worlds: needs a whole number of at least 10"),
+    (lambda: latin_hypercube({"a.b": (0.3, 0.3)}, 20, seed=0), "a.b: needs a range with low < high"),
+    (lambda: latin_hypercube({"a.b": (0.5, 0.1)}, 20, seed=0), "a.b: needs a range with low < high"),
+    (lambda: latin_hypercube({"a.b": (0.0, np.inf)}, 20, seed=0), "a.b: needs finite bounds"),
+    (lambda: latin_hypercube({"a.b": "wide"}, 20, seed=0), "needs a range"),
+    (lambda: latin_hypercube({"a.b": (0, 1)}, 20, seed=0, integers={"a.c"}), "did you mean 'a.b'"),
+    (lambda: from_posterior(pd.DataFrame({"contagion.lapse_rat": [0.1], "weight": [1.0]}), 20, 0, keys=RANGES),
+     "contagion.lapse_rat: is not a scenario key.*did you mean 'contagion.lapse_rate'"),
+    (lambda: from_posterior(pd.DataFrame({"a": [0.1, 0.2], "weight": [1.2, -0.2]}), 20, 0), "must not be negative"),
+    (lambda: from_posterior(pd.DataFrame({"a": [0.1, 0.2], "weight": [0.5, 0.4]}), 20, 0), "must sum to 1"),
+    (lambda: from_posterior(pd.DataFrame({"a": [0.1, 0.2], "weights": [0.5, 0.5]}), 20, 0), "needs a weight column"),
+    (lambda: from_posterior(pd.DataFrame({"a": [0.1, None], "weight": [0.5, 0.5]}), 20, 0), "has missing values"),
+    (lambda: from_posterior(pd.DataFrame({"a": [0.1], "weight": [1.0]}), 5, 0), "at least 10"),
+])
+def test_bad_worlds_get_a_clear_error(call, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        call()
+
+
+def test_the_share_of_worlds_where_b_wins_is_right_within_its_interval() -> None:
+    # B beats A exactly where the lapse rate is above 0.12, by far more than the seed noise; elsewhere it
+    # loses. Over the range (0, 0.2) that is 40% of worlds.
+    worlds = latin_hypercube(RANGES, 120, seed=5)
+    above = worlds["contagion.lapse_rate"].to_numpy() > 0.12
+    result = compare_over_worlds(runs_in(worlds, np.where(above, 0.1, -0.1)), {"achievement": True, "gap": False},
+                                 baseline="A")
+    achievement, gap = result.summaries
+    assert achievement.better_ci[0] <= 0.4 <= achievement.better_ci[1]
+    assert achievement.better == above.sum() and achievement.worse == (~above).sum() and achievement.within == 0
+    assert achievement.majority == WORSE and set(achievement.flips) == set(worlds.index[above])
+    # lower is better on the gap, which moves the other way: the same verdicts
+    assert (gap.better, gap.worse, gap.majority) == (achievement.better, achievement.worse, achievement.majority)
+    q = achievement.difference_quantiles
+    assert q[0.05] == pytest.approx(-0.1, abs=0.02) and q[0.95] == pytest.approx(0.1, abs=0.02)
+
+
+def test_each_world_uses_compares_paired_rule() -> None:
+    worlds = latin_hypercube(RANGES, 10, seed=1)
+    runs = runs_in(worlds, np.zeros(10), seed=2)
+    result = compare_over_worlds(runs, {"achievement": True, "tipped": True})
+    per_world = result.per_world.set_index(["outcome", "world"])
+    for world in (0, 7):
+        a = runs[(runs.world == world) & (runs.strategy == "A")].sort_values("replicate")
+        b = runs[(runs.world == world) & (runs.strategy == "B")].sort_values("replicate")
+        mean, low, high = paired_difference(a["achievement"].to_numpy(), b["achievement"].to_numpy())
+        row = per_world.loc[("achievement", world)]
+        assert (row.difference, row.ci_low, row.ci_high) == pytest.approx((mean, low, high))
+        d, low, high = proportion_difference(a["tipped"].to_numpy(float), b["tipped"].to_numpy(float))
+        row = per_world.loc[("tipped", world)]
+        assert (row.difference, row.ci_low, row.ci_high) == pytest.approx((d, low, high))
+    assert set(result.per_world["verdict"]) <= {BETTER, WORSE, WITHIN}
+
+
+def test_equal_strategies_are_mostly_within_the_noise_and_the_sentence_says_so() -> None:
+    worlds = latin_hypercube(RANGES, 60, seed=8)
+    result = compare_over_worlds(runs_in(worlds, np.zeros(60), seed=9), {"achievement": True})
+    summary = result.summaries[0]
+    assert summary.within_share >= 0.85  # about 95% at a 95% rule, seed noise being all there is
+    text = robust_sentence(summary, Uncertainty.RANGES, strategy="clustered", baseline="dispersed",
+                           outcome="mean achievement", unit=" SD")
+    assert text.startswith("Against dispersed, clustered is better on mean achievement beyond the seed noise in ")
+    assert "of 60 plausible worlds" in text and "seed noise and the assumptions' plausible ranges" in text
+    assert "not told apart" in text
+    posterior = robust_sentence(summary, Uncertainty.POSTERIOR)
+    assert "worlds drawn from a calibrated posterior" in posterior and "a calibrated posterior)" not in posterior
+
+
+def test_missing_outcomes_drop_out_and_too_few_pairs_give_no_verdict() -> None:
+    worlds = latin_hypercube(RANGES, 10, seed=1)
+    runs = runs_in(worlds, np.full(10, 0.2), replicates=3)
+    runs.loc[(runs.world == 4) & (runs.replicate > 0), "achievement"] = np.nan
+    result = compare_over_worlds(runs, {"achievement": True})
+    row = result.per_world.set_index("world").loc[4]
+    assert row.pairs == 1 and row.verdict == "too few runs"
+    assert result.summaries[0].worlds == 9 and result.summaries[0].better == 9
+    frame = summaries_frame(result.summaries)
+    assert frame.loc[0, "difference_quantiles"]["q50"] == pytest.approx(0.2, abs=0.02)
+
+
+@pytest.mark.parametrize(("change", "directions", "kwargs", "message"), [
+    (lambda r: r.drop(columns="replicate"), {"achievement": True}, {}, "replicate: missing column"),
+    (lambda r: r, {"achievment": True}, {}, "achievment: no such outcome column.*did you mean 'achievement'"),
+    (lambda r: r, {"achievement": "up"}, {}, "needs True"),
+    (lambda r: r, {"achievement": True}, {"baseline": "C"}, "the baseline 'C' has no runs"),
+    (lambda r: r[r.strategy == "A"], {"achievement": True}, {}, "at least two strategies"),
+    (lambda r: pd.concat([r, r.head(1)]), {"achievement": True}, {}, "exactly one run"),
+    (lambda r: r.assign(achievement="high"), {"achievement": True}, {}, "achievement: needs numbers"),
+])
+def test_bad_run_tables_get_a_clear_error(change, directions, kwargs, message: str) -> None:
+    runs = change(runs_in(latin_hypercube(RANGES, 10, seed=1), np.zeros(10), replicates=2))
+    with pytest.raises(ScenarioError, match=message):
+        compare_over_worlds(runs, directions, source="worlds.parquet", **kwargs)
