@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from sim import Scenario
 from sim.cli import main
+from sim.jobs import batch_size, system_bytes
 from sim.sweep.slurm import SlurmOptionError, SlurmOptions, parse_extra, parse_memory, parse_partition, parse_walltime
+from tests.helpers import SCENARIOS
 from tests.test_sweep import write_experiment
 
 
@@ -71,6 +74,17 @@ def test_partitions_and_defaults() -> None:
     for bad in [{"jobs": 0}, {"cores": -1}, {"wait": 0}, {"wait": float("inf")}, {"wait": float("nan")}]:
         with pytest.raises(SlurmOptionError):
             SlurmOptions.parse(**bad)
+
+
+def test_batches_are_sized_to_take_at_most_half_of_a_workers_memory() -> None:
+    options = SlurmOptions.parse(jobs=2, cores=4, memory="8G")  # 8 workers of 2 GiB
+    assert options.workers == 8
+    assert options.batch_budget(100 * 1024**3) == 8 * 1024**3, "1 GiB a worker"
+    assert options.batch_budget(2 * 1024**3) == 2 * 1024**3, "a smaller --memory-budget stands"
+    small_jobs = SlurmOptions.parse(jobs=1, cores=2, memory="1G")  # 2 workers of 512 MiB
+    ancash = Scenario.load(SCENARIOS / "ancash.yaml")
+    runs = batch_size([ancash], 20, 10_000, small_jobs.workers, small_jobs.batch_budget(2 * 1024**3))
+    assert runs * system_bytes(ancash, 20) <= 256 * 1024**2 < 2 * runs * system_bytes(ancash, 20)
 
 
 def sweep(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,

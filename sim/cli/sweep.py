@@ -103,10 +103,12 @@ def sweep_command(
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
 
+    budget = int(memory_budget * 1024**3)
+    if slurm_options:
+        budget = slurm_options.batch_budget(budget)
     with _backend(dask, workers, plan.total_runs, slurm_options, directory, plan.name) as backend:
         out.print(f"Running on {backend.description}.")
-        report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size,
-                      int(memory_budget * 1024**3))
+        report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size, budget)
     _compact(directory, quiet=True)
 
     runs = print_report(report, directory)

@@ -2,18 +2,19 @@
 
 `critical-mass sweep EXPERIMENT --slurm` submits `jobs` batch jobs. Each runs one single-threaded Dask
 worker per core, and the workers connect back to a Dask scheduler inside the sweep's own process. From
-there the runs take the `--dask` path (sim.parallel.dask.DaskBackend): results come back to this process, which alone
-writes the results folder. So the results equal a local sweep's by construction, and compute nodes need
-no shared file system for them.
+there the runs take the `--dask` path (sim.parallel.dask.DaskBackend): batches of runs go to the workers,
+and their results come back to this process, which alone writes the results folder. So the results equal
+a local sweep's by construction, and compute nodes need no shared file system for them.
 
 What this module adds to dask-jobqueue's SLURMCluster:
 - options checked before anything is submitted, first here (formats) and then by SLURM itself
   (`sbatch --test-only` of the real job script: partition, limits, extra options);
 - a wait for the first worker that says why none came: each job's state and reason, and its log;
-- jobs that end mid-sweep (wall time, scancel, a failed node) noticed and replaced; Dask re-runs the runs
-  their workers held;
+- jobs that end mid-sweep (wall time, scancel, a failed node) noticed and replaced; Dask re-runs the
+  batches their workers held;
 - a sweep that has had no worker for `wait` seconds (replacements stuck in the queue) stops with
   WorkersFailed, its finished runs saved, for `--resume`;
+- batches sized to fit the workers' memory (batch_budget);
 - SIGTERM (scancel of a job running the sweep itself) stops the sweep as Ctrl-C does, and every worker
   job is cancelled on the way out.
 """
@@ -88,6 +89,16 @@ class SlurmOptions:
             extra=tuple(parse_extra(line) for line in extra or ()),
             wait=DEFAULT_WAIT if wait is None else _positive_seconds("--slurm-wait", wait),
         )
+
+    @property
+    def workers(self) -> int:
+        return self.jobs * self.cores
+
+    def batch_budget(self, asked: int) -> int:
+        """The sweep's memory budget for batches (bytes, all workers together, as sim.jobs.batch_size takes it),
+        lowered so that a batch takes at most half of its worker's memory: Dask stops a worker at 95% of it,
+        and the worker itself holds about 200 MiB."""
+        return min(asked, self.memory_mib * 1024**2 // self.cores // 2 * self.workers)
 
     def describe(self) -> str:
         where = f"partition {self.partition}" if self.partition else "default partition"
@@ -461,5 +472,5 @@ def slurm_backend(
         backend.description = f"SLURM, {options.describe()}, through {backend.description}"
         # what was asked for, not the workers connected so far: batches are sized for it, and the manifest
         # records it (the backend counts the connected workers again as they come and go)
-        backend.workers = options.jobs * options.cores
+        backend.workers = options.workers
         yield backend
