@@ -63,8 +63,9 @@ def floor_year(state, scenario, rng: np.random.Generator) -> None:
 
 
 def measure_one(teachers: int, oracle: bool) -> dict:
-    from sim import SchoolSystemModel
     from sim.build import build_system
+
+    from sim import SchoolSystemModel
 
     scenario = scenario_for(teachers)
     start = time.perf_counter()

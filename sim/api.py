@@ -42,10 +42,11 @@ def model_function(
 ) -> Callable[..., dict[str, Any]]:
     """f(**params) -> {outcome: value}: one run (or `replicates` matched runs) of the scenario with params set."""
     base = _scenario(scenario)
-    defaults = {"replicates": replicates, "seed": seed}
+    defaults: dict[str, Any] = {"replicates": replicates, "seed": seed}
 
     def f(**params: Any) -> dict[str, Any]:
-        settings = {**defaults, **{k: params.pop(k) for k in ("replicates", "seed") if k in params}}
+        chosen: dict[str, Any] = {k: params.pop(k) for k in ("replicates", "seed") if k in params}
+        settings = {**defaults, **chosen}
         frame = evaluate_points(base, pd.DataFrame([params]), int(settings["replicates"]), int(settings["seed"]),
                                 outcomes, years, workers=1)
         if int(settings["replicates"]) == 1:

@@ -233,3 +233,13 @@ def wide_scenarios(draw: st.DrawFn, grades: int | None = None, max_years: int = 
     if sum(data["leadership_index"]["weights"].values()) == 0:
         data["leadership_index"]["weights"]["scale"] = 1.0
     return Scenario.from_dict(data)
+
+
+def invoke(*args: object) -> Any:
+    """`critical-mass ARGS` in this process, failing the test if an exception escaped the command (which a
+    user would see as a traceback) or a traceback was printed."""
+    result = cli(*(str(a) for a in args), cwd=Path.cwd())
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"critical-mass {' '.join(map(str, args))} raised") from result.exception
+    assert "Traceback" not in result.stdout + result.stderr
+    return result

@@ -5,6 +5,7 @@ The sweeps themselves run on a real SLURM cluster in tests/test_sweep_slurm.py.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sim.cli import main
 from sim.jobs import batch_size, system_bytes
 from sim.sweep.slurm import SlurmOptionError, SlurmOptions, parse_extra, parse_memory, parse_partition, parse_walltime
 from tests.helpers import SCENARIOS
-from tests.test_sweep import write_experiment
+from tests.test_sweep import TINY_SCENARIO, write_experiment
 
 
 @pytest.mark.parametrize(("given", "expected"), [
@@ -87,10 +88,27 @@ def test_batches_are_sized_to_take_at_most_half_of_a_workers_memory() -> None:
     assert runs * system_bytes(ancash, 20) <= 256 * 1024**2 < 2 * runs * system_bytes(ancash, 20)
 
 
+def test_a_run_too_big_for_a_workers_share_of_the_job_is_refused_with_enough_memory_named() -> None:
+    options = SlurmOptions.parse(cores=2, memory="1G")  # 2 workers of 512 MiB, batches of up to 256 MiB
+    assert (options.worker_bytes, options.batch_bytes) == (512 * 1024**2, 256 * 1024**2)
+    options.check_fits(256 * 1024**2, None, "point 0")  # one run fills a batch exactly
+    options.check_fits(64 * 1024**2, 4, "point 0")
+    for run, batch, says in [(300 * 1024**2, None, "one run needs about 300 MiB"),
+                             (64 * 1024**2, 5, "a batch of 5 runs needs about 320 MiB")]:
+        with pytest.raises(SlurmOptionError, match="--slurm-memory 1024M: point 0: ") as info:
+            options.check_fits(run, batch, "point 0")
+        assert says in str(info.value) and "256 MiB of 512 MiB (2 worker(s) a job)" in str(info.value)
+        assert "(or fewer --slurm-cores)" in str(info.value)
+        assert ("a smaller --batch-size" in str(info.value)) == (batch is not None)
+        enough = re.search(r"--slurm-memory (\d+M) or more", str(info.value))
+        assert enough, info.value
+        SlurmOptions.parse(cores=2, memory=enough.group(1)).check_fits(run, batch, "point 0")  # the advice works
+
+
 def sweep(tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,
-          *options: str) -> tuple[int, str]:
+          *options: str, scenario: str = TINY_SCENARIO) -> tuple[int, str]:
     """`critical-mass sweep` in this process, as the command line runs it; returns (exit code, stderr)."""
-    path = write_experiment(tmp_path)
+    path = write_experiment(tmp_path, scenario=scenario)
     monkeypatch.setattr(sys, "argv", ["critical-mass", "sweep", str(path), "--out", str(tmp_path / "out"), *options])
     with pytest.raises(SystemExit) as exit_:
         main()
@@ -117,6 +135,27 @@ def test_bad_slurm_options_exit_2_before_anything_runs(
     assert code == 2 and says in stderr, stderr
     assert "Traceback" not in stderr
     assert not (tmp_path / "out").exists()
+
+
+BIG_SCENARIO = """\
+name: big
+years: 5
+system: {districts: 20, schools_per_district: 100, teachers_per_school: 200}
+"""
+
+
+def test_a_sweep_too_big_for_its_slurm_workers_exits_2_before_anything_is_submitted(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch: nothing could be submitted, yet the check comes first
+    monkeypatch.delenv("CRITICAL_MASS_SKIP_MEMORY_CHECK", raising=False)
+    # 400,000 teachers: about 420 MiB a run
+    code, stderr = sweep(tmp_path, capsys, monkeypatch, "--slurm", "--slurm-cores", "4", "--slurm-memory", "2G",
+                         "--dry-run", scenario=BIG_SCENARIO)
+    assert code == 2, stderr
+    assert "--slurm-memory 2048M: " in stderr and "(design point " in stderr and "one run needs about" in stderr
+    assert "256 MiB of 512 MiB (4 worker(s) a job)" in stderr and "(or fewer --slurm-cores)" in stderr
+    assert "Traceback" not in stderr and not (tmp_path / "out").exists()
 
 
 def test_without_slurm_commands_the_sweep_says_where_to_run(

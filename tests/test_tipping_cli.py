@@ -124,11 +124,14 @@ def test_the_tipping_point_over_plausible_worlds(folder: Path) -> None:
     assert summary["worlds"] == 10 and summary["grid"] == [0, 3, 7, 10]
     points = pd.read_csv(folder / "worlds" / "tipping_points.csv")
     assert list(points["world"]) == list(range(-1, 10))  # -1: the scenario as written
-    assert set(points["status"]) <= {"within", "at or below the grid", "beyond the grid"}
+    assert set(points["status"]) <= {"within", "at or below the grid", "beyond the grid", "tips without the programme"}
+    # a world that tips with no fellows has no programme tipping point
+    assert ((points["p_tipped_without_programme"] >= 0.5) == (points["status"] == "tips without the programme")).all()
     located = points[points["status"] == "within"]
     assert ((located["midpoint"] >= 0) & (located["midpoint"] <= 10)).all()
     runs = pd.read_parquet(folder / "worlds" / "runs.parquet")
-    assert len(runs) == 11 * 4 * 2
+    assert len(runs) == 11 * 4 * 2  # plus a no-programme control in each world, kept apart
+    assert summary["tips_without_programme"]["of"] == 10
     assert (folder / "worlds" / "tipping_over_worlds.png").stat().st_size > 0
 
 

@@ -53,6 +53,7 @@ class Restriction:
             return f"{number(self.low)} ≤ {name} ≤ {number(self.high)}"
         if self.low is not None:
             return f"{name} ≥ {number(self.low)}"
+        assert self.high is not None  # a restriction bounds at least one side
         return f"{name} ≤ {number(self.high)}"
 
 

@@ -241,7 +241,7 @@ def tipping_over_worlds(worlds: pd.DataFrame, default: dict, grid: list[float], 
     low, high = grid[0], grid[-1]
     span = high - low
     inside = worlds.loc[worlds["status"] == "within", "midpoint"]
-    bins = np.linspace(low, high, 21)
+    bins = np.linspace(low, high, 21).tolist()
     ax.hist(inside, bins=bins, color="C0", alpha=0.8, label=f"tips inside the grid ({len(inside)} worlds)")
     for status, x, colour in (("at or below the grid", low - span * 0.04, "C2"),
                               ("beyond the grid", high + span * 0.04, "C3")):

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from sim.cli.app import app_command
+from sim.cli.calibrate import calibrate_command
 from sim.cli.common import CleanTyper, fail_cleanly
 from sim.cli.compare import compare_command
 from sim.cli.patterns import patterns_command
@@ -39,6 +40,7 @@ app.command("sweep")(sweep_command)
 app.command("app")(app_command)
 app.command("patterns")(patterns_command)
 app.add_typer(tipping_app, name="tipping")
+app.command("calibrate")(calibrate_command)
 
 
 def main() -> None:

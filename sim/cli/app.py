@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import errno
+import ipaddress
 import socket
 from pathlib import Path
 
 import typer
 
 from sim.app import presets
-from sim.cli.common import UsageError, out
+from sim.cli.common import UsageError, err, out
 from sim.scenario import load_scenario
 
 
@@ -27,12 +28,26 @@ def app_command(
     scenario_file = scenario_file or presets.DEFAULT
     scenario = load_scenario(scenario_file)  # a bad file stops here with its problems, exit code 2
     _check_free(host, port)
+    _warn_if_reachable(host, port)
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     out.print(f"Critical Mass workshop app: {scenario.name}. Open http://{shown}:{port}/ in a browser "
               "(Ctrl+C stops it).", markup=False)
     from sim.app.serve import serve  # the web stack loads only for this command
 
     serve(scenario_file, host, port)
+
+
+def _warn_if_reachable(host: str, port: int) -> None:
+    """Say who else can open the app when it listens beyond this machine: it runs the model for anyone."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False  # a host name: whoever can reach that name
+    if not loopback:
+        who = ("anyone who can reach this machine on the network" if host in ("0.0.0.0", "::")
+               else f"anyone who can reach {host}")
+        err.print(f"warning: listening on {host}:{port}: {who} can open the app and run the model on this "
+                  "machine; the default --host 127.0.0.1 keeps it to this machine.", markup=False)
 
 
 def _check_free(host: str, port: int) -> None:

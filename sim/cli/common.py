@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import warnings
 from collections.abc import Callable, Iterator
@@ -11,30 +12,66 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from sim.scenario import ScenarioError
 
-# a pipe or a CI log gets lines wide enough for the summary table instead of rich's 80 columns
-out = Console(highlight=False, width=None if Console().is_terminal else 110)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# A pipe or a CI log gets lines wide enough for the summary table instead of rich's 80 columns.
+# Markup is off unless a call asks for it (markup=True, with user text escaped): names, keys and values
+# come from files anyone may have shared, and "[bold]" or "[/]" in them must print as written.
+out = Console(highlight=False, markup=False, width=None if Console().is_terminal else 110)
+err = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 
 class UsageError(Exception):
     """A mistake in what the user asked for, reported without a traceback (exit code 2)."""
 
 
+def bold(text: str) -> Text:
+    """User text (a name from a file) in bold, printed as written whatever brackets it holds."""
+    return Text(str(text), style="bold")
+
+
+MAX_PROBLEMS_SHOWN = 50
+
+
 def report_problems(error: ScenarioError) -> None:
     err.print(f"[bold red]error:[/] {len(error.problems)} problem(s) found", markup=True)
-    for problem in error.problems:
-        err.print(f"  {problem}", markup=False)
+    for problem in error.problems[:MAX_PROBLEMS_SHOWN]:
+        err.print(f"  {_printable(str(problem))}", markup=False)
+    if len(error.problems) > MAX_PROBLEMS_SHOWN:
+        err.print(f"  ... and {len(error.problems) - MAX_PROBLEMS_SHOWN} more", markup=False)
+
+
+def _printable(text: str) -> str:
+    """Text any terminal can show: a file may hold lone surrogates or control characters."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+# An OSError's errno: what the user can fix by choosing another place (exit 2), or what the machine
+# lacks (exit 1: a full disk, a failing device).
+_USER_FIXABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EISDIR,
+                 errno.ENAMETOOLONG, errno.EEXIST}
+
+
+def report_os_error(exc: OSError) -> int:
+    """Say what could not be read or written, without a traceback; return the exit code."""
+    where = f": {exc.filename}" if exc.filename else ""
+    what = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what += " (free some space and run the command again)"
+    err.print(f"error: {what}{where}", markup=False)
+    return 2 if exc.errno in _USER_FIXABLE else 1
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                   file: object = None, line: str | None = None) -> None:
-    """Warnings meant for users (a renamed scenario key) as one plain line; others as Python shows them."""
+    """Warnings meant for users (a renamed scenario key, damaged sweep parts: any with `plain = True`) as
+    one plain line; others as Python shows them."""
     from sim.scenario.renames import RenamedKey
 
-    if issubclass(category, RenamedKey):
+    if issubclass(category, RenamedKey) or getattr(category, "plain", False):
         err.print(f"warning: {message}", markup=False)
     else:
         _python_showwarning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
@@ -54,6 +91,8 @@ def fail_cleanly() -> Iterator[None]:
     except UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise SystemExit(2) from None
+    except OSError as exc:  # a full disk, a folder that cannot be written: said plainly, exit 1 or 2
+        raise SystemExit(report_os_error(exc)) from None
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         raise SystemExit(130) from None
@@ -81,11 +120,26 @@ class CleanTyper(typer.Typer):
 
 
 def result_folder(out_dir: Path | None, parent: Path, name: str) -> Path:
-    """--out as given, or parent/<name>; refuses a path that is a file."""
-    directory = out_dir or parent / name
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--out {directory} exists and is not a folder")
+    """--out as given, or parent/<name made safe as a folder name>; refuses a path that is a file, under a
+    file, or a folder of other files (sim.result_folder.check_target)."""
+    from sim.folder_names import folder_name
+    from sim.result_folder import check_target
+
+    directory = out_dir or parent / folder_name(name)
+    check_target(directory)
     return directory
+
+
+def workers_for(scenario: Any, asked: int | None, runs: int, source: str) -> int:
+    """The workers for `runs` replicates: as asked, if their batches fit in memory together, or by default
+    as many as fit up to one per core (sim.memory); TooBigForMemory (exit 2) if not even one run fits."""
+    from sim.memory import check_fits, fitting_workers
+    from sim.parallel import default_workers
+
+    if asked:
+        check_fits(scenario, asked, runs=runs, gathered=runs, source=source)
+        return asked
+    return fitting_workers(scenario, default_workers(runs), runs=runs, gathered=runs, source=source)
 
 
 SetOption = typer.Option(

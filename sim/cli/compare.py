@@ -7,9 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sim.cli.common import SetOption, UsageError, err, out, result_folder
+from sim.cli.common import SetOption, UsageError, err, out, result_folder, workers_for
 from sim.cli.progress import DelayedProgress
+from sim.folder_names import folder_name
+from sim.result_folder import complete_folder
 from sim.scenario import Scenario, load_scenario, parse_overrides
+from sim.scenario.schema import MAX_YEARS
 
 
 def compare_command(
@@ -18,7 +21,9 @@ def compare_command(
     replicates: int = typer.Option(None, "--replicates", min=2, help="Matched replicates per scenario "
                                    "(default 20; 10 a world with --worlds)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed from which every replicate's seed derives."),
-    years: int = typer.Option(None, "--years", min=1, help="Years to simulate (default: each scenario's)."),
+    years: int = typer.Option(
+        None, "--years", min=1, max=MAX_YEARS, help="Years to simulate (default: each scenario's)."
+    ),
     out_dir: Path = typer.Option(None, "--out", help="Results folder (default: results/compare-A-B/)."),  # noqa: B008
     workers: int = typer.Option(None, "--workers", min=1, help="Processes to use (default: up to all cores)."),
     worlds: int = typer.Option(None, "--worlds", min=1, help="Also draw N plausible worlds of the uncertain "
@@ -42,21 +47,26 @@ def compare_command(
     scenarios: dict[str, Scenario] = {}
     for path in scenario_files:
         scenario = load_scenario(path, shared)
-        name = scenario.name if scenario.name not in scenarios else f"{scenario.name}-{len(scenarios) + 1}"
+        # each scenario's results go in a folder of its name, so the name must be safe and distinct as a folder
+        name = folder_name(scenario.name, "scenario")
+        name = name if name not in scenarios else f"{name}-{len(scenarios) + 1}"
         scenarios[name] = scenario
     directory = result_folder(out_dir, Path("results"), "compare-" + "-".join(scenarios)
                               + (f"-{worlds}-worlds" if worlds else ""))
+    replicates = replicates or (10 if worlds is not None else 20)
+    workers = min(workers_for(s, workers, replicates, str(p))  # every scenario fits in memory
+                  for s, p in zip(scenarios.values(), scenario_files, strict=True))
     if worlds is not None:
-        _compare_in_worlds(scenarios, worlds, replicates or 10, seed, years, workers, priors, posterior, directory)
+        _compare_in_worlds(scenarios, worlds, replicates, seed, years, workers, priors, posterior, directory)
         return
-    replicates = replicates or 20
 
     from sim.analysis.comparison import compare_scenarios  # the model and pandas load here
 
     total = replicates * sum(s.years for s in scenarios.values())
     with DelayedProgress(f"{len(scenarios)} scenarios x {replicates} replicates", total) as progress:
         result = compare_scenarios(scenarios, replicates, seed, years, workers, progress.advance)
-    report = result.write(directory)
+    with complete_folder(directory, "compare", {"scenarios": list(scenarios), "seed": seed}) as staging:
+        report = directory / result.write(staging).relative_to(staging)
     for warning in result.warnings:
         err.print(f"note: {warning}.", markup=False)
     print_differences(result.differences, replicates)
@@ -96,7 +106,9 @@ def _compare_in_worlds(scenarios: dict[str, Scenario], worlds: int, replicates: 
     with DelayedProgress("worlds", runs * horizon) as progress:
         ran = run_in_worlds(scenarios, source, worlds, replicates, seed, years, workers, progress.advance)
     report = analyse_worlds(ran)
-    written = report.write(directory)
+    details = {"scenarios": list(scenarios), "worlds": worlds, "seed": seed}
+    with complete_folder(directory, "compare", details) as staging:  # swapped in whole (sim/result_folder.py)
+        written = [directory / p.relative_to(staging) for p in report.write(staging)]
     for note in ran.notes:
         err.print(f"note: {note}.", markup=False)
     table = Table(show_edge=False, title=f"Against {report.baseline}, in how many worlds, beyond the seed noise "

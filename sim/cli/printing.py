@@ -11,7 +11,7 @@ from sim.scenario import Scenario
 
 def print_summary(summary: RunSummary, scenario: Scenario) -> None:
     headline = scenario.description.strip().splitlines()[0] if scenario.description.strip() else ""
-    out.print(f"[bold]{_escape(scenario.name)}[/]  {_escape(headline)}")
+    out.print(f"[bold]{_escape(scenario.name)}[/]  {_escape(headline)}", markup=True)
     out.print(f"{summary.replicates} replicate(s), {summary.years} years; end values are the mean and the 5-95% "
               "range over replicates (seed noise only: the scenario's assumptions are held fixed).")
     table = Table(show_edge=False)
@@ -24,7 +24,7 @@ def print_summary(summary: RunSummary, scenario: Scenario) -> None:
         table.add_row(o.label, f"{o.start_mean:.3f}", f"{o.end_mean:.3f}",
                       f"{o.end_low:.3f} to {o.end_high:.3f}", f"{o.change_mean:+.3f}")
     out.print(table)
-    rule = _escape(summary.tipping_rule)
+    rule = summary.tipping_rule  # printed as written: the consoles interpret no markup unless asked
     if summary.tipped_replicates:
         out.print(f"Tipped in {summary.tipped_replicates} of {summary.replicates} replicate(s); "
                   f"median year of tipping: {summary.tipped_year_median:g}. Rule: {rule}.")

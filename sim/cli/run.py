@@ -6,14 +6,18 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import SetOption, UsageError, out, result_folder
+from sim.cli.common import SetOption, UsageError, out, result_folder, workers_for
 from sim.cli.progress import DelayedProgress
+from sim.result_folder import complete_folder
 from sim.scenario import load_scenario, parse_overrides
+from sim.scenario.schema import MAX_YEARS
 
 
 def run_command(
     scenario_file: Path = typer.Argument(None, metavar="SCENARIO", help="A scenario YAML file."),  # noqa: B008
-    years: int = typer.Option(None, "--years", min=1, help="Years to simulate (default: the scenario's)."),
+    years: int = typer.Option(
+        None, "--years", min=1, max=MAX_YEARS, help="Years to simulate (default: the scenario's)."
+    ),
     replicates: int = typer.Option(5, "--replicates", min=1, help="Independent runs with derived seeds."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed from which every replicate's seed derives."),
     overrides: list[str] = SetOption,
@@ -34,6 +38,7 @@ def run_command(
         changes["years"] = years  # validated like the file, and saved with the scenario that ran
     scenario = load_scenario(scenario_file, changes)
     directory = result_folder(out_dir, Path("results"), scenario.name)
+    workers = workers_for(scenario, workers, replicates, str(scenario_file))  # fits in memory
 
     from sim.analysis.runs import run_scenario  # the model and pandas load here, not at start-up
     from sim.cli.printing import print_summary
@@ -41,7 +46,9 @@ def run_command(
     with DelayedProgress(f"{scenario.name}: {replicates} x {scenario.years} years",
                          replicates * scenario.years) as progress:
         result = run_scenario(scenario, replicates, seed, workers, progress.advance, overrides)
-    report = result.write(directory)
+    # written aside and swapped in whole, so the folder never mixes two runs (sim/result_folder.py)
+    with complete_folder(directory, "run", {"scenario": scenario.name, "seed": seed}) as staging:
+        report = directory / result.write(staging).relative_to(staging)
     print_summary(result.summary, scenario)
     out.print(f"\nResults: {directory}/ (yearly, districts, roles as Parquet; summary.json; scenario.yaml)",
               markup=False)

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.common import UsageError, err, out
+from sim.cli.common import UsageError, err, out, report_os_error
 from sim.cli.progress import DelayedProgress
+from sim.folder_names import folder_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,6 +63,9 @@ def sweep_command(
         None, "--compact", metavar="DIR",
         help="Merge a finished sweep's part files into a few large ones; run nothing.",
     ),
+    allow_huge: bool = typer.Option(
+        False, "--allow-huge", help="Run a plan of more than 10,000,000 runs (refused without it)."
+    ),
     slurm: bool = typer.Option(False, "--slurm", help="Run the sweep in SLURM batch jobs (see docs/sweeps.md).",
                                rich_help_panel="SLURM"),
     slurm_partition: str = typer.Option(None, "--slurm-partition", metavar="NAME", rich_help_panel="SLURM",
@@ -81,7 +86,7 @@ def sweep_command(
                                      help="Give up after this long without a worker (default 3600)."),
 ) -> None:
     """Vary scenario values over many replicates; results are saved as runs finish and can be resumed."""
-    from sim.sweep.plan import resolve
+    from sim.cli.plan_check import checked_plan, print_plan_estimate, sweep_workers
     from sim.sweep.store import MANIFEST
 
     if compact is not None:
@@ -90,22 +95,26 @@ def sweep_command(
         return _compact(compact)
     if experiment_file is None:
         raise UsageError("give an EXPERIMENT file (or --compact DIR)")
+    if dask and workers and dask != "local":
+        raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
     slurm_options = _slurm_options(slurm, dask, workers, partition=slurm_partition, walltime=slurm_walltime,
                                    memory=slurm_memory, cores=slurm_cores, jobs=slurm_jobs, extra=slurm_extra or [],
                                    wait=slurm_wait)
-    plan = resolve(experiment_file)
-    directory = out_dir or Path("results") / "sweeps" / plan.name
+    plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
+    directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
+    budget = int(memory_budget * 1024**3)
+    if slurm_options:  # the runs go to the jobs' workers, each with its share of --slurm-memory
+        budget = slurm_options.batch_budget(budget)
+        _check_slurm_memory(plan, slurm_options, batch_size)
+    else:
+        workers = sweep_workers(plan, workers, dask, batch_size, budget)
+    print_plan_estimate(plan, workers)
     if dry_run:
         return
     if not resume and (directory / MANIFEST).exists():
         raise UsageError(f"{directory} already holds a sweep; add --resume to finish it, or choose another --out")
-    if dask and workers and dask != "local":
-        raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
 
-    budget = int(memory_budget * 1024**3)
-    if slurm_options:
-        budget = slurm_options.batch_budget(budget)
     with _backend(dask, workers, plan.total_runs, slurm_options, directory, plan.name) as backend:
         out.print(f"Running on {backend.description}.")
         report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size, budget)
@@ -121,12 +130,18 @@ def sweep_command(
 def _compact(directory: Path, quiet: bool = False) -> None:
     """Merge part files; after a sweep only when there are many (a sweep of small batches)."""
     from sim.sweep.compact import compact
-    from sim.sweep.store import RUNS, read_manifest
+    from sim.sweep.heal import heal
+    from sim.sweep.lock import sweep_lock
+    from sim.sweep.plan import Plan
+    from sim.sweep.store import RUNS, SERIES, read_manifest, runs_schema, series_schema
 
-    read_manifest(directory)  # a clear error if this is not a sweep folder
+    plan = Plan.from_manifest(read_manifest(directory))  # a clear error if this is not a sweep folder
     if quiet and len(list((directory / RUNS).glob("part-*.parquet"))) <= 64:
         return
-    done = compact(directory)
+    with sweep_lock(directory):  # never while a sweep writes to the folder; damaged parts set aside first
+        heal(directory, {RUNS: runs_schema(plan), SERIES: series_schema(plan)},
+             advice=f"; finish the sweep with --resume (--out {directory})")
+        done = compact(directory)
     if not quiet or done.parts_before != done.parts_after:
         out.print(f"Compacted {directory}: {done.parts_before} part files of {done.runs} runs into "
                   f"{done.parts_after}.", markup=False)
@@ -157,6 +172,11 @@ def _run(plan: Plan, directory: Path, backend: Backend, resume: bool, save_every
     except WorkersFailed as exc:
         err.print(f"error: {exc}. Finished runs are saved; continue with --resume.", markup=False)
         raise SystemExit(1) from None
+    except OSError as exc:  # a full disk, a folder that cannot be written: what was saved stays whole
+        code = report_os_error(exc)
+        err.print(f"Every run saved before this is kept in {directory}/; once fixed, continue with:\n"
+                  f"  critical-mass sweep {source} --out {directory} --resume", markup=False)
+        raise SystemExit(code) from None
 
 
 def _slurm_options(slurm: bool, dask: str | None, workers: int | None, **given: object) -> SlurmOptions | None:
@@ -173,6 +193,21 @@ def _slurm_options(slurm: bool, dask: str | None, workers: int | None, **given: 
         raise UsageError("--workers sets local processes; with --slurm, --slurm-jobs x --slurm-cores workers run it")
     try:
         return SlurmOptions.parse(**given)  # type: ignore[arg-type]
+    except SlurmOptionError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_slurm_memory(plan: Plan, options: SlurmOptions, batch: int | None) -> None:
+    """Exit 2 before anything is submitted if the plan's biggest run (or --batch-size of them) would not fit in
+    a worker's share of a job's memory: Dask would stop the worker at 95% of it, again and again."""
+    from sim.memory import estimate
+    from sim.sweep.slurm import SlurmOptionError
+
+    sizes = [estimate(plan.scenario(i), plan.years).bytes for i in range(len(plan.points))]
+    biggest = max(range(len(sizes)), key=sizes.__getitem__)
+    try:
+        options.check_fits(sizes[biggest], batch and min(batch, plan.total_runs),
+                           f"{plan.experiment_file} (design point {biggest})")
     except SlurmOptionError as exc:
         raise UsageError(str(exc)) from None
 
@@ -227,8 +262,8 @@ def _slurm_backend(options: SlurmOptions, directory: Path, name: str) -> Iterato
 
 def print_design(plan: Plan, directory: Path) -> None:
     values = {key: sorted({p.values[key] for p in plan.points}, key=str) for key in plan.parameters}
-    out.print(f"[bold]{plan.name}[/]: {len(plan.points)} design points ({plan.design}) x {plan.replicates} "
-              f"replicate(s) = {plan.total_runs} runs of {plan.years} years; seed {plan.seed}")
+    out.print(f"[bold]{escape(plan.name)}[/]: {len(plan.points)} design points ({plan.design}) x {plan.replicates} "
+              f"replicate(s) = {plan.total_runs:,} runs of {plan.years} years; seed {plan.seed}", markup=True)
     for key, levels in values.items():
         shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(levels)[:12])
         more = f", ... ({len(levels)} values)" if len(levels) > 12 else ""

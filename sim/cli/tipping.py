@@ -18,7 +18,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from sim.cli.common import CleanTyper, SetOption, UsageError, err, out, result_folder
+from sim.cli.common import CleanTyper, SetOption, UsageError, bold, err, out, result_folder
 from sim.cli.progress import DelayedProgress
 from sim.scenario import parse_overrides
 
@@ -76,8 +76,8 @@ def points_command(
     result = analyse_sweep(read_runs(sweep), read_manifest(sweep), along, confidence)
     target = result_folder(out_dir, sweep, "tipping")
     figures = result.write(target)
-    out.print(f"[bold]{result.name}[/]: {result.runs} finished runs; tipped means the scenario's own rule; "
-              f"intervals: {result.uncertainty}.")
+    out.print(bold(result.name), f": {result.runs} finished runs; tipped means the scenario's own rule; "
+              f"intervals: {result.uncertainty}.", sep="")
     if len(result.parameters) == 1:
         view = Table(show_edge=False, title=f"Tipping points in {result.parameters[0]} ({confidence:.0%} intervals)")
         for column in ("outcome", "tipping point", "interval", "transition width (10-90%)", "direction", "note"):
@@ -174,11 +174,11 @@ def search_command(
     progress = DelayedProgress(f"search {key}", max_runs, console=err)
     done = [0]
 
-    def on_round(state: object) -> None:
-        progress.advance(state.runs - done[0])  # type: ignore[attr-defined]
-        done[0] = state.runs  # type: ignore[attr-defined]
+    def on_round(state: Any) -> None:
+        progress.advance(state.runs - done[0])
+        done[0] = state.runs
 
-    out.print(f"[bold]{base.name}[/]: searching {key}, at most {max_runs} runs of {base.years} years.")
+    out.print(bold(base.name), f": searching {key}, at most {max_runs} runs of {base.years} years.", sep="")
     try:
         with progress:
             report = search(base, key, low, high, tolerance, confidence, max_runs, seed, local(workers), on_round)
@@ -208,8 +208,9 @@ def _search_in_worlds(base: Any, key: str, low: float | None, high: float | None
         raise UsageError(f"give --low and --high: {base.source} does not vary {key}")
     if not high > low:
         raise UsageError(f"--low must be below --high (got {low:g} and {high:g})")
-    grid = np.linspace(low, high, steps)
-    grid = sorted({int(x) for x in np.rint(grid)}) if isinstance(current, int) else [float(x) for x in grid]
+    spaced = np.linspace(low, high, steps)
+    grid: list[float] = (sorted({int(x) for x in np.rint(spaced)}) if isinstance(current, int)
+                         else [float(x) for x in spaced])
     ranges = load_priors(priors)
     source = ranges.from_posterior(posterior) if posterior is not None else ranges
     seed = base.seed if seed is None else seed
@@ -257,9 +258,9 @@ def hysteresis_command(
                 base.years if burn_in is None else burn_in, base.balances.get(key))
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-hysteresis-{slug(key)}")
     seed = base.seed if seed is None else seed
-    out.print(f"[bold]{base.name}[/]: {key} from {start:g} to {stop:g} and back in {steps} steps of "
+    out.print(bold(base.name), f": {key} from {start:g} to {stop:g} and back in {steps} steps of "
               f"{years_per_step} year(s), after {ramp.burn_in} years at {start:g}; {replicates} replicate(s), "
-              f"seed {seed}.")
+              f"seed {seed}.", sep="")
     report = hysteresis_report(base, ramp, replicates, seed, confidence, min(workers or default_workers(), replicates))
     view = Table(show_edge=False, title="Share of replicates tipped at the end of each step")
     for column in (key, "forward", "back"):
@@ -289,8 +290,8 @@ def warning_command(
     years = years or base.years
     seed = base.seed if seed is None else seed
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-warning")
-    out.print(f"[bold]{base.name}[/]: {replicates} replicate(s) of {years} years, seed {seed}; indicators on the "
-              "tipping metric before the year each replicate tipped.")
+    out.print(bold(base.name), f": {replicates} replicate(s) of {years} years, seed {seed}; indicators on the "
+              "tipping metric before the year each replicate tipped.", sep="")
     with DelayedProgress(f"{base.name}: {replicates} x {years} years", replicates * years, console=err) as progress:
         report = early_warning(base, years, replicates, seed, workers, progress.advance)
     for sentence in report.sentences():
@@ -335,8 +336,8 @@ def sensitivity_command(
         total = sobol.runs_needed(len(parameters), samples, replicates)
         run = lambda on_run: sobol.sobol(base, parameters, samples, replicates, seed,  # noqa: E731
                                          local(workers), on_run)
-    out.print(f"[bold]{base.name}[/]: {method.capitalize()} over {len(parameters)} parameters, {total} runs of "
-              f"{base.years} years (replicate r has the same seed at every point).")
+    out.print(bold(base.name), f": {method.capitalize()} over {len(parameters)} parameters, {total} runs of "
+              f"{base.years} years (replicate r has the same seed at every point).", sep="")
     with DelayedProgress("sensitivity", total, console=err) as progress:
         report = run(progress.advance)
     view = Table(show_edge=False, title=f"{method.capitalize()} on P(tipped), most influential first "

@@ -18,9 +18,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
-        text = f"{where}: {self.path or '(top level)'}: {self.message}"
+        text = f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
         if self.value is not None:
-            text += f" (got {self.value!r})"
+            shown = repr(self.value)
+            text += f" (got {shown if len(shown) <= 200 else shown[:197] + '...'})"
         if self.suggestion:
             text += f"; did you mean '{self.suggestion}'?"
         return text

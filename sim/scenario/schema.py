@@ -34,6 +34,9 @@ TIPPING_METRICS = (
 TIPS_DOWNWARD = ("achievement_gap",)
 
 
+MAX_YEARS = 500  # the longest run: `years`, and the command line's --years
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -125,13 +128,15 @@ class ProgrammeSection(_Section):
 
 class PlacementSection(_Section):
     districts: Literal["all", "most_disadvantaged", "random", "named"] = "all"
-    district_count: int = Field(1, ge=1)
+    district_count: int = Field(1, ge=1, le=100_000)
     district_names: list[str] = Field(default_factory=list)
     clustering: float | None = Field(
         None, ge=0, le=1,
         description="0 spreads over every eligible school, 1 packs the fewest (0 when no way is given)",
     )
-    host_schools: int | None = Field(None, ge=1, description="exact number of host schools (instead of clustering)")
+    host_schools: int | None = Field(
+        None, ge=1, le=10_000_000_000, description="exact number of host schools (instead of clustering)"
+    )
     fellows_per_host: float | None = Field(
         None, gt=0, description="fellows in post per host school (instead of clustering)"
     )
@@ -334,7 +339,7 @@ class TippingSection(_Section):
     level: float = Field(0.5, ge=-100, le=100, description="achievement_gap tips at or below it, the rest at or above")
     sustained_years: int = Field(2, ge=1, le=500)
     scope: Literal["system", "programme_districts", "most_disadvantaged", "named"] = "system"
-    district_count: int = Field(1, ge=1, description="for scope: most_disadvantaged")
+    district_count: int = Field(1, ge=1, le=100_000, description="for scope: most_disadvantaged")
     district_names: list[str] = Field(default_factory=list, description="for scope: named")
     by_district: bool = Field(False, description="tip only when district_share of the scope's districts each tip")
     district_share: float = Field(1.0, gt=0, le=1)
@@ -355,7 +360,7 @@ class Scenario(_Section):
 
     name: str = Field("scenario", max_length=200)
     description: str = Field("", max_length=100_000)
-    years: int = Field(15, ge=1, le=500)
+    years: int = Field(15, ge=1, le=MAX_YEARS)
     system: SystemSection = SystemSection()
     teachers: TeachersSection = TeachersSection()
     careers: CareersSection = CareersSection()

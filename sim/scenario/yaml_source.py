@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from sim.scenario import bounded_yaml
 from sim.scenario.problems import Problem, ScenarioError, closest
 
 KeyPath = tuple[str | int, ...]
@@ -22,24 +23,60 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[KeyPath, int]]:
     """Parse a YAML file with safe loading; return the data and a map from key path to line."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:  # read no more than the limit, whatever the file's size
+            raw = handle.read(bounded_yaml.MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError([Problem(source, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem(source, None, "", f"cannot read file: {exc}")]) from None
-    return parse_yaml(text, source)
+    except OSError as exc:
+        raise ScenarioError([Problem(source, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    if len(raw) > bounded_yaml.MAX_BYTES:
+        limit = bounded_yaml.MAX_BYTES // 1_000_000
+        raise ScenarioError([Problem(source, None, "", f"the file is larger than {limit} MB "
+                                                       "(a scenario or experiment file is a few kB)")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError([Problem(source, line, "", f"not UTF-8 text (byte {exc.start}: {exc.reason})")]) from None
+    return _parsed_once(text, source)
+
+
+# The last file parsed, and what came of it: `validate` looks at a file's keys to tell an experiment
+# from a scenario, then loads it as one, and a file near the limits should not cost two parses.
+_last: tuple[str, str, Any] | None = None
+
+
+def _copied(data: Any) -> Any:
+    """A deep copy of plain data (dicts, lists, scalars), several times faster than copy.deepcopy: a sweep
+    applies overrides to a copy of its base scenario once for every design point."""
+    if isinstance(data, dict):
+        return {key: _copied(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copied(item) for item in data]
+    return data
+
+
+def _parsed_once(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
+    global _last
+    cached = _last  # one read of the shared slot: another thread may replace it meanwhile
+    if cached is None or cached[0] != source or cached[1] != text:
+        try:
+            outcome: Any = parse_yaml(text, source)
+        except ScenarioError as exc:
+            outcome = exc
+        cached = _last = (source, text, outcome)
+    outcome = cached[2]
+    if isinstance(outcome, ScenarioError):
+        raise ScenarioError(outcome.problems)
+    data, lines = outcome
+    return _copied(data), dict(lines)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ScenarioError([Problem(source, line, "", f"not valid YAML: {exc.problem or exc}")]) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(source, None, "", f"not valid YAML: {exc}")]) from None
+        data, node = bounded_yaml.load(text)
+    except bounded_yaml.YamlLimitError as exc:
+        raise ScenarioError([Problem(source, exc.line, exc.path, exc.message)]) from None
     lines: dict[KeyPath, int] = {}
     problems: list[Problem] = []
     if node is not None:
@@ -49,8 +86,14 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ScenarioError([Problem(source, 1, "", "expected a mapping of keys to values at the top", data)])
+        raise ScenarioError([Problem(source, 1, "", "expected a mapping of keys to values at the top", _shown(data))])
     return data, lines
+
+
+def _shown(value: Any) -> Any:
+    """A value short enough to quote in a message."""
+    text = repr(value)
+    return value if len(text) <= 60 else text[:57] + "..."
 
 
 def _walk(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Problem], source: str) -> None:
@@ -58,7 +101,8 @@ def _walk(node: yaml.Node, path: KeyPath, lines: dict, problems: list[Problem], 
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            key = key_node.value
+            # a key written as a list or mapping is refused when the data is built; name it plainly here
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else f"<{key_node.id} key>"
             if key in seen:
                 problems.append(
                     Problem(source, key_node.start_mark.line + 1, _dotted((*path, key)), "key given twice")
@@ -84,16 +128,16 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not key:
         raise ScenarioError([Problem("--set", None, text, "the key path is empty")])
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
+        value = bounded_yaml.load(raw)[0] if raw.strip() else ""
+    except bounded_yaml.YamlLimitError:
+        value = raw  # not YAML: taken as the plain text it is, and validated as such
     return key, value
 
 
 def value_at(data: Any, dotted: str) -> Any:
     """The value at a dotted key path (list items by index), or None where the path does not exist."""
-    for part in dotted.split("."):
-        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+    for part in str(dotted).split("."):
+        if isinstance(data, list) and _is_index(part) and int(part) < len(data):
             data = data[int(part)]
         elif isinstance(data, dict) and part in data:
             data = data[part]
@@ -102,42 +146,48 @@ def value_at(data: Any, dotted: str) -> Any:
     return data
 
 
+def _is_index(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
+def key_parts(dotted: str) -> list[str | int]:
+    """'alumni.stages.1.roles' -> ['alumni', 'stages', 1, 'roles'], refusing empty parts ('a..b', 'a.')."""
+    parts = str(dotted).split(".")
+    if any(not p.strip() for p in parts):
+        raise ScenarioError([Problem("--set", None, str(dotted),
+                                     "the key path has an empty part; write it like placement.clustering")])
+    return [int(p) if _is_index(p) else p for p in parts]
+
+
 def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[KeyPath]]:
     """Set values by dotted key path in a deep copy of data; list items are addressed by index."""
-    import copy
-
     from sim.scenario.renames import new_name, warn_renamed
 
-    result = copy.deepcopy(data)
+    result = _copied(data)
     touched: set[KeyPath] = set()
     for dotted, value in overrides.items():
-        renamed = new_name(dotted)
+        renamed = new_name(str(dotted))
         if renamed is not None:
             warn_renamed("--set", dotted, renamed)
             dotted = renamed
-        parts: list[str | int] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        parts = key_parts(dotted)
         target: Any = result
-        for i, part in enumerate(parts[:-1]):
-            nxt = parts[i + 1]
+        for depth, part in enumerate(parts):
+            where = _dotted(tuple(parts[:depth])) or "the top level"
+            last = depth == len(parts) - 1
             if isinstance(target, list):
                 if not isinstance(part, int) or part >= len(target):
-                    raise ScenarioError(
-                        [Problem("--set", None, dotted, f"no list item {part} (the list has {len(target)})")]
-                    )
+                    raise ScenarioError([Problem("--set", None, str(dotted),
+                                                 f"{where} is a list of {len(target)}; no item {part}")])
+            elif not isinstance(target, dict):
+                raise ScenarioError([Problem("--set", None, str(dotted),
+                                             f"{where} is a plain value ({_shown(target)!r}), with no keys inside")])
+            elif not last and target.get(part) is None:
+                target[part] = [] if isinstance(parts[depth + 1], int) else {}
+            if last:
+                target[part] = value
+            else:
                 target = target[part]
-                continue
-            if part not in target or target[part] is None:
-                target[part] = [] if isinstance(nxt, int) else {}
-            target = target[part]
-        last = parts[-1]
-        if isinstance(target, list):
-            if not isinstance(last, int) or last >= len(target):
-                raise ScenarioError([Problem("--set", None, dotted, f"no list item {last}")])
-            target[last] = value
-        elif isinstance(target, dict):
-            target[last] = value
-        else:
-            raise ScenarioError([Problem("--set", None, dotted, "cannot set a key inside a plain value")])
         touched.add(tuple(parts))
     return result, touched
 
@@ -155,14 +205,12 @@ def validate(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(model, err, source, lines, overridden) for err in exc.errors()]
+        problems = [_problem(model, err, data, source, lines, overridden) for err in exc.errors()]
         raise ScenarioError(problems) from None
 
 
-def _problem(model: type[BaseModel], err: Any, source: str, lines: dict, overridden: set) -> Problem:
-    loc: KeyPath = tuple(err["loc"])
-    # pydantic appends the validator's name or a union branch to loc; keep only real keys
-    loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+def _problem(model: type[BaseModel], err: Any, data: Any, source: str, lines: dict, overridden: set) -> Problem:
+    loc = _real_loc(tuple(err["loc"]), data)
     path = _dotted(loc)
     from_override = any(loc[: len(o)] == o or o[: len(loc)] == loc for o in overridden)
     where = "--set" if from_override else source
@@ -176,6 +224,30 @@ def _problem(model: type[BaseModel], err: Any, source: str, lines: dict, overrid
     if isinstance(value, dict | list):
         value = None
     return Problem(where, line, path, message, value)
+
+
+_ABSENT = object()
+_TYPE_NAMES = frozenset({"bool", "int", "float", "str", "list", "dict", "tuple", "none", "literal"})
+
+
+def _real_loc(loc: KeyPath, data: Any) -> KeyPath:
+    """The key path of loc in data: pydantic adds validator names and union branches ('int',
+    'function-after[...]') to it, which must not be mistaken for keys, and a key of the user's that
+    looks like one (it may contain '[') must not be dropped."""
+    kept: list[str | int] = []
+    current = data
+    for part in loc:
+        inside_dict = isinstance(current, dict) and part in current
+        if inside_dict or (isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current)):
+            current = current[part]
+        elif isinstance(part, str) and ("[" in part or part.startswith("function-") or part in _TYPE_NAMES):
+            continue  # a tag pydantic added, not a key
+        elif isinstance(current, dict | list) or current is _ABSENT:
+            current = _ABSENT  # a missing key: kept, it is where the problem is
+        else:
+            continue  # below a plain value there are no keys, only a union's branches
+        kept.append(part)
+    return tuple(kept)
 
 
 def _nearest_line(loc: KeyPath, lines: dict[KeyPath, int]) -> int | None:

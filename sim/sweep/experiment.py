@@ -54,8 +54,12 @@ class Steps(_Section):
             raise ValueError("more than 10,000 steps; use a larger step or a sampled design")
         return self
 
+    def count(self) -> int:
+        """How many levels, without listing them."""
+        return math.floor((self.stop - self.start) / self.step + 1e-9) + 1
+
     def levels(self) -> list[float | int]:
-        count = math.floor((self.stop - self.start) / self.step + 1e-9) + 1
+        count = self.count()
         # rounding keeps 0.1 + 0.2 from becoming 0.30000000000000004 in tables and file names
         values = [round(self.start + k * self.step, 12) for k in range(count)]
         if all(float(v).is_integer() for v in (self.start, self.step)):
@@ -88,6 +92,12 @@ class Parameter(_Section):
             raise ValueError("balance must name another key than the one varied")
         return self
 
+    def level_count(self) -> int | None:
+        """How many discrete values, without listing them; None for a continuous interval."""
+        if self.values is not None:
+            return len(self.values)
+        return self.range.count() if self.range is not None else None
+
     def levels(self) -> list[Scalar] | None:
         """The discrete values, or None for a continuous interval."""
         if self.values is not None:
@@ -112,7 +122,7 @@ class Experiment(_Section):
     samples: int | None = Field(None, ge=1, le=1_000_000, description="points drawn by a sampled design")
     replicates: int = Field(1, ge=1, le=100_000)
     years: int | None = Field(None, ge=1, le=500, description="default: the scenario's")
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
     outcomes: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
 
     @field_validator("outcomes")
@@ -200,6 +210,17 @@ class LoadedExperiment:
         return None
 
 
+def is_experiment(path: str | Path) -> bool:
+    """Whether a file reads as an experiment (its top level names a base scenario and parameters).
+
+    A file that cannot be read is not an experiment; loading it as a scenario then says why."""
+    try:
+        data, _ = read_yaml(path)  # parsed once: loading it next reuses this parse
+    except ScenarioError:
+        return False
+    return "parameters" in data and "scenario" in data
+
+
 def load_experiment(path: str | Path) -> LoadedExperiment:
     """Read and validate an experiment file; raise ScenarioError listing every problem."""
     path = Path(path)
@@ -207,9 +228,13 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     data.setdefault("name", path.stem)
     experiment = validate(Experiment, data, str(path), lines)
     loaded = LoadedExperiment(experiment, path, path.read_text(encoding="utf-8"), lines)  # type: ignore[arg-type]
-    if not loaded.scenario_path.is_file():
+    try:
+        found = loaded.scenario_path.is_file()
+        why = f"base scenario file not found at {loaded.scenario_path}"
+    except (OSError, ValueError) as exc:  # a name too long for the filesystem, a NUL character
+        found, why = False, f"not a usable file name ({getattr(exc, 'strerror', None) or exc})"
+    if not found:
         raise ScenarioError([Problem(
-            str(path), loaded.line_of("scenario"), "scenario",
-            f"base scenario file not found at {loaded.scenario_path}", experiment.scenario,  # type: ignore[attr-defined]
+            str(path), loaded.line_of("scenario"), "scenario", why, experiment.scenario,  # type: ignore[attr-defined]
         )])
     return loaded

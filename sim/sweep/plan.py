@@ -25,6 +25,7 @@ from sim.scenario.schema import ROLES
 from sim.scenario.yaml_source import value_at
 from sim.sweep.design import design_points
 from sim.sweep.experiment import LoadedExperiment, Scalar
+from sim.sweep.size import MAX_RUNS, check_size
 
 MAX_POINTS_REPORTED = 5
 
@@ -143,8 +144,11 @@ def _kind(values: list[Any]) -> str:
     return "string"
 
 
-def make_plan(loaded: LoadedExperiment) -> Plan:
-    """Resolve and validate every design point; raise ScenarioError before anything runs."""
+def make_plan(loaded: LoadedExperiment, max_runs: int | None = MAX_RUNS) -> Plan:
+    """Resolve and validate every design point; raise ScenarioError before anything runs.
+
+    A plan of more than max_runs runs (None: no limit) is refused first, by arithmetic (PlanTooLarge)."""
+    check_size(loaded, max_runs)
     exp = loaded.experiment
     scenario = load_scenario(loaded.scenario_path)
     base = scenario.model_dump(mode="json")
@@ -259,7 +263,8 @@ def _owner(path: str, origins: dict[str, tuple[str | int, ...]]) -> str | None:
     return max(fits, key=len) if fits else None
 
 
-def resolve(path: str | Path) -> Plan:
+def resolve(path: str | Path, max_runs: int | None = MAX_RUNS) -> Plan:
+    """The validated plan of an experiment file; above max_runs runs (default 10 million), PlanTooLarge."""
     from sim.sweep.experiment import load_experiment
 
-    return make_plan(load_experiment(path))
+    return make_plan(load_experiment(path), max_runs)

@@ -12,6 +12,7 @@ from pathlib import Path
 from sim.jobs import DEFAULT_MEMORY_BUDGET, Job, JobResult, Run, batch_size, make_jobs, run_job
 from sim.parallel import Backend, Lost
 from sim.scenario import Scenario
+from sim.sweep.lock import sweep_lock
 from sim.sweep.plan import Plan
 from sim.sweep.store import MANIFEST, SweepStore
 
@@ -53,8 +54,19 @@ def run_sweep(
 
     Runs go out as batches (sim.jobs) of `runs_per_batch` systems, by default as many as the memory
     budget allows per worker; each finished batch is written to the store at once (at most
-    `flush_seconds` of finished work is ever unsaved).
+    `flush_seconds` of finished work is ever unsaved). One writer at a time: SweepLocked (exit 2)
+    names the process already writing to directory (sim/sweep/lock.py).
     """
+    with sweep_lock(directory):
+        return _run_sweep(plan, directory, backend, resume, on_result, on_start, flush_seconds, runs_per_batch,
+                          memory_budget)
+
+
+def _run_sweep(
+    plan: Plan, directory: Path, backend: Backend, resume: bool,
+    on_result: Callable[[JobResult | Lost], None] | None, on_start: Callable[[SweepReport], None] | None,
+    flush_seconds: float, runs_per_batch: int | None, memory_budget: int,
+) -> SweepReport:
     store = SweepStore(directory, plan, flush_seconds=flush_seconds)
     # --resume on a folder that holds no sweep yet simply starts it, so scripts can always pass it
     if resume and (directory / MANIFEST).exists():

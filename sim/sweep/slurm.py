@@ -24,6 +24,7 @@ from __future__ import annotations
 import _thread
 import contextlib
 import math
+import os
 import re
 import shutil
 import signal
@@ -94,16 +95,50 @@ class SlurmOptions:
     def workers(self) -> int:
         return self.jobs * self.cores
 
+    @property
+    def worker_bytes(self) -> int:
+        """Each worker's share of its job's memory: Dask's limit for it, which stops the worker at 95%."""
+        return self.memory_mib * 1024**2 // self.cores
+
+    @property
+    def batch_bytes(self) -> int:
+        """Memory a worker's batch may take: half of the worker's share, since the worker itself holds about
+        200 MiB and Dask pauses it at 80%."""
+        return self.worker_bytes // 2
+
     def batch_budget(self, asked: int) -> int:
         """The sweep's memory budget for batches (bytes, all workers together, as sim.jobs.batch_size takes it),
-        lowered so that a batch takes at most half of its worker's memory: Dask stops a worker at 95% of it,
-        and the worker itself holds about 200 MiB."""
-        return min(asked, self.memory_mib * 1024**2 // self.cores // 2 * self.workers)
+        lowered so that no worker's batch takes more than batch_bytes."""
+        return min(asked, self.batch_bytes * self.workers)
+
+    def check_fits(self, run_bytes: int, batch: int | None, what: str) -> None:
+        """SlurmOptionError unless a batch (`batch` runs, or one when the batches are sized by memory) of runs
+        needing `run_bytes` each fits in batch_bytes. CRITICAL_MASS_SKIP_MEMORY_CHECK=1 skips it, as it skips
+        sim.memory's check of this machine."""
+        runs = batch or 1
+        if run_bytes * runs <= self.batch_bytes or os.environ.get("CRITICAL_MASS_SKIP_MEMORY_CHECK"):
+            return
+        enough = math.ceil(2 * run_bytes * runs * self.cores / 1024**2)
+        batches = f"a batch of {runs} runs needs" if runs > 1 else "one run needs"
+        advice = f"ask for --slurm-memory {enough}M or more"
+        if self.cores > 1:
+            advice += " (or fewer --slurm-cores)"
+        if runs > 1:
+            advice += ", or a smaller --batch-size"
+        raise SlurmOptionError(
+            f"--slurm-memory {self.memory_mib}M: {what}: {batches} about {_mib(run_bytes * runs)} (estimated from "
+            f"its sizes), and a worker's batch may use half of the worker's share of the job's memory, "
+            f"{_mib(self.batch_bytes)} of {_mib(self.worker_bytes)} ({self.cores} worker(s) a job); {advice}. "
+            "Set CRITICAL_MASS_SKIP_MEMORY_CHECK=1 to try anyway")
 
     def describe(self) -> str:
         where = f"partition {self.partition}" if self.partition else "default partition"
         return (f"{self.jobs} job(s) x {self.cores} core(s), {self.memory_mib} MiB, {self.walltime} each, {where}"
                 + "".join(f", {line}" for line in self.extra))
+
+
+def _mib(n: int) -> str:
+    return f"{math.ceil(n / 1024**2):,} MiB"  # in sbatch --mem's unit, rounded up as a request would be
 
 
 def _at_least(option: str, value: int, low: int) -> int:

@@ -29,6 +29,7 @@ from sim.jobs import JobResult
 from sim.results_io import atomic_write, write_json
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
+from sim.sweep.heal import check_manifest, heal
 from sim.sweep.plan import Plan
 
 MANIFEST = "manifest.json"
@@ -109,6 +110,8 @@ class SweepStore:
             )])
         self.manifest = manifest
         self._clear_debris()
+        heal(self.directory, {RUNS: runs_schema(self.plan), SERIES: series_schema(self.plan)},
+             advice="; this --resume runs them again")
         return set(completed_ids(self.directory))
 
     def _clear_debris(self) -> None:
@@ -190,7 +193,7 @@ def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
 def read_manifest(directory: str | Path) -> dict[str, Any]:
     path = Path(directory) / MANIFEST
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return check_manifest(json.loads(path.read_text(encoding="utf-8")), path)
     except FileNotFoundError:
         raise ScenarioError([Problem(str(directory), None, "", "no sweep here (manifest.json is missing)")]) from None
     except (OSError, json.JSONDecodeError) as exc:
@@ -209,14 +212,24 @@ def _read(directory: str | Path, sub: str, columns: list[str] | None = None) -> 
     directory = Path(directory)
     plan = Plan.from_manifest(read_manifest(directory))
     schema = runs_schema(plan) if sub == RUNS else series_schema(plan)
-    files = _parts(directory, sub)
-    table = ds.dataset([str(f) for f in files], schema=schema, format="parquet").to_table(columns=columns)
+    try:
+        table = _dataset_table(_parts(directory, sub), schema, columns)
+    except (pa.ArrowException, OSError):
+        # a part that cannot be read: find it (and any other), set it aside, read what is left (sim/sweep/heal.py)
+        schemas = {RUNS: runs_schema(plan), SERIES: series_schema(plan)}
+        if not heal(directory, schemas, thorough=True, advice=f"; finish the sweep with --resume (--out {directory})"):
+            raise
+        table = _dataset_table(_parts(directory, sub), schema, columns)
     frame = table.to_pandas()
     keys = ["run_id"] if sub == RUNS else ["run_id", "year"]
     if columns is None or all(k in columns for k in keys):
         frame = frame.drop_duplicates(subset=keys)
     order = [c for c in ("point_id", "replicate", "year") if c in frame.columns]
     return frame.sort_values(order).reset_index(drop=True) if order else frame
+
+
+def _dataset_table(files: list[Path], schema: pa.Schema, columns: list[str] | None) -> pa.Table:
+    return ds.dataset([str(f) for f in files], schema=schema, format="parquet").to_table(columns=columns)
 
 
 def read_runs(directory: str | Path) -> pd.DataFrame:

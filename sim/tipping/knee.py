@@ -119,8 +119,8 @@ def fit_knee(
     means = _point_means(data)
     centred = y - means[data.group]
     within = float(np.sum(centred**2))
-    rss_line, rss_grid = _profile(data, means[:, None], np.array([within]), grid)
-    rss_line = float(rss_line[0])
+    rss_lines, rss_grid = _profile(data, means[:, None], np.array([within]), grid)
+    rss_line = float(rss_lines[0])
     k = _refine(x, y, grid, rss_grid[:, 0])
     coef, rss = _fit_at(x, y, k)
     line_slope = float(_line_slopes(data, means[:, None])[0])

@@ -6,7 +6,9 @@ against the value (sim.tipping.fit) gives the tipping point with its seed-noise 
 whose runs all tipped at the lowest value tips "at or below" the grid, one where none tipped at the
 highest "beyond" it. Across worlds: quantiles of the tipping point (censored worlds sort to the ends),
 the share of worlds that tip inside the grid with a Wilson interval, and a PRIM box of the
-assumptions under which it tips late or not at all.
+assumptions under which it tips late or not at all. A world whose system tips with no programme at
+all (half or more of its no-programme replicates) has no programme tipping point: it is counted
+apart and left out of the quantiles and shares.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sim.tipping.fit import Binomial, fit_logistic
 from sim.uncertainty.run_worlds import DEFAULTS, TippingWorldRuns
 
 WITHIN, BELOW, BEYOND = "within", "at or below the grid", "beyond the grid"
+WITHOUT = "tips without the programme"  # P(tipped) >= 1/2 with no fellows at all: no programme tipping point
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 MIN_CASES = 5
 
@@ -46,11 +49,21 @@ class TippingOverWorlds:
 
     @property
     def worlds(self) -> pd.DataFrame:
-        return self.per_world[self.per_world["world"] != DEFAULTS]
+        """The drawn worlds where the programme has a tipping point to find (not those that tip without it)."""
+        return self.per_world[(self.per_world["world"] != DEFAULTS) & (self.per_world["status"] != WITHOUT)]
+
+    def without_share(self) -> tuple[int, int, tuple[float, float]]:
+        drawn = self.per_world[self.per_world["world"] != DEFAULTS]
+        k, n = int((drawn["status"] == WITHOUT).sum()), len(drawn)
+        low, high = wilson(k, n, self.confidence)
+        return k, n, (float(low), float(high))
 
     def within_share(self) -> tuple[int, int, tuple[float, float]]:
         k, n = int((self.worlds["status"] == WITHIN).sum()), len(self.worlds)
-        return k, n, tuple(float(v) for v in wilson(k, n, self.confidence))
+        if not n:
+            return k, n, (float("nan"), float("nan"))
+        low, high = wilson(k, n, self.confidence)
+        return k, n, (float(low), float(high))
 
     def _where(self, q: float) -> str:
         status, value = self.quantiles[q]
@@ -60,19 +73,26 @@ class TippingOverWorlds:
     def sentences(self) -> list[str]:
         ran, grid = self.ran, self.ran.grid
         default = self.per_world[self.per_world["world"] == DEFAULTS].iloc[0]
-        lead = (f"With the scenario's own values, {ran.name} tips at {ran.key} = {number(default['midpoint'], 3)} "
-                f"({number(default['ci_low'], 3)}–{number(default['ci_high'], 3)}; {Uncertainty.SEED.value})."
-                if default["status"] == WITHIN else
-                f"With the scenario's own values, {ran.name} tips {default['status']} of {ran.key} "
-                f"({number(grid[0], 3)}–{number(grid[-1], 3)}; {Uncertainty.SEED.value}).")
+        own = f"With the scenario's own values ({Uncertainty.SEED.value}), {ran.name}"
+        lead = {
+            WITHIN: f"{own} tips at {ran.key} = {number(default['midpoint'], 3)} ({number(default['ci_low'], 3)}–"
+                    f"{number(default['ci_high'], 3)}).",
+            BELOW: f"{own} tips at every value of {ran.key} tried, from {number(grid[0], 3)}.",
+            BEYOND: f"{own} tips at no value of {ran.key} tried, up to {number(grid[-1], 3)}.",
+            WITHOUT: f"{own} tips with no programme at all.",
+        }[default["status"]]
         k, n, ci = self.within_share()
+        w, drawn, wci = self.without_share()
         kind = "worlds drawn from a calibrated posterior" if self.ran.from_posterior else "plausible worlds"
-        spread = (f"Across {n} {kind} ({self.included.value}; {ran.replicates} replicates at each of {len(grid)} "
-                  f"values a world), the tipping point has median {self._where(0.5)} and lies between "
-                  f"{self._where(0.05)} and {self._where(0.95)} in 90% of worlds; it tips inside "
-                  f"{number(grid[0], 3)}–{number(grid[-1], 3)} in {share(k / n)} of worlds "
-                  f"({share(ci[0])}–{share(ci[1])}).")
-        out = [lead, spread]
+        out = [lead]
+        if w:
+            out.append(f"In {w} of {drawn} {kind} ({share(wci[0])}–{share(wci[1])}) the system tips with no "
+                       "programme at all, so there the programme has no tipping point; they are left out below.")
+        if n:
+            out.append(f"Across the other {n} {kind} ({self.included.value}; {ran.replicates} replicates at each of "
+                       f"{len(grid)} values a world), the tipping point has median {self._where(0.5)} and lies "
+                       f"between {self._where(0.05)} and {self._where(0.95)} in 90% of them; it tips inside "
+                       f"{number(grid[0], 3)}–{number(grid[-1], 3)} in {share(k / n)} ({share(ci[0])}–{share(ci[1])}).")
         if self.box is not None:
             out.append(box_sentence(self.box, self.box_subject, self.included))
         return out
@@ -81,11 +101,13 @@ class TippingOverWorlds:
         k, n, ci = self.within_share()
         ran = self.ran
         return {
-            "scenario": ran.name, "key": ran.key, "grid": ran.grid, "worlds": n, "replicates": ran.replicates,
+            "scenario": ran.name, "key": ran.key, "grid": ran.grid, "worlds": len(ran.values),
+            "replicates": ran.replicates,
             "seed": ran.seed, "uncertainty": self.included.value, "worlds_from": ran.source, "held_keys": ran.held,
             "defaults": self.per_world[self.per_world["world"] == DEFAULTS].iloc[0].to_dict(),
             "defaults_uncertainty": Uncertainty.SEED.value,
-            "within_grid": {"worlds": k, "share": k / n, "ci": ci},
+            "within_grid": {"worlds": k, "of": n, "share": k / n if n else None, "ci": ci},
+            "tips_without_programme": dict(zip(("worlds", "of", "ci"), self.without_share(), strict=True)),
             "quantiles": {f"q{int(q * 100):02d}": {"status": s, "value": v} for q, (s, v) in self.quantiles.items()},
             "box": None if self.box is None else {**self.box.as_dict(), "subject": self.box_subject},
             "notes": ran.notes, "sentences": self.sentences(),
@@ -106,16 +128,21 @@ class TippingOverWorlds:
         default = self.per_world[self.per_world["world"] == DEFAULTS].iloc[0].to_dict()
         written += [directory / "summary.json", tipping_over_worlds(
             self.worlds, default, self.ran.grid, self.ran.key,
-            f"{self.ran.name}: the tipping point in {len(self.worlds)} worlds ({self.included.value})",
+            f"{self.ran.name}: the tipping point in {len(self.worlds)} worlds ({self.included.value})"
+            + (f"\n{self.without_share()[0]} more worlds tip with no programme" if self.without_share()[0] else ""),
             directory / "tipping_over_worlds.png")]
         return written
 
 
 def analyse_tipping_worlds(ran: TippingWorldRuns, confidence: float = 0.95) -> TippingOverWorlds:
-    rows = [{"world": world, **_locate(part, ran.grid, confidence)}
+    without = ran.without_programme.groupby("world")["tipped"].mean()
+    rows = [{"world": world, **_locate(part, ran.grid, confidence), "p_tipped_without_programme": without[world]}
             for world, part in ran.runs.groupby("world", sort=True)]
     per_world = pd.DataFrame(rows)
-    worlds = per_world[per_world["world"] != DEFAULTS]
+    per_world.loc[per_world["p_tipped_without_programme"] >= 0.5, "status"] = WITHOUT
+    worlds = per_world[(per_world["world"] != DEFAULTS) & (per_world["status"] != WITHOUT)]
+    if worlds.empty:
+        return TippingOverWorlds(ran, per_world, {}, None, "", confidence)
     quantiles = _quantiles(worlds, ran.grid)
     box, subject = _box(ran, worlds, quantiles[0.5])
     return TippingOverWorlds(ran, per_world, quantiles, box, subject, confidence)

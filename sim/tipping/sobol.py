@@ -103,14 +103,15 @@ def design_frame(
     for f in factors:
         if f.integer:
             frame[f.key] = frame[f.key].round().astype(int)
-    balanced = [f for f in factors if f.balance]
-    missing = sorted({k for f in balanced for k in (f.key, f.balance) if k not in (base_values or {})})
+    balanced = [(f, f.balance) for f in factors if f.balance]
+    base = dict(base_values or {})
+    missing = sorted({k for f, share in balanced for k in (f.key, share) if k not in base})
     if missing:
         raise ScenarioError([Problem(source, None, k, "a balancing share needs the base scenario's value")
                              for k in missing])
-    for share in dict.fromkeys(f.balance for f in balanced):
-        moved = sum(frame[f.key] - float(base_values[f.key]) for f in balanced if f.balance == share)
-        frame[share] = (float(base_values[share]) - moved).round(12)
+    for share in dict.fromkeys(s for _, s in balanced):
+        moved = sum(frame[f.key] - float(base[f.key]) for f, s in balanced if s == share)
+        frame[share] = (float(base[share]) - moved).round(12)
     return frame
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.jobs import Run, batch_size, make_jobs, run_job
 from sim.parallel import Backend, run_all
@@ -26,6 +25,7 @@ from sim.runner import run_once
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
 from sim.scenario.yaml_source import value_at
+from sim.sweep.experiment import is_experiment  # bounded: a hostile file cannot hang it
 from sim.tipping.search import BatchMap
 
 
@@ -47,14 +47,6 @@ class Base:
 
     def value(self, key: str) -> Any:
         return value_at(self.scenario, key)
-
-
-def is_experiment(path: Path) -> bool:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return False
-    return isinstance(data, dict) and "parameters" in data and "scenario" in data
 
 
 def load_base(path: str | Path) -> Base:

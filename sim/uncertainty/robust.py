@@ -171,13 +171,16 @@ def _summarise(group: pd.DataFrame, higher_is_better: bool, confidence: float) -
     counts = {v: int((decided["verdict"] == v).sum()) for v in (BETTER, WORSE, WITHIN)}
 
     def interval(k: int) -> tuple[float, float]:
-        return tuple(float(v) for v in wilson(k, n, confidence)) if n else (np.nan, np.nan)
+        if not n:
+            return (np.nan, np.nan)
+        low, high = wilson(k, n, confidence)
+        return float(low), float(high)
 
     differences = decided["difference"].to_numpy(float)
     quantiles = ({q: float(v) for q, v in zip(QUANTILES, np.quantile(differences, QUANTILES), strict=True)}
                  if n else {q: np.nan for q in QUANTILES})
     majority = _majority(counts[BETTER], counts[WORSE], differences, higher_is_better)
-    against = {BETTER: WORSE, WORSE: BETTER}.get(majority)
+    against = {BETTER: WORSE, WORSE: BETTER}.get(majority) if majority else None
     flips = tuple(decided.loc[decided["verdict"] == against, "world"]) if against else ()
     return RobustSummary(
         outcome=str(group["outcome"].iloc[0]), baseline=str(group["baseline"].iloc[0]),

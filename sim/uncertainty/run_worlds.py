@@ -117,6 +117,9 @@ class TippingWorldRuns:
     grid: list[float]
     values: pd.DataFrame  # index world; one column per drawn key
     runs: pd.DataFrame  # world (DEFAULTS for the scenario as written), value, replicate, tipped (0/1)
+    # the same worlds with no programme at all (cohort size 0): world, replicate, tipped (0/1). A world
+    # that tips without fellows has no programme tipping point, whatever the grid says.
+    without_programme: pd.DataFrame
     held: list[str]
     replicates: int
     seed: int
@@ -132,8 +135,9 @@ def run_tipping_in_worlds(
     base: Base, key: str, grid: list[float], worlds_from: Priors | Posterior, n: int, replicates: int, seed: int,
     backend: Backend, on_runs: Callable[[int], None] | None = None,
 ) -> TippingWorldRuns:
-    """Every grid value x (the scenario as written, and each of n worlds) x replicate on matched seeds;
-    the key searched (and its balancing share) is held, never drawn."""
+    """Every grid value x (the scenario as written, and each of n worlds) x replicate on matched seeds,
+    and each world with no programme (its control); the key searched (and its balancing share) is held,
+    never drawn."""
     from sim.runner import run_final
     from sim.tipping.trials import overrides_for
     from sim.uncertainty.posterior import Posterior
@@ -152,13 +156,19 @@ def run_tipping_in_worlds(
         notes.append(f"{base.name} sets {', '.join(moved)} outside the plausible range; the worlds replace that "
                      "choice with drawn values")
     labels = [DEFAULTS, *values.index]
+    control = base.build({"programme.cohorts": 0, "programme.cohort_sizes": None})
+    columns = [*grid_scenarios, control]
     scenarios = [s if world == DEFAULTS else worlds_from.apply(s, values.loc[world])
-                 for world in labels for s in grid_scenarios]  # every world checked before any runs
+                 for world in labels for s in columns]  # every world checked before any runs
     frame = run_final(scenarios, replicates, seed, backend, on_runs, outcomes=(), years=base.years)
     point = frame["point"].to_numpy()
-    runs = pd.DataFrame({
-        "world": [labels[p // len(grid)] for p in point], "value": [grid[p % len(grid)] for p in point],
+    table = pd.DataFrame({
+        "world": [labels[p // len(columns)] for p in point], "column": point % len(columns),
         "replicate": frame["replicate"].to_numpy(), "tipped": frame["tipped_year"].notna().to_numpy(int),
     })
-    return TippingWorldRuns(base.name, key, list(grid), values, runs, held, replicates, seed,
+    is_control = table["column"] == len(grid)
+    runs = table[~is_control].assign(value=lambda t: [grid[c] for c in t["column"]])
+    runs = runs[["world", "value", "replicate", "tipped"]].reset_index(drop=True)
+    without = table.loc[is_control, ["world", "replicate", "tipped"]].reset_index(drop=True)
+    return TippingWorldRuns(base.name, key, list(grid), values, runs, without, held, replicates, seed,
                             str(getattr(worlds_from, "source", "")), isinstance(worlds_from, Posterior), notes)

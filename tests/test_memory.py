@@ -1,0 +1,64 @@
+"""Memory before work: a scenario too big for the machine is refused from its sizes, before anything is
+allocated, with the estimate, the memory available and what to change. (Accuracy against measured peak
+memory is benchmarks/memory_estimate.py's job; figures in docs/performance.md.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim import Scenario
+from sim.memory import BYTES, GIB, TooBigForMemory, check_fits, estimate, fitting_workers, needed, sizes
+from tests.helpers import SCENARIOS, invoke
+
+LARGEST = {"system": {"districts": 100_000, "schools_per_district": 100_000, "teachers_per_school": 500}}
+
+
+def test_the_estimate_grows_with_each_size() -> None:
+    base = Scenario.from_dict({"system": {"districts": 10, "schools_per_district": 100}})
+    double = Scenario.from_dict({"system": {"districts": 20, "schools_per_district": 100}})
+    assert sizes(double).posts == 2 * sizes(base).posts
+    assert estimate(double).parts["teaching posts"] == 2 * estimate(base).parts["teaching posts"]
+    more = base.with_overrides({"programme.cohort_size": 6000})
+    assert estimate(more).parts["programme members"] > 50 * estimate(base).parts["programme members"]
+    assert estimate(base).bytes == round(sum(estimate(base).parts.values()))
+
+
+def test_every_row_kind_has_a_byte_count() -> None:
+    assert all(v > 0 for v in BYTES.values())
+
+
+def test_a_scenario_that_does_not_fit_is_refused_with_what_to_change() -> None:
+    scenario = Scenario.from_dict({"programme": {"cohort_size": 1_000_000, "cohorts": 500}})
+    with pytest.raises(TooBigForMemory) as info:
+        check_fits(scenario, source="big.yaml", available=8 * GIB)
+    message = str(info.value)
+    assert message.startswith("big.yaml: programme: one run needs about ")
+    assert "and this machine has 8.0 GiB available; change programme.cohort_size" in message
+
+
+def test_workers_are_reduced_to_what_fits_and_a_refusal_says_how_many() -> None:
+    scenario = Scenario.from_dict({"system": {"districts": 40, "schools_per_district": 500}})
+    room = needed(scenario, 3) + 1
+    assert fitting_workers(scenario, 8, available=room) == 3
+    with pytest.raises(TooBigForMemory, match="use --workers 3"):
+        check_fits(scenario, 8, available=room)
+
+
+def test_the_skip_switch_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRITICAL_MASS_SKIP_MEMORY_CHECK", "1")
+    check_fits(Scenario.from_dict(LARGEST), available=GIB)
+
+
+def test_the_largest_system_the_bounds_allow_is_refused_by_the_cli(tmp_path) -> None:
+    path = tmp_path / "largest.yaml"
+    path.write_text("system: {districts: 100000, schools_per_district: 100000, teachers_per_school: 500}\n")
+    result = invoke("run", path, "--replicates", "1", "--out", tmp_path / "out")
+    assert result.exit_code == 2
+    assert f"{path}: system: " in result.stderr and "PiB of memory" in result.stderr
+    assert "change network.within_school_ties, network.across_school_ties or the number of teachers" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_says_what_a_run_needs() -> None:
+    result = invoke("validate", SCENARIOS / "national.yaml")
+    assert result.exit_code == 0 and "GiB of memory" in result.stdout

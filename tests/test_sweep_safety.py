@@ -1,0 +1,203 @@
+"""A sweep folder stays honest: one writer at a time, damaged parts named, set aside and redone, a full disk
+survived with --resume, and a plan's size counted before anything is listed."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.parallel.processes import InProcess
+from sim.sweep import read_runs, read_series, resolve, run_sweep
+from sim.sweep.design import design_points
+from sim.sweep.experiment import Experiment
+from sim.sweep.heal import DAMAGED, DamagedParts
+from sim.sweep.lock import LOCK, SweepLocked, sweep_lock
+from sim.sweep.size import plan_size
+from sim.sweep.store import RUNS, SERIES
+from tests.helpers import invoke
+from tests.test_result_folders import small_tmpfs  # noqa: F401 -- a fixture
+from tests.test_sweep import comparable, write_experiment
+
+
+def swept(folder: Path, name: str = "sweep") -> Path:
+    """The tiny experiment (18 runs), a batch and a part per run, so that there are many parts."""
+    plan = resolve(folder / "experiment.yaml")
+    run_sweep(plan, folder / name, InProcess(), flush_seconds=0, runs_per_batch=1)
+    return folder / name
+
+
+@pytest.fixture
+def experiment(tmp_path: Path) -> Path:
+    return write_experiment(tmp_path)
+
+
+# --- one writer ---------------------------------------------------------------------------------
+
+
+def test_a_second_writer_is_refused_naming_the_first(tmp_path: Path, experiment: Path) -> None:
+    plan = resolve(experiment)
+    with sweep_lock(tmp_path / "sweep"), pytest.raises(SweepLocked) as info:
+        run_sweep(plan, tmp_path / "sweep", InProcess())
+    assert f"another sweep is writing to this folder: process {os.getpid()} on " in str(info.value)
+    assert "--resume" in str(info.value)
+    run_sweep(plan, tmp_path / "sweep", InProcess())  # released: the folder is free again
+    assert len(read_runs(tmp_path / "sweep")) == plan.total_runs
+
+
+def test_resume_while_a_sweep_runs_exits_2(tmp_path: Path, experiment: Path) -> None:
+    with sweep_lock(tmp_path / "sweep"):
+        result = invoke("sweep", experiment, "--out", tmp_path / "sweep", "--resume", "--workers", "1")
+    assert result.exit_code == 2 and "another sweep is writing to this folder" in result.stderr
+
+
+def test_compaction_waits_for_no_writer_and_sets_damaged_parts_aside(tmp_path: Path, experiment: Path) -> None:
+    folder = swept(tmp_path)
+    with sweep_lock(folder):
+        refused = invoke("sweep", "--compact", folder)
+    assert refused.exit_code == 2 and "another sweep is writing to this folder" in refused.stderr
+    damage(sorted((folder / RUNS).glob("part-*.parquet"))[2], "truncate")
+    result = invoke("sweep", "--compact", folder)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "warning: 1 damaged part file(s)" in result.stderr and len(read_runs(folder)) == 17
+
+
+def test_a_killed_writer_leaves_no_stale_lock(tmp_path: Path) -> None:
+    folder = tmp_path / "sweep"
+    code = (f"from sim.sweep.lock import sweep_lock\nimport time\nwith sweep_lock({str(folder)!r}):\n"
+            "    print('held', flush=True)\n    time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(SweepLocked, match=f"process {holder.pid}"), sweep_lock(folder):
+            pass
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    with sweep_lock(folder):  # the kernel released it with the process
+        assert (folder / LOCK).exists()
+
+
+# --- a damaged store heals --------------------------------------------------------------------------
+
+
+def damage(part: Path, how: str) -> None:
+    data = part.read_bytes()
+    part.write_bytes(data[: len(data) // 2] if how == "truncate" else b"not parquet at all" * 20)
+
+
+def test_resume_sets_damaged_parts_aside_and_redoes_their_runs(tmp_path: Path, experiment: Path) -> None:
+    folder = swept(tmp_path)
+    runs_parts = sorted((folder / RUNS).glob("part-*.parquet"))
+    damage(runs_parts[3], "truncate")
+    damage(folder / SERIES / runs_parts[7].name, "garbage")
+    with pytest.warns(DamagedParts) as caught:
+        report = run_sweep(resolve(experiment), folder, InProcess(), resume=True, runs_per_batch=1)
+    message = str(caught[0].message)
+    assert f"runs/{runs_parts[3].name} cannot be read" in message
+    assert f"series/{runs_parts[7].name} cannot be read" in message
+    assert report.skipped == 16 and report.completed == 2, "the two runs held by damaged parts ran again"
+    assert sorted(p.name for p in (folder / DAMAGED / RUNS).iterdir()) == sorted(
+        [runs_parts[3].name, runs_parts[7].name])
+    whole = swept(tmp_path, "whole")
+    pd.testing.assert_frame_equal(comparable(whole)[0], comparable(folder)[0])
+    pd.testing.assert_frame_equal(comparable(whole)[1], comparable(folder)[1])
+
+
+def test_a_truncated_series_part_does_not_pass_for_a_complete_sweep(tmp_path: Path, experiment: Path) -> None:
+    folder = swept(tmp_path)
+    damage(sorted((folder / SERIES).glob("part-*.parquet"))[0], "truncate")
+    with pytest.warns(DamagedParts):
+        report = run_sweep(resolve(experiment), folder, InProcess(), resume=True, runs_per_batch=1)
+    assert report.completed == 1
+    assert len(read_series(folder)) == 18 * 6, "every run's every year is readable again"
+
+
+def test_readers_name_and_set_aside_a_damaged_part(tmp_path: Path, experiment: Path) -> None:
+    folder = swept(tmp_path)
+    damage(sorted((folder / RUNS).glob("part-*.parquet"))[5], "garbage")
+    with pytest.warns(DamagedParts, match="finish the sweep with --resume"):
+        runs = read_runs(folder)
+    assert len(runs) == 17
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # healed: the next read is quiet
+        assert len(read_runs(folder)) == 17
+
+
+def test_tipping_on_a_damaged_folder_warns_in_one_line(tmp_path: Path) -> None:
+    write_experiment(tmp_path, "scenario: tiny.yaml\nreplicates: 2\nparameters:\n  - key: placement.clustering\n"
+                               "    values: [0, 0.5, 1]\n")
+    folder = swept(tmp_path)
+    damage(sorted((folder / RUNS).glob("part-*.parquet"))[0], "truncate")
+    result = invoke("tipping", "points", folder)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "warning: 1 damaged part file(s)" in result.stderr and "cannot be read" in result.stderr
+
+
+# --- a full disk ----------------------------------------------------------------------------------------
+
+
+def test_a_full_disk_mid_sweep_then_resume(tmp_path: Path, experiment: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.results_io
+
+    real_fsync, calls = os.fsync, {"n": 0}
+
+    def fill_up(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] > 12:  # the manifest, the session, then a few parts
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(sim.results_io.os, "fsync", fill_up)
+    result = invoke("sweep", experiment, "--out", tmp_path / "sweep", "--workers", "1", "--save-every", "0",
+                    "--batch-size", "1", "--no-figures")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert "No space left on device" in result.stderr and "--resume" in result.stderr
+    assert not list((tmp_path / "sweep").rglob(".*.tmp")), "no partial part file"
+    monkeypatch.setattr(sim.results_io.os, "fsync", real_fsync)
+    resumed = invoke("sweep", experiment, "--out", tmp_path / "sweep", "--workers", "1", "--resume", "--no-figures")
+    assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
+    assert "Sweep: 18 runs, 18 ok, 0 failed, 0 missing" in resumed.stdout
+
+
+def test_a_real_full_disk_mid_sweep_then_resume(tmp_path: Path, experiment: Path, small_tmpfs: Path) -> None:  # noqa: F811
+    out = small_tmpfs / "sweep"
+    first = invoke("sweep", experiment, "--out", out, "--workers", "1", "--save-every", "0", "--batch-size", "1",
+                   "--no-figures")
+    if first.exit_code == 0:
+        pytest.fail("the 96 kB filesystem should have filled up")
+    assert first.exit_code == 1 and "No space left on device" in first.stderr, first.stdout + first.stderr
+    subprocess.run(["mount", "-o", "remount,size=4m", str(small_tmpfs)], check=True)  # space freed
+    resumed = invoke("sweep", experiment, "--out", out, "--workers", "1", "--resume", "--no-figures")
+    assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
+    assert "Sweep: 18 runs, 18 ok, 0 failed, 0 missing" in resumed.stdout
+    shutil.rmtree(out)
+
+
+# --- counting a plan ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    levels=st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    steps=st.tuples(st.integers(0, 50), st.integers(1, 20)),
+    replicates=st.integers(1, 5),
+)
+def test_counting_agrees_with_listing(levels: list[int], steps: tuple[int, int], replicates: int) -> None:
+    stop, step = steps
+    parameters = [{"key": f"k{i}", "values": list(range(n))} for i, n in enumerate(levels)]
+    parameters.append({"key": "r", "range": {"start": 0.0, "stop": stop / 10, "step": step / 100}})
+    experiment = Experiment.model_validate({"scenario": "x.yaml", "parameters": parameters, "replicates": replicates})
+    size = plan_size(experiment)
+    assert size.points == len(design_points(experiment))
+    assert size.runs == size.points * replicates
