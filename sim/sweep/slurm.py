@@ -312,7 +312,7 @@ class _Supervisor:
         started = time.monotonic()
         next_note = started + self.NOTE_EVERY
         next_states, states, ids = started + 2, {}, []
-        while not self.worker_names():
+        while not (names := self.worker_names()):
             if time.monotonic() >= next_states:  # squeue now and then: a cluster's controller serves everyone
                 ids = list(self.job_ids().values())
                 states = job_states(ids)
@@ -340,6 +340,14 @@ class _Supervisor:
                             + (", ".join(f"job {i} {s}" for i, s in states.items()) or "submitting"))
                 next_note += self.NOTE_EVERY
             time.sleep(self.POLL_SECONDS)
+        # seen from now: a job cancelled before the watcher's first look must still count as one that ended
+        self._mark_seen(names)
+
+    def _mark_seen(self, names: set[str]) -> None:
+        for job in list(self.cluster.workers):
+            if _connected(job, names):
+                self.seen.add(job)
+                self.gone_since.pop(job, None)
 
     # --- while the sweep runs -------------------------------------------------------------------
 
@@ -369,13 +377,9 @@ class _Supervisor:
                 return
             now = time.monotonic()
             # ended jobs first, so that a sweep about to give up has asked for their replacements
-            ended = []
-            for job in list(self.cluster.workers):
-                if any(name == job or name.startswith(f"{job}-") for name in names):
-                    self.seen.add(job)
-                    self.gone_since.pop(job, None)
-                elif job in self.seen and now - self.gone_since.setdefault(job, now) >= self.GRACE_SECONDS:
-                    ended.append(job)
+            self._mark_seen(names)
+            gone = [job for job in list(self.cluster.workers) if job in self.seen and not _connected(job, names)]
+            ended = [job for job in gone if now - self.gone_since.setdefault(job, now) >= self.GRACE_SECONDS]
             if ended:
                 self._replace(ended)
             if names:
@@ -403,6 +407,11 @@ class _Supervisor:
         for job_id, state in states.items():
             self.notify(f"SLURM job {job_id} ended ({state}); Dask re-runs the runs its workers held, and a new "
                         "job replaces it")
+
+
+def _connected(job: str, names: set[str]) -> bool:
+    """Whether any of the job's workers is connected (a job of several cores names its workers job-0, job-1...)."""
+    return any(name == job or name.startswith(f"{job}-") for name in names)
 
 
 @contextlib.contextmanager
