@@ -57,12 +57,24 @@ def _in_slurm_group(item: pytest.Item) -> bool:
     return marker is not None and marker.args[:1] == ("slurm",)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # a skipped SLURM test hides a whole route of the sweep: say so in a banner, not only in the -ra lines
+    reasons = {str(report.longrepr[2]) for report in terminalreporter.stats.get("skipped", [])
+               if isinstance(report.longrepr, tuple) and SLURM_SKIPPED in str(report.longrepr[2])}
+    for reason in sorted(reasons):
+        terminalreporter.write_sep("!", "THE SLURM TESTS DID NOT RUN", yellow=True, bold=True)
+        terminalreporter.write_line(reason.removeprefix("Skipped: "))
+
+
+SLURM_SKIPPED = "SLURM TESTS SKIPPED"
+
+
 def _slurm_unavailable(reason: str) -> None:
     # Outside CI a machine that cannot run SLURM skips its tests, saying why; in CI they must run, so
     # that a broken install fails the suite instead of letting it pass without them.
     if IN_CI:
         pytest.fail(f"SLURM tests cannot run, and CI requires them: {reason}", pytrace=False)
-    pytest.skip(f"SLURM TESTS SKIPPED: {reason}")
+    pytest.skip(f"{SLURM_SKIPPED}: {reason}")
 
 
 def _free_port_pair() -> int:
