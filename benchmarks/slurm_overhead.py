@@ -63,6 +63,7 @@ class CpuMeter:
     def __init__(self, root: int, slurm_conf: str) -> None:
         self.root, self.conf = root, slurm_conf
         self.seen: dict[int, float] = {}
+        self.kinds: dict[int, str] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -85,15 +86,38 @@ class CpuMeter:
                 with contextlib.suppress(psutil.Error):
                     times = process.cpu_times()
                     self.seen[process.pid] = times.user + times.system
+                    if process.pid not in self.kinds:
+                        self.kinds[process.pid] = self._kind(process)
+
+    def _kind(self, process: psutil.Process) -> str:
+        """Which part of a route a process is: where the extra CPU of one route goes."""
+        if process.pid == self.root:
+            return "sweep process"
+        line = " ".join(process.cmdline())
+        in_job = "SLURM_JOB_ID" in process.environ()
+        if "dask_worker" in line:
+            return "nanny"
+        if "multiprocessing" in line and "resource_tracker" not in line:
+            return "Dask worker" if in_job else "pool worker"
+        return "job script and others" if in_job else "other (sbatch, squeue, helpers)"
 
     def total(self) -> float:
         self.stop.set()
         self.thread.join()
         return sum(self.seen.values())
 
+    def by_kind(self) -> dict[str, float]:
+        split: dict[str, float] = {}
+        for pid, seconds in self.seen.items():
+            kind = self.kinds.get(pid, "other (sbatch, squeue, helpers)")
+            split[kind] = split.get(kind, 0.0) + seconds
+        return split
 
-def timed_sweep(path: Path, out: Path, options: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """(whole command, the sweep's own 'runs in X s', CPU of all its processes) in seconds."""
+
+def timed_sweep(path: Path, out: Path, options: list[str], env: dict[str, str]
+                ) -> tuple[float, float, float, dict[str, float]]:
+    """(whole command, the sweep's own 'runs in X s', CPU of all its processes, that CPU by kind of process)
+    in seconds."""
     started = time.perf_counter()
     with open(out.parent / f"{out.name}.stdout", "w+") as stdout, open(out.parent / f"{out.name}.stderr", "w+") as err:
         command = subprocess.Popen([CLI, "sweep", str(path), "--out", str(out), "--no-figures", *options],
@@ -102,12 +126,13 @@ def timed_sweep(path: Path, out: Path, options: list[str], env: dict[str, str]) 
         code = command.wait()
         seconds = time.perf_counter() - started
         cpu = meter.total()
+        split = meter.by_kind()
         stdout.seek(0)
         err.seek(0)
         printed, complaints = stdout.read(), err.read()
     if code != 0:
         sys.exit(f"sweep {' '.join(options)} failed:\n{printed}\n{complaints}")
-    return seconds, float(SWEEP_LINE.search(printed).group(2)), cpu
+    return seconds, float(SWEEP_LINE.search(printed).group(2)), cpu, split
 
 
 def main() -> None:
@@ -138,6 +163,7 @@ def main() -> None:
     seconds: dict[str, list[float]] = {label: [] for label in ways}
     sweeping: dict[str, list[float]] = {label: [] for label in ways}
     cpu: dict[str, list[float]] = {label: [] for label in ways}
+    splits: dict[str, list[dict[str, float]]] = {label: [] for label in ways}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = scaled_experiment(args.experiment, args.replicates, Path(tmp))
@@ -149,7 +175,8 @@ def main() -> None:
                 order = list(ways) if repeat % 2 == 0 else list(reversed(ways))
                 for label in order:
                     out = Path(tmp) / f"{label.split(',')[0]}-{repeat}"
-                    whole, sweep, used = timed_sweep(path, out, ways[label], env)
+                    whole, sweep, used, split = timed_sweep(path, out, ways[label], env)
+                    splits[label].append(split)
                     seconds[label].append(whole)
                     sweeping[label].append(sweep)
                     cpu[label].append(used)
@@ -180,6 +207,12 @@ def main() -> None:
     cpu_ratio = statistics.median(cpu[slurm]) / statistics.median(cpu[local])
     print(f"SLURM / local CPU of all processes, start-up included: {cpu_ratio:.2f} (hardly depends on other load; "
           f"where the sweep has its {args.workers} cores to itself, wall time should scale about so)")
+    print("\nCPU by process, median over repeats (seconds for the whole sweep):")
+    for label in ways:
+        kinds = sorted({kind for split in splits[label] for kind in split})
+        shown = ", ".join(f"{kind} {statistics.median(split.get(kind, 0.0) for split in splits[label]):.1f}"
+                          for kind in kinds)
+        print(f"  {label}: {shown}")
     print("Results identical: yes")
 
 
