@@ -10,6 +10,7 @@ other tests run meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -63,6 +64,7 @@ class Sweep:
 
     job = ""  # the first job's id, once known
     frozen_with = 0
+    environs: tuple[dict[str, str], ...] = ()  # of the first job's processes
 
     def __init__(self, path: Path, out: str, *options: str) -> None:
         self.folder = path.parent / out
@@ -130,7 +132,9 @@ def walltime_sweep(local_slurm: dict[str, str], tmp_path_factory: pytest.TempPat
     sweep.job = sweep.first_jobs()[0]
     # a fifth of the runs done first (fewer left for the replacement job), yet far from the end on a fast machine
     sweep.wait_for("a fifth of the runs saved", lambda: sweep.saved() >= 20)
-    for pid in processes_of_job(sweep.job):
+    pids = processes_of_job(sweep.job)
+    sweep.environs = tuple(environ_of(pid) for pid in pids)
+    for pid in pids:
         os.kill(pid, signal.SIGSTOP)
     sweep.frozen_with = sweep.saved()
     try:
@@ -224,6 +228,21 @@ def test_a_job_killed_at_its_wall_time_is_noticed_and_its_runs_redone(walltime_s
     assert f"SLURM job {sweep.job} ended (TIMEOUT" in sweep.stderr
     assert "Sweep: 99 runs, 99 ok, 0 failed, 0 missing" in sweep.stdout
     assert_same(expected, sweep.folder)
+
+
+def test_workers_keep_glibcs_default_allocation_and_single_threaded_numpy(walltime_sweep: Sweep) -> None:
+    # Dask's nanny would start its worker with MALLOC_TRIM_THRESHOLD_, which doubles a batch's CPU time
+    # (sim.sweep.slurm._keep_malloc); its other settings (NumPy's libraries on one thread) stay
+    workers = [environ for environ in walltime_sweep.environs if environ.get("OMP_NUM_THREADS") == "1"]
+    assert workers, "the Dask worker process, started by the nanny with OMP_NUM_THREADS=1"
+    assert not any("MALLOC_TRIM_THRESHOLD_" in environ for environ in walltime_sweep.environs)
+
+
+def environ_of(pid: int) -> dict[str, str]:
+    with contextlib.suppress(OSError):
+        pairs = (Path("/proc") / str(pid) / "environ").read_bytes().decode(errors="replace").split("\0")
+        return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+    return {}
 
 
 def processes_of_job(job_id: str) -> list[int]:
