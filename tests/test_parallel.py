@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import pytest
 
-from sim.parallel import Done, local, run_all
+from sim.parallel import Done, Lost, WorkersFailed, local, run_all
 from sim.parallel.processes import InProcess, LocalProcesses
 from sim.runner import run_replicates
 from tests.helpers import ROOT, small
@@ -47,3 +50,33 @@ def test_run_all_keeps_the_order_of_the_jobs() -> None:
     seen: list[int] = []
     run_all(InProcess(), abs, [-1, -2], on_done=lambda done: seen.append(done.value))
     assert seen == [1, 2] and isinstance(Done(1, 2), Done)
+
+
+
+def test_dask_reports_a_dead_workers_job_lost_but_stops_when_the_backend_gives_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A result that cannot be fetched is a lost job; WorkersFailed while waiting for one stops the backend.
+
+    sim.sweep.slurm gives up on a SLURM sweep left without workers by raising WorkersFailed from a signal
+    handler in the main thread, and that thread is often inside Future.result(), waiting on a gather from a
+    worker that is gone. Each failure is raised from Future.result() here, as it would be there."""
+    from distributed import Client, Future, LocalCluster
+
+    from sim.parallel.dask import DaskBackend
+
+    def result_raising(error: BaseException) -> Callable[..., Any]:
+        def result(self: Future, timeout: float | None = None) -> Any:
+            raise error
+        return result
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        backend = DaskBackend(client)
+        assert [o.value for o in backend.map_unordered(abs, [-1])] == [1]
+        monkeypatch.setattr(Future, "result", result_raising(OSError("connection to the worker lost")))
+        outcomes = list(backend.map_unordered(abs, [-2]))
+        assert isinstance(outcomes[0], Lost) and "connection to the worker lost" in outcomes[0].reason
+        monkeypatch.setattr(Future, "result", result_raising(WorkersFailed("no worker left")))
+        with pytest.raises(WorkersFailed, match="no worker left"):
+            list(backend.map_unordered(abs, [-3, -4]))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from sim.parallel import Backend, Lost
     from sim.sweep.plan import Plan
     from sim.sweep.session import SweepReport
+    from sim.sweep.slurm import SlurmOptions
 
 # the sweep machinery (Mesa, pandas, pyarrow) is imported inside the commands, so that
 # `critical-mass --help` and the other commands start without it
@@ -64,6 +66,24 @@ def sweep_command(
     allow_huge: bool = typer.Option(
         False, "--allow-huge", help="Run a plan of more than 10,000,000 runs (refused without it)."
     ),
+    slurm: bool = typer.Option(False, "--slurm", help="Run the sweep in SLURM batch jobs (see docs/sweeps.md).",
+                               rich_help_panel="SLURM"),
+    slurm_partition: str = typer.Option(None, "--slurm-partition", metavar="NAME", rich_help_panel="SLURM",
+                                        help="Partition for the jobs (default: the cluster's default)."),
+    slurm_walltime: str = typer.Option(None, "--slurm-walltime", metavar="TIME", rich_help_panel="SLURM",
+                                       help="Wall time of each job, e.g. 90 or 02:00:00 (default 01:00:00); "
+                                       "a job that reaches it is replaced."),
+    slurm_memory: str = typer.Option(None, "--slurm-memory", metavar="SIZE", rich_help_panel="SLURM",
+                                     help="Memory of each job, e.g. 8G (default 2G per core)."),
+    slurm_cores: int = typer.Option(None, "--slurm-cores", metavar="N", rich_help_panel="SLURM",
+                                    help="Cores of each job, one worker per core (default 1)."),
+    slurm_jobs: int = typer.Option(None, "--slurm-jobs", metavar="N", rich_help_panel="SLURM",
+                                   help="Jobs kept queued or running (default 1)."),
+    slurm_extra: list[str] = typer.Option(  # noqa: B008
+        None, "--slurm-extra", metavar="OPTION", rich_help_panel="SLURM",
+        help="One more sbatch option for every job, e.g. --slurm-extra=--account=my-project (repeatable)."),
+    slurm_wait: float = typer.Option(None, "--slurm-wait", metavar="SECONDS", rich_help_panel="SLURM",
+                                     help="Give up after this long without a worker (default 3600)."),
 ) -> None:
     """Vary scenario values over many replicates; results are saved as runs finish and can be resumed."""
     from sim.cli.plan_check import checked_plan, print_plan_estimate, sweep_workers
@@ -77,20 +97,27 @@ def sweep_command(
         raise UsageError("give an EXPERIMENT file (or --compact DIR)")
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
+    slurm_options = _slurm_options(slurm, dask, workers, partition=slurm_partition, walltime=slurm_walltime,
+                                   memory=slurm_memory, cores=slurm_cores, jobs=slurm_jobs, extra=slurm_extra or [],
+                                   wait=slurm_wait)
     plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
     directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
-    workers = sweep_workers(plan, workers, dask, batch_size, int(memory_budget * 1024**3))
+    budget = int(memory_budget * 1024**3)
+    if slurm_options:  # the runs go to the jobs' workers, each with its share of --slurm-memory
+        budget = slurm_options.batch_budget(budget)
+        _check_slurm_memory(plan, slurm_options, batch_size)
+    else:
+        workers = sweep_workers(plan, workers, dask, batch_size, budget)
     print_plan_estimate(plan, workers)
     if dry_run:
         return
     if not resume and (directory / MANIFEST).exists():
         raise UsageError(f"{directory} already holds a sweep; add --resume to finish it, or choose another --out")
 
-    with _backend(dask, workers, plan.total_runs) as backend:
+    with _backend(dask, workers, plan.total_runs, slurm_options, directory, plan.name) as backend:
         out.print(f"Running on {backend.description}.")
-        report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size,
-                      int(memory_budget * 1024**3))
+        report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size, budget)
     _compact(directory, quiet=True)
 
     runs = print_report(report, directory)
@@ -152,10 +179,47 @@ def _run(plan: Plan, directory: Path, backend: Backend, resume: bool, save_every
         raise SystemExit(code) from None
 
 
+def _slurm_options(slurm: bool, dask: str | None, workers: int | None, **given: object) -> SlurmOptions | None:
+    from sim.sweep.slurm import SlurmOptionError, SlurmOptions
+
+    named = [f"--slurm-{key}" for key, value in given.items() if value not in (None, [])]
+    if not slurm:
+        if named:
+            raise UsageError(f"{', '.join(named)} only apply with --slurm")
+        return None
+    if dask:
+        raise UsageError("--slurm and --dask are two ways to run the sweep: choose one")
+    if workers:
+        raise UsageError("--workers sets local processes; with --slurm, --slurm-jobs x --slurm-cores workers run it")
+    try:
+        return SlurmOptions.parse(**given)  # type: ignore[arg-type]
+    except SlurmOptionError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_slurm_memory(plan: Plan, options: SlurmOptions, batch: int | None) -> None:
+    """Exit 2 before anything is submitted if the plan's biggest run (or --batch-size of them) would not fit in
+    a worker's share of a job's memory: Dask would stop the worker at 95% of it, again and again."""
+    from sim.memory import estimate
+    from sim.sweep.slurm import SlurmOptionError
+
+    sizes = [estimate(plan.scenario(i), plan.years).bytes for i in range(len(plan.points))]
+    biggest = max(range(len(sizes)), key=sizes.__getitem__)
+    try:
+        options.check_fits(sizes[biggest], batch and min(batch, plan.total_runs),
+                           f"{plan.experiment_file} (design point {biggest})")
+    except SlurmOptionError as exc:
+        raise UsageError(str(exc)) from None
+
+
 @contextlib.contextmanager
-def _backend(dask: str | None, workers: int | None, runs: int) -> Iterator[Backend]:
+def _backend(dask: str | None, workers: int | None, runs: int, slurm: SlurmOptions | None = None,
+             directory: Path = Path("."), name: str = "") -> Iterator[Backend]:
     from sim.parallel import local
 
+    if slurm:
+        yield from _slurm_backend(slurm, directory, name)
+        return
     if not dask:
         yield local(workers or max(1, min(os.cpu_count() or 1, runs)))
         return
@@ -179,6 +243,21 @@ def _backend(dask: str | None, workers: int | None, runs: int) -> Iterator[Backe
         raise UsageError(f"cannot reach a Dask scheduler at {dask}: {exc}") from None
     with client:
         yield DaskBackend(client)
+
+
+def _slurm_backend(options: SlurmOptions, directory: Path, name: str) -> Iterator[Backend]:
+    from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_backend
+
+    logs = directory / "slurm-logs"
+    out.print(f"Submitting SLURM jobs: {options.describe()}; their logs go to {logs}/", markup=False)
+    try:
+        with slurm_backend(options, logs, f"critical-mass-{name}", notify=partial(err.print, markup=False)) as backend:
+            yield backend
+    except SlurmOptionError as exc:
+        raise UsageError(str(exc)) from None
+    except SlurmError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise SystemExit(1) from None
 
 
 def print_design(plan: Plan, directory: Path) -> None:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from sim.parallel import Done, Lost
+from sim.parallel import Done, Lost, WorkersFailed
 
 
 class DaskBackend:
@@ -58,6 +58,10 @@ class DaskBackend:
                 job = in_flight.pop(future)
                 try:
                     value = future.result()
+                except WorkersFailed:
+                    # the whole backend gave up while this waited (sim.sweep.slurm raises it from a signal
+                    # handler when no worker is left): the sweep stops, rather than report each job lost
+                    raise
                 except Exception as exc:  # KilledWorker, a lost connection: the runs themselves did not fail
                     yield Lost(job, f"{type(exc).__name__}: {exc}")
                 else:
