@@ -167,3 +167,29 @@ def worlds_report(report: object, figures_written: list[Path], directory: Path) 
     path = directory / "report.html"
     write_text(_page("Critical Mass: " + " vs ".join(w.scenarios) + f" over {len(w.values)} worlds", body), path)
     return path
+
+
+def tipping_worlds_report(report: object, figure: Path, directory: Path) -> Path:
+    """report.html for a tipping point over plausible worlds (sim.tipping.over_worlds.TippingOverWorlds)."""
+    r = report  # duck-typed, as worlds_report
+    ran = r.ran  # type: ignore[attr-defined]
+    counts = r.per_world[r.per_world["world"] >= 0]["status"].value_counts()  # type: ignore[attr-defined]
+    kind = "a calibrated posterior" if ran.from_posterior else "the plausible ranges"
+    rows = "".join(f"<tr><td>{html.escape(str(status))}</td><td>{n}</td></tr>" for status, n in counts.items())
+    body = (
+        f"<p>{html.escape(ran.name)}: the tipping point in {html.escape(ran.key)}, located on a grid of "
+        f"{len(ran.grid)} values ({ran.grid[0]:g} to {ran.grid[-1]:g}) with {ran.replicates} replicates each, in "
+        f"{len(ran.values)} worlds drawn from {kind} ({html.escape(ran.source)}) and at the scenario's own values. "
+        "Each world also ran with no programme: a world that tips without it has no programme tipping point and is "
+        f"counted apart. Intervals and shares include {html.escape(r.included.value)}, except the scenario's own "  # type: ignore[attr-defined]
+        "values, which include seed noise only.</p>"
+        + "".join(f"<p class=\"sig\">Note: {html.escape(n)}.</p>" for n in ran.notes)
+        + "<h2>In short</h2>" + "".join(f"<p>{html.escape(s)}</p>" for s in r.sentences())  # type: ignore[attr-defined]
+        + "<h2>Worlds by status</h2><table><tr><th>Status</th><th>Worlds</th></tr>" + rows + "</table>"
+        + "<h2>The tipping point across worlds</h2>" + _embedded_pngs([figure])
+        + f"<h2>Assumptions drawn ({len(ran.values.columns)})</h2><p class=\"small\">"
+        + ", ".join(html.escape(c) for c in ran.values.columns) + "</p>"
+    )
+    path = directory / "report.html"
+    write_text(_page(f"Critical Mass: {ran.name}, tipping over {len(ran.values)} worlds", body), path)
+    return path

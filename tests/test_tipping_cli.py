@@ -133,6 +133,8 @@ def test_the_tipping_point_over_plausible_worlds(folder: Path) -> None:
     assert len(runs) == 11 * 4 * 2  # plus a no-programme control in each world, kept apart
     assert summary["tips_without_programme"]["of"] == 10
     assert (folder / "worlds" / "tipping_over_worlds.png").stat().st_size > 0
+    page = (folder / "worlds" / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page and "Worlds by status" in page and "http" not in page.lower()
 
 
 def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> None:

@@ -142,6 +142,9 @@ class TippingOverWorlds:
             f"{self.ran.name}: the tipping point in {len(self.worlds)} worlds ({self.included.value})"
             + (f"\n{self.without_share()[0]} more worlds tip with no programme" if self.without_share()[0] else ""),
             directory / "tipping_over_worlds.png")]
+        from sim.report import tipping_worlds_report
+
+        written.append(tipping_worlds_report(self, directory / "tipping_over_worlds.png", directory))
         return written
 
 
