@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from sim import Scenario, SchoolSystemModel
 from sim.engine.indicators import Sums
-from sim.engine.state import CLASSROOM
+from sim.engine.state import CLASSROOM, SCHOOL_LEADER
 from tests.helpers import engine, scenarios
 
 SHARES = ["practising_share", "leadership_index", "district_support", "ministry_alignment"]
@@ -144,3 +144,49 @@ def test_the_index_rises_with_every_member_who_practises(scenario: Scenario, see
     for key in ("leadership_index", "dim_roles", "dim_strength", "dim_orientation", "dim_representation",
                 "dim_network", "dim_scale"):
         assert (after[key] >= before[key] - 1e-12).all(), key
+
+
+ROLES_WITH_A_PLACE = ("classroom", "school_leader", "district_official", "nonprofit")
+
+
+@settings(max_examples=15)
+@given(scenario=scenarios(), seed=st.integers(0, 2**32),
+       rules=st.lists(st.sampled_from(["host_schools", "near_cluster", "most_disadvantaged"]), min_size=4,
+                      max_size=4))
+def test_a_placement_rule_with_share_zero_gives_the_random_rule_exactly(scenario: Scenario, seed: int,
+                                                                         rules: list[str]) -> None:
+    """share: 0 means nobody follows the rule: the same draws and the same frames as today's random moves."""
+    def frames(rule_of: dict[str, str]) -> dict[str, pd.DataFrame]:
+        overrides: dict[str, object] = {}
+        for role, rule in rule_of.items():
+            overrides[f"alumni.placement.{role}.rule"] = rule
+            overrides[f"alumni.placement.{role}.share"] = 0.0
+        model = SchoolSystemModel(scenario.with_overrides(overrides), rng=seed)
+        model.run_for(scenario.years)
+        return model.frames()
+
+    random = frames(dict.fromkeys(ROLES_WITH_A_PLACE, "random"))
+    steered = frames(dict(zip(ROLES_WITH_A_PLACE, rules, strict=True)))
+    for name in random:
+        pd.testing.assert_frame_equal(random[name], steered[name])
+
+
+@settings(max_examples=20)
+@given(scenario=scenarios(), seed=st.integers(0, 2**32))
+def test_with_share_one_every_new_alumnus_head_goes_to_a_host_school_while_one_is_free(scenario: Scenario,
+                                                                                        seed: int) -> None:
+    # no mobility or exits: a head placed this year stays where the rule put them, so the end of the year
+    # shows what the rule saw. Host schools are those hosting before the year's cohort arrives (moves come first).
+    scenario = scenario.with_overrides({"alumni.placement.school_leader.rule": "host_schools",
+                                        "alumni.placement.school_leader.share": 1.0,
+                                        "alumni.mobility": 0.0, "alumni.exit_rate": 0.0})
+    batch = engine(scenario, seed=seed)
+    s, m = batch.state.schools, batch.state.members
+    for _ in range(scenario.years):
+        school, role, hosts = m.school.copy(), m.role.copy(), s.hosted.copy()
+        batch.step()
+        new_heads = np.flatnonzero((m.role == SCHOOL_LEADER) & ((role != SCHOOL_LEADER) | (school != m.school)))
+        if (~hosts[m.school[new_heads]]).any():
+            # a new head leads a school without fellows only when every host school has a leader
+            assert (s.leader_member[hosts] >= 0).all()
+        assert hosts[m.school[new_heads]].sum() <= hosts.sum()
