@@ -88,3 +88,35 @@ def test_quasi_separation_at_the_lowest_value_is_located_not_an_error() -> None:
     tipping-over-worlds grid hit this)."""
     fit = fit_logistic(Binomial(np.array([5.0, 10.0]), np.array([3.0, 3.0]), np.array([1.0, 3.0])), (5.0, 60.0))
     assert fit.separated and 5.0 <= fit.midpoint <= 10.0 and fit.ci[0] == 5.0 and fit.ci_open
+
+
+def test_an_outcome_flat_within_the_noise_has_no_transition_and_a_real_step_has_one() -> None:
+    import pandas as pd
+
+    from sim.tipping.detect import outcome_transition
+
+    rng = np.random.default_rng(3)
+    x = np.repeat(np.linspace(0, 60, 12), 20)
+    step = np.where(x > 30, 1.0, 0.0)
+    runs = pd.DataFrame({"k": x, "flat": rng.normal(0, 0.1, x.size), "step": step + rng.normal(0, 0.1, x.size),
+                         "status": "ok", "tipped": False})
+    flat = outcome_transition(runs, "k", "flat", resamples=20)
+    assert np.isnan(flat.tipping_point) and "no change beyond the seed noise" in flat.note
+    stepped = outcome_transition(runs, "k", "step", resamples=20)
+    assert 27 < stepped.tipping_point < 33
+
+
+def test_a_boundary_level_on_one_side_of_one_half_says_so_instead_of_a_point() -> None:
+    import pandas as pd
+
+    from sim.tipping.boundary import along
+
+    rng = np.random.default_rng(2)
+    x = np.repeat(np.linspace(0, 1, 6), 10)
+    rows = [pd.DataFrame({"a": x, "b": level, "status": "ok", "tipped": rng.random(x.size) < p})
+            for level, p in ((0, 0.9), (1, 0.1), (2, 0.0))]
+    table = along(pd.concat(rows, ignore_index=True), "a", "b").set_index("b")
+    assert table["tipping_point"].isna().all()
+    assert table.loc[0, "note"].startswith("P(tipped) at or above 1/2 at every value of a (tips at or below 0")
+    assert table.loc[1, "note"].startswith("P(tipped) below 1/2 at every value of a (no tipping point up to 1")
+    assert table.loc[2, "note"] == "no run tipped"

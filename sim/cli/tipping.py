@@ -49,8 +49,11 @@ def _base(path: Path, overrides: list[str] | None):
 
 def _shown(paths: list[Path], directory: Path) -> None:
     figures = [p.name for p in paths if p.suffix == ".png"]
-    tables = [p.name for p in paths if p.suffix != ".png"]
-    out.print(f"Results: {directory}/ ({', '.join(tables)})" + (f"; figures: {', '.join(figures)}" if figures else ""),
+    # the reports return their figures; the tables and summary they wrote are read from the folder
+    tables = sorted({p.name for p in paths if p.suffix != ".png"}
+                    | {p.name for p in directory.glob("*") if p.suffix in (".csv", ".json", ".html")})
+    listed = f" ({', '.join(tables)})" if tables else ""
+    out.print(f"Results: {directory}/{listed}" + (f"; figures: {', '.join(figures)}" if figures else ""),
               markup=False)
 
 

@@ -80,6 +80,12 @@ def outcome_transition(
     """A sigmoid through a continuous outcome: where it is halfway between its two levels."""
     runs = ok_runs(runs)
     x, y = runs[parameter].to_numpy(float), runs[outcome].to_numpy(float)
+    flat = _flat(runs, parameter, outcome, 1 - confidence)
+    if flat is not None:
+        # a sigmoid fitted to an outcome that does not move beyond the seed noise would place a "transition"
+        # in the noise: say there is none, and why
+        return TippingPoint(parameter, outcome, "sigmoid", np.nan, NAN2, np.nan, NAN2, "",
+                            f"no change beyond the seed noise (one-way ANOVA over the values swept, p = {flat:.2g})")
     try:
         fit = fit_sigmoid(x, y, confidence, resamples, seed)
     except ValueError as exc:
@@ -93,6 +99,18 @@ def outcome_transition(
     note = "" if lo <= fit.ci[0] and fit.ci[1] <= hi else "interval leaves the values swept"
     return TippingPoint(parameter, outcome, "sigmoid", fit.midpoint, fit.ci, fit.transition_width, fit.width_ci,
                      direction, note)
+
+
+def _flat(runs: pd.DataFrame, parameter: str, outcome: str, alpha: float) -> float | None:
+    """The ANOVA p-value when the outcome's means at the values swept do not differ beyond the noise, else None."""
+    from scipy import stats
+
+    groups = [g.to_numpy(float) for _, g in runs.groupby(parameter)[outcome] if g.notna().sum() >= 2]
+    groups = [g[np.isfinite(g)] for g in groups]
+    if len(groups) < 2 or all(np.ptp(g) == 0 for g in groups):
+        return None  # too few values to tell, or no noise at all: leave it to the fit
+    p = float(stats.f_oneway(*groups).pvalue)
+    return p if np.isfinite(p) and p > alpha else None
 
 
 def tipping_points(
