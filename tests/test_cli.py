@@ -62,6 +62,27 @@ def test_python_dash_m_works_the_same() -> None:
     assert result.returncode == 0 and "ok" in result.stdout
 
 
+# What `run` must not load: Mesa (only SchoolSystemModel, the API's and app's face, needs it), Dask, and
+# SciPy's stats (only comparisons' intervals). Each costs start-up time (docs/performance.md).
+NOT_FOR_RUN = ("mesa", "distributed", "dask", "scipy.stats", "matplotlib.pyplot")
+
+
+def test_run_imports_only_what_it_needs(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from sim.cli import app\n"
+        f"result = CliRunner().invoke(app, ['run', {str(SCENARIOS / 'ancash.yaml')!r}, '--replicates', '1',"
+        f" '--years', '2', '--out', {str(tmp_path / 'out')!r}])\n"
+        "assert result.exit_code == 0, result.output\n"
+        f"print([n for n in {NOT_FOR_RUN!r} if any(m == n or m.startswith(n + '.') for m in sys.modules)])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "report.html").exists()
+    assert result.stdout.strip() == "[]", f"`run` imported {result.stdout.strip()}"
+
+
 def test_validate_reports_every_problem_of_every_file_with_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("years: 0\nplacement:\n  clustring: 0.5\n", encoding="utf-8")

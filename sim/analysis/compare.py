@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 # outcome column -> (label, higher is better?)
 COMPARED = {
@@ -65,12 +64,16 @@ def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) ->
     mean = float(diff.mean())
     if diff.size < 2 or np.all(diff == diff[0]):
         return mean, mean, mean
+    from scipy import stats  # a second to import: not at module top, which every `run` report loads
+
     half = float(stats.t.ppf(0.5 + confidence / 2, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size))
     return mean, mean - half, mean + half
 
 
 def wilson(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
     """Wilson's interval for successes of n (numbers or arrays of them): honest at 0 and at n."""
+    from scipy import stats
+
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
