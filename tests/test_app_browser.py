@@ -119,7 +119,7 @@ class Room:
 
     @property
     def headline(self):
-        return self.page.locator(".cm-headline")
+        return self.page.locator(".cm-headline").first  # as querySelector: a re-render may briefly hold two
 
     def year(self) -> int:
         return int(self.headline.get_attribute("data-year"))
