@@ -103,7 +103,7 @@ def _compare_in_worlds(scenarios: dict[str, Scenario], worlds: int, replicates: 
     horizon = years or max(s.years for s in scenarios.values())
     out.print(f"{len(scenarios)} strategies x {worlds} worlds drawn from {kind} x {replicates} matched replicates "
               f"= {runs} runs of {horizon} years.", markup=False)
-    with DelayedProgress("worlds", runs * horizon) as progress:
+    with DelayedProgress(f"{runs} runs, in years simulated", runs * horizon) as progress:
         ran = run_in_worlds(scenarios, source, worlds, replicates, seed, years, workers, progress.advance)
     report = analyse_worlds(ran)
     details = {"scenarios": list(scenarios), "worlds": worlds, "seed": seed}
