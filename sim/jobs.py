@@ -126,6 +126,26 @@ def describe_error(exc: BaseException) -> str:
 # --- how many systems a batch holds --------------------------------------------------------------------
 
 DEFAULT_MEMORY_BUDGET = 2 * 1024**3  # bytes a batch may use: the default `--memory-budget`
+BUDGET_VARIABLE = "CRITICAL_MASS_MEMORY_BUDGET"  # GB; sets the budget of every command that has no option for it
+
+
+def memory_budget() -> int:
+    """The batch memory budget in bytes: CRITICAL_MASS_MEMORY_BUDGET (GB) if set, else 2 GB."""
+    import math
+    import os
+
+    from sim.scenario.problems import Problem, ScenarioError
+
+    text = os.environ.get(BUDGET_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_MEMORY_BUDGET
+    try:
+        gb = float(text)
+    except ValueError:
+        gb = math.nan
+    if not (math.isfinite(gb) and 0.01 <= gb <= 1e6):
+        raise ScenarioError([Problem(BUDGET_VARIABLE, None, "", f"expected a number of GB from 0.01, got {text!r}")])
+    return int(gb * 1024**3)
 
 
 def system_bytes(scenario: Scenario, years: int) -> int:
@@ -145,9 +165,11 @@ def system_bytes(scenario: Scenario, years: int) -> int:
 
 
 def batch_size(scenarios: Sequence[Scenario], years: int, runs: int, workers: int,
-               budget: int = DEFAULT_MEMORY_BUDGET, most: int = 4096) -> int:
+               budget: int | None = None, most: int = 4096) -> int:
     """Systems per batch: as many as the memory budget allows (per worker), with at least two
-    batches per worker when there are several workers and enough runs, so that they finish together."""
+    batches per worker when there are several workers and enough runs, so that they finish together.
+    budget: bytes (default: memory_budget(), i.e. CRITICAL_MASS_MEMORY_BUDGET or 2 GB)."""
+    budget = memory_budget() if budget is None else budget
     per_system = max(system_bytes(s, years) for s in scenarios)
     by_memory = max(1, budget // max(workers, 1) // per_system)
     balanced = max(1, -(-runs // (2 * workers))) if workers > 1 else runs

@@ -166,9 +166,9 @@ def runs_at_once(scenario: Scenario, workers: int, years: int | None, runs: int,
     """Runs in memory together: each worker steps a batch of systems at once (sim.jobs chooses its size
     from a memory budget unless `batch` is given)."""
     if batch is None:
-        from sim.jobs import DEFAULT_MEMORY_BUDGET, batch_size
+        from sim.jobs import batch_size
 
-        batch = batch_size([scenario], years or scenario.years, runs, workers, budget or DEFAULT_MEMORY_BUDGET)
+        batch = batch_size([scenario], years or scenario.years, runs, workers, budget)
     return workers * min(batch, max(1, runs))
 
 

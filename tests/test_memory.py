@@ -62,3 +62,18 @@ def test_the_largest_system_the_bounds_allow_is_refused_by_the_cli(tmp_path) -> 
 def test_validate_says_what_a_run_needs() -> None:
     result = invoke("validate", SCENARIOS / "national.yaml")
     assert result.exit_code == 0 and "GiB of memory" in result.stdout
+
+
+def test_the_batch_budget_comes_from_the_environment_for_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.jobs import batch_size, memory_budget
+    from tests.helpers import cli
+
+    scenarios = [Scenario.load(SCENARIOS / "london.yaml")]
+    default = batch_size(scenarios, 20, 1000, 1)
+    monkeypatch.setenv("CRITICAL_MASS_MEMORY_BUDGET", "0.05")
+    assert memory_budget() == int(0.05 * GIB)
+    assert batch_size(scenarios, 20, 1000, 1) < default
+    monkeypatch.setenv("CRITICAL_MASS_MEMORY_BUDGET", "lots")
+    result = cli("run", str(SCENARIOS / "ancash.yaml"), "--replicates", "2", "--years", "2", "--out", "/tmp/never")
+    assert result.exit_code == 2 and "CRITICAL_MASS_MEMORY_BUDGET" in result.output and "lots" in result.output
+    assert "Traceback" not in result.output

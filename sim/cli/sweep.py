@@ -56,8 +56,9 @@ def sweep_command(
         None, "--batch-size", min=1, metavar="RUNS",
         help="Runs stepped together as one batch (default: as many as --memory-budget allows per worker).",
     ),
-    memory_budget: float = typer.Option(
-        2.0, "--memory-budget", min=0.01, metavar="GB", help="Memory a worker's batch may use, in GB.",
+    memory_budget: float | None = typer.Option(
+        None, "--memory-budget", min=0.01, metavar="GB",
+        help="Memory a worker's batch may use, in GB (default: CRITICAL_MASS_MEMORY_BUDGET, else 2).",
     ),
     compact: Path = typer.Option(  # noqa: B008
         None, "--compact", metavar="DIR",
@@ -103,7 +104,9 @@ def sweep_command(
     plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
     directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
-    budget = int(memory_budget * 1024**3)
+    from sim.jobs import memory_budget as budget_from_environment
+
+    budget = int(memory_budget * 1024**3) if memory_budget is not None else budget_from_environment()
     if slurm_options:  # the runs go to the jobs' workers, each with its share of --slurm-memory
         budget = slurm_options.batch_budget(budget)
         _check_slurm_memory(plan, slurm_options, batch_size)
