@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from sim.parallel.processes import InProcess
 from sim.sweep import read_manifest, read_runs, resolve, run_sweep
@@ -64,24 +65,34 @@ def test_sigkill_mid_sweep_then_resume_equals_an_uninterrupted_sweep(tmp_path: P
     assert read_manifest(tmp_path / "killed")["sessions"][-1]["status"] == "complete"
 
 
-def test_killing_the_sweep_alone_leaves_no_process_behind(tmp_path: Path) -> None:
-    """SIGKILL of the main process only (not its group): its launcher and workers die with it."""
+@pytest.mark.parametrize(("command", "sig"), [
+    ("sweep", signal.SIGKILL), ("sweep", signal.SIGTERM), ("sweep", signal.SIGINT),
+    ("compare", signal.SIGKILL), ("compare", signal.SIGTERM),
+])
+def test_killing_the_main_process_alone_leaves_no_process_behind(tmp_path: Path, command: str,
+                                                                  sig: signal.Signals) -> None:
+    """A signal to the main process only (not its group): its launcher and workers end with it."""
     import psutil
 
-    path = write_experiment(tmp_path, LONG_EXPERIMENT)
-    sweep = subprocess.Popen([*CLI, "sweep", str(path), "--out", "alone", "--workers", "2", "--no-figures",
-                              "--batch-size", "2"], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
-    main = psutil.Process(sweep.pid)
+    if command == "sweep":
+        path = write_experiment(tmp_path, LONG_EXPERIMENT)
+        args = ["sweep", str(path), "--out", "alone", "--workers", "2", "--no-figures", "--batch-size", "2"]
+    else:
+        scenario = helpers.ROOT / "scenarios" / "clustered.yaml"
+        args = ["compare", str(scenario), str(scenario), "--set", "placement.host_schools=8", "--replicates", "400",
+                "--workers", "2", "--out", "alone"]
+    main_process = subprocess.Popen([*CLI, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+    main = psutil.Process(main_process.pid)
     deadline = time.monotonic() + 60
     while len(main.children(recursive=True)) < 3 and time.monotonic() < deadline:  # launcher and 2 workers
         time.sleep(0.05)
     family = main.children(recursive=True)
-    assert len(family) >= 3, "the sweep started its worker processes"
-    sweep.kill()
-    sweep.wait(timeout=10)
+    assert len(family) >= 3, "the command started its worker processes"
+    main_process.send_signal(sig)
+    main_process.wait(timeout=30)
     _gone, alive = psutil.wait_procs(family, timeout=5)
-    assert not alive, f"left behind: {[(p.pid, p.name()) for p in alive]}"
+    assert not alive, f"left behind after {sig.name}: {[(p.pid, p.name()) for p in alive]}"
 
 
 def test_sweep_summary_figures_and_replay_of_one_run(tmp_path: Path) -> None:
