@@ -120,3 +120,28 @@ def test_a_boundary_level_on_one_side_of_one_half_says_so_instead_of_a_point() -
     assert table.loc[0, "note"].startswith("P(tipped) at or above 1/2 at every value of a (tips at or below 0")
     assert table.loc[1, "note"].startswith("P(tipped) below 1/2 at every value of a (no tipping point up to 1")
     assert table.loc[2, "note"] == "no run tipped"
+
+
+def test_a_sweep_with_many_runs_a_point_fits_the_same_sigmoid_through_point_means() -> None:
+    from sim.tipping.fit import LARGE_SWEEP_POINT, _sigmoid_params
+
+    rng = np.random.default_rng(4)
+    x = np.repeat(np.linspace(0, 1, 8), LARGE_SWEEP_POINT + 500)
+    y = 0.2 + 0.5 * expit((x - 0.45) / 0.08) + rng.normal(0, 0.2, x.size)
+    fit = fit_sigmoid(x, y, resamples=10, rng=1)
+    through_runs = _sigmoid_params(x, y)
+    assert fit.midpoint == pytest.approx(through_runs[0], abs=1e-4)
+    assert fit.ci[0] < 0.45 < fit.ci[1] and fit.ci[1] - fit.ci[0] < 0.05
+
+
+def test_a_knee_in_a_sweep_with_many_runs_a_point_is_found_through_the_normal_limit() -> None:
+    import pandas as pd
+
+    from sim.tipping.knee import LARGE_POINT, fit_knee
+
+    rng = np.random.default_rng(5)
+    x = np.repeat(np.arange(0.0, 12.0), LARGE_POINT * 10)
+    y = np.where(x < 6, 0.1 * x, 0.6 + 0.01 * (x - 6)) + rng.normal(0, 0.5, x.size)
+    fit = fit_knee(pd.DataFrame({"k": x, "y": y, "status": "ok"}), "k", "y")  # speed: benchmarks/million_runs.py
+    assert fit.breakpoint_ci[0] <= 6 <= fit.breakpoint_ci[1] and fit.p_value < 0.01
+    assert fit.slope_before == pytest.approx(0.1, abs=0.01) and fit.slope_after == pytest.approx(0.01, abs=0.01)

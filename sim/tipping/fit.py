@@ -280,11 +280,18 @@ class SigmoidFit:
         return self.lower + (self.upper - self.lower) * expit((np.asarray(x, float) - self.midpoint) / self.scale)
 
 
-def _sigmoid_params(x: np.ndarray, y: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+def _sigmoid_params(x: np.ndarray, y: np.ndarray, start: np.ndarray | None = None,
+                    weights: np.ndarray | None = None) -> np.ndarray:
+    """Least squares of a sigmoid through (x, y); with weights, y are means of that many runs at each x
+    (the same fit as through the runs themselves: their spread around each mean is a constant)."""
     span = float(x.max() - x.min())
+    root = np.ones_like(y) if weights is None else np.sqrt(weights)
     if start is None:
         levels = np.unique(x)
-        means = np.array([y[x == v].mean() for v in levels])
+        if weights is None:
+            means = np.array([y[x == v].mean() for v in levels])
+        else:
+            means = np.array([np.average(y[x == v], weights=weights[x == v]) for v in levels])
         lower, upper = float(means[0]), float(means[-1])
         middle = (lower + upper) / 2
         crossing = np.flatnonzero(np.diff(np.sign(means - middle)) != 0)
@@ -293,7 +300,7 @@ def _sigmoid_params(x: np.ndarray, y: np.ndarray, start: np.ndarray | None = Non
 
     def residuals(theta: np.ndarray) -> np.ndarray:
         t, log_s, lower, upper = theta
-        return lower + (upper - lower) * expit((x - t) / np.exp(log_s)) - y
+        return (lower + (upper - lower) * expit((x - t) / np.exp(log_s)) - y) * root
 
     # the tipping point may sit a range beyond the data (then the fit says "no transition here")
     bounds = (
@@ -301,6 +308,11 @@ def _sigmoid_params(x: np.ndarray, y: np.ndarray, start: np.ndarray | None = Non
         [x.max() + span, np.log(span * 10), np.inf, np.inf],
     )
     return optimize.least_squares(residuals, np.clip(start, *bounds), bounds=bounds).x
+
+
+# above this many runs at one value, the sigmoid is fitted through point means (fast at a million runs);
+# below it, through the runs themselves, as every shipped sweep is
+LARGE_SWEEP_POINT = 2000
 
 
 def fit_sigmoid(
@@ -313,13 +325,22 @@ def fit_sigmoid(
     x, y = x[keep], y[keep]
     if np.unique(x).size < 4:
         raise ValueError("a sigmoid has four parameters: it needs at least four distinct x values")
-    theta = _sigmoid_params(x, y)
+    levels, group, counts = np.unique(x, return_inverse=True, return_counts=True)
+    if counts.max() > LARGE_SWEEP_POINT:
+        # many runs a point: fit the point means, weighted by their runs (the same least squares)
+        theta = _sigmoid_params(levels, np.bincount(group, weights=y) / counts, weights=counts.astype(float))
+    else:
+        theta = _sigmoid_params(x, y)
     rng = np.random.default_rng(rng)
-    groups = [np.flatnonzero(x == v) for v in np.unique(x)]
+    groups = [np.flatnonzero(group == j) for j in range(levels.size)]
     draws = np.full((resamples, 2), np.nan)
     for r in range(resamples):
-        rows = np.concatenate([rng.choice(g, g.size) for g in groups])
-        t, log_s, _, _ = _sigmoid_params(x[rows], y[rows], theta)
+        if counts.max() > LARGE_SWEEP_POINT:
+            means = np.array([y[rng.choice(g, g.size)].mean() for g in groups])
+            t, log_s, _, _ = _sigmoid_params(levels, means, theta, weights=counts.astype(float))
+        else:
+            rows = np.concatenate([rng.choice(g, g.size) for g in groups])
+            t, log_s, _, _ = _sigmoid_params(x[rows], y[rows], theta)
         draws[r] = t, WIDTH_PER_SCALE * np.exp(log_s)
     alpha = (1 - confidence) / 2
     t, log_s, lower, upper = (float(v) for v in theta)

@@ -285,10 +285,31 @@ def _resample(
     means = np.empty((data.values.size, resamples))
     within = np.zeros(resamples)
     for g, (start, count) in enumerate(zip(data.starts, data.counts, strict=True)):
+        if count >= LARGE_POINT:
+            means[g], part = _large_point(centred[start: start + count], resamples, rng)
+            within += part
+            continue
         drawn = centred[start + rng.integers(0, count, size=(count, resamples))] * np.sqrt(count / (count - 1))
         means[g] = drawn.mean(axis=0)
         within += np.sum((drawn - means[g]) ** 2, axis=0)
     return means, within
+
+
+# A design point with this many runs is resampled through the central limit theorem instead of draw by
+# draw: redrawing a million runs 999 times would take minutes and gigabytes, and at this size the mean of
+# a resample is normal to well within the bootstrap's own noise. Sweeps with fewer runs a point (every
+# shipped one) are resampled exactly as before.
+LARGE_POINT = 2000
+
+
+def _large_point(residuals: np.ndarray, resamples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The resampled mean and within-point sum of squares of one large point, by their normal limits."""
+    count = residuals.size
+    scaled = residuals * np.sqrt(count / (count - 1))
+    squares = scaled**2
+    mean = rng.normal(scaled.mean(), scaled.std() / np.sqrt(count), resamples)
+    total = rng.normal(squares.sum(), squares.std() * np.sqrt(count), resamples)
+    return mean, np.maximum(total - count * mean**2, 0.0)
 
 
 def _sup_f(rss_line: np.ndarray | float, rss_bend: np.ndarray | float, n: int) -> np.ndarray:
