@@ -9,9 +9,12 @@ A real sweep, not a synthetic store: `critical-mass sweep benchmarks/million_run
 as a user types it, so the store is written by the sweep's own writer (a part file pair per flush, the
 manifest per session). Then, each command timed in its own process:
 
-1. `critical-mass tipping points DIR` on the store as the sweep left it (hundreds of part files);
-2. `critical-mass sweep --compact DIR`;
-3. `critical-mass tipping points DIR` again on the compacted store, --repeats times.
+1. `critical-mass tipping points DIR` on the store as the sweep left it (the sweep compacts its part
+   files itself when it ends);
+2. `critical-mass sweep --compact DIR` (nothing left to merge after a sweep that finished; timed to
+   show what it costs to check);
+3. `critical-mass tipping points DIR` again, --repeats times (stopped after --timeout seconds: a
+   tipping command that slow is reported as such, not waited for three more times).
 
 For every command it reports the wall time and the peak RSS of the command's own process (the
 coordinating process: VmHWM from /proc, polled), and for the sweep also the largest total RSS of its
@@ -59,8 +62,12 @@ def high_water(pid: int) -> int | None:
     return None
 
 
-def measured(args: list[str], log: Path) -> Measured:
-    """Run a command, polling its peak memory (and its children's) until it ends."""
+class TimedOut(Exception):
+    pass
+
+
+def measured(args: list[str], log: Path, timeout: float | None = None) -> Measured:
+    """Run a command, polling its peak memory (and its children's) until it ends (TimedOut: killed at timeout)."""
     started = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
@@ -74,6 +81,11 @@ def measured(args: list[str], log: Path) -> Measured:
                     with contextlib.suppress(psutil.Error):
                         total += child.memory_info().rss
             children = max(children, total)
+            if timeout is not None and time.perf_counter() - started > timeout:
+                process.kill()
+                process.wait()
+                raise TimedOut(f"{' '.join(args[1:3])} still running after {timeout:.0f} s; "
+                               f"peak so far {peak / MIB:,.0f} MB")
             time.sleep(0.1)
     seconds = time.perf_counter() - started
     if process.returncode != 0:
@@ -107,6 +119,7 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=None, help="per point (default: the file's 50,000)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3, help="timings of tipping on the compacted store")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds before a tipping command is stopped")
     parser.add_argument("--keep", type=Path, default=None, help="write the store here and keep it")
     args = parser.parse_args()
 
@@ -135,28 +148,33 @@ def main() -> None:
 
         def tipping(label: str) -> Measured:
             out = scratch / f"tipping-{time.monotonic_ns()}"
-            result = measured([CLI, "tipping", "points", str(store), "--out", str(out)], scratch / "tipping.log")
+            result = measured([CLI, "tipping", "points", str(store), "--out", str(out)], scratch / "tipping.log",
+                              timeout=args.timeout)
             shutil.rmtree(out, ignore_errors=True)
             print(f"tipping points ({label}): {result.seconds:.1f} s wall, peak {result.peak / MIB:,.0f} MB",
                   flush=True)
             load.append(os.getloadavg()[0])
             return result
 
-        tipping(f"as written, {parts(store)} parts")
+        walls: list[float] = []
+        try:
+            walls.append(tipping(f"as the sweep left it, {parts(store)} parts").seconds)
+        except TimedOut as stopped:
+            print(f"tipping points: {stopped}", flush=True)
         compacted = measured([CLI, "sweep", "--compact", str(store)], scratch / "compact.log")
         print(f"sweep --compact: {compacted.seconds:.1f} s wall, peak {compacted.peak / MIB:,.0f} MB; "
               f"{parts(store)} part files after", flush=True)
         load.append(os.getloadavg()[0])
-        times = [tipping(f"compacted, {parts(store)} parts") for _ in range(args.repeats)]
-        walls = [t.seconds for t in times]
-        print(f"tipping points on the compacted store: median {statistics.median(walls):.1f} s "
-              f"(range {min(walls):.1f} to {max(walls):.1f}, {len(walls)} repeats); "
-              f"peak {max(t.peak for t in times) / MIB:,.0f} MB")
+        if walls:
+            walls += [tipping(f"compacted, {parts(store)} parts").seconds for _ in range(args.repeats)]
+            print(f"tipping points: median {statistics.median(walls):.1f} s "
+                  f"(range {min(walls):.1f} to {max(walls):.1f}, {len(walls)} runs)")
         print(f"load average during: {min(load):.2f} to {max(load):.2f}")
         print(f"aims: coordinating process under 1 GB while writing: "
               f"{'MET' if sweep.peak < 1024 * MIB else 'NOT MET'} ({sweep.peak / MIB:,.0f} MB); "
-              f"tipping under 30 s: {'MET' if statistics.median(walls) < 30 else 'NOT MET'} "
-              f"({statistics.median(walls):.1f} s)")
+              + (f"tipping under 30 s: {'MET' if statistics.median(walls) < 30 else 'NOT MET'} "
+                 f"({statistics.median(walls):.1f} s)" if walls else
+                 f"tipping under 30 s: NOT MET (stopped after {args.timeout:.0f} s)"))
 
 
 if __name__ == "__main__":
