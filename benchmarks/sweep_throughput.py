@@ -4,8 +4,9 @@
         [--workers N] [--before PATH]
 
 For each configuration the whole sweep runs into a fresh folder through `run_sweep`, writing Parquet
-as the command line does; the best of --repeats counts, and the CPU seconds of this process and all
-its workers are measured too (less sensitive to what else the machine runs). Configurations:
+as the command line does, --repeats times (--slow-repeats for the slow one-at-a-time and --before
+configurations); the median wall time counts, with the range, and the CPU seconds of this process and
+all its workers are measured too (less sensitive to what else the machine runs). Configurations:
 
 - one run at a time, 1 core: batches of one system, in this process;
 - batched, 1 core: batches sized by the memory budget, in this process;
@@ -13,7 +14,8 @@ its workers are measured too (less sensitive to what else the machine runs). Con
 - batched, Dask: N single-threaded Dask workers (the cluster started before the clock);
 - --before PATH: the same sweep with the code of another checkout (e.g. `git worktree add /tmp/before
   dab4d10`), run in a subprocess with that checkout first on the path: the per-run engine as it was,
-  reading that checkout's own copy of the experiment file (the same runs; scenario keys have changed).
+  reading that checkout's own copy of the experiment file (the same runs; scenario keys have changed);
+  skipped when that checkout has no file of the same name.
 
 A script, not a timed test: it prints figures for docs/performance.md instead of asserting.
 """
@@ -30,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
 import psutil
 
@@ -78,40 +81,40 @@ class Meter:
 
 
 def timed(make_backend: Callable[[], object], plan: object, scratch: Path, repeats: int,
-          runs_per_batch: int | None) -> tuple[float, float]:
+          runs_per_batch: int | None) -> tuple[list[float], float]:
+    """Every repeat's wall time, and the least CPU time of any repeat."""
     from sim.sweep import run_sweep
 
-    best_wall, best_cpu = float("inf"), float("inf")
+    walls, best_cpu = [], float("inf")
     for _ in range(repeats):
         folder = scratch / f"run-{time.monotonic_ns()}"
         meter = Meter()
         start = time.perf_counter()
         report = run_sweep(plan, folder, make_backend(), on_result=meter.sample, runs_per_batch=runs_per_batch)
-        wall = time.perf_counter() - start
-        best_wall, best_cpu = min(best_wall, wall), min(best_cpu, meter.total())
+        walls.append(time.perf_counter() - start)
+        best_cpu = min(best_cpu, meter.total())
         assert report.completed == plan.total_runs, report
         shutil.rmtree(folder)
-    return best_wall, best_cpu
+    return walls, best_cpu
 
 
 def before(tree: Path, experiment: Path, scratch: Path, workers: int, replicates: int | None,
-           repeats: int) -> float:
+           repeats: int) -> list[float]:
     import json
 
-    best = float("inf")
+    walls = []
     for _ in range(repeats):
         folder = scratch / f"before-{time.monotonic_ns()}"
         # the older code reads its own copy of the experiment (scenario keys have changed since)
-        own = tree / "experiments" / experiment.name
-        source = own if own.exists() else experiment
-        args = [sys.executable, "-c", BEFORE_SCRIPT, str(source), str(folder), str(workers)]
+        args = [sys.executable, "-c", BEFORE_SCRIPT, str(tree / "experiments" / experiment.name), str(folder),
+                str(workers)]
         if replicates:
             args.append(str(replicates))
         result = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tree)},
                                 cwd=tree, check=True, timeout=3600)
-        best = min(best, json.loads(result.stdout.strip().splitlines()[-1])["seconds"])
+        walls.append(json.loads(result.stdout.strip().splitlines()[-1])["seconds"])
         shutil.rmtree(folder, ignore_errors=True)
-    return best
+    return walls
 
 
 def main() -> None:
@@ -119,10 +122,13 @@ def main() -> None:
     parser.add_argument("--experiment", type=Path, default=ROOT / "experiments" / "ancash_clustering.yaml")
     parser.add_argument("--replicates", type=int, default=None, help="replicates per point (default: the file's)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--slow-repeats", type=int, default=None,
+                        help="repeats of the one-run-at-a-time and --before configurations (default: --repeats)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--before", type=Path, default=None, help="a checkout of the code to compare with")
     parser.add_argument("--no-dask", action="store_true")
     args = parser.parse_args()
+    slow = args.slow_repeats or args.repeats
 
     import dataclasses
 
@@ -134,17 +140,22 @@ def main() -> None:
     if args.replicates:
         plan = dataclasses.replace(plan, replicates=args.replicates)
     runs = plan.total_runs
-    print(f"{plan.name}: {runs} runs of {plan.years} years; load average {os.getloadavg()[0]:.2f}; "
-          f"best of {args.repeats}")
-    rows: list[tuple[str, float, float | None]] = []
+    print(f"{plan.name}: {runs} runs of {plan.years} years; {args.repeats} repeats ({slow} of the slow ones); "
+          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+    rows: list[tuple[str, list[float], float | None]] = []
+    loads = [os.getloadavg()[0]]
+
+    def add(name: str, walls: list[float], cpu: float | None) -> None:
+        rows.append((name, walls, cpu))
+        loads.append(os.getloadavg()[0])
+        print(f"  {name}: {', '.join(f'{w:.2f}' for w in walls)} s (load {loads[-1]:.2f})", flush=True)
+
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
-        wall, cpu = timed(InProcess, plan, scratch, args.repeats, runs_per_batch=1)
-        rows.append(("one run at a time, 1 core", wall, cpu))
-        wall, cpu = timed(InProcess, plan, scratch, args.repeats, runs_per_batch=None)
-        rows.append(("batched, 1 core", wall, cpu))
-        wall, cpu = timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None)
-        rows.append((f"batched, {args.workers} local worker processes", wall, cpu))
+        add("one run at a time, 1 core", *timed(InProcess, plan, scratch, slow, runs_per_batch=1))
+        add("batched, 1 core", *timed(InProcess, plan, scratch, args.repeats, runs_per_batch=None))
+        add(f"batched, {args.workers} local worker processes",
+            *timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None))
         if not args.no_dask:
             from distributed import Client, LocalCluster
 
@@ -152,19 +163,30 @@ def main() -> None:
 
             with LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster, \
                     Client(cluster) as client:
-                wall, cpu = timed(lambda: DaskBackend(client), plan, scratch, args.repeats, runs_per_batch=None)
-            rows.append((f"batched, Dask ({args.workers} workers)", wall, None))
-        if args.before:
+                walls, _ = timed(lambda: DaskBackend(client), plan, scratch, args.repeats, runs_per_batch=None)
+            add(f"batched, Dask ({args.workers} workers)", walls, None)
+        if args.before and not (args.before / "experiments" / args.experiment.name).exists():
+            print(f"  before: skipped, {args.before} has no experiments/{args.experiment.name} "
+                  "(the older code cannot read today's scenario keys)")
+        elif args.before:
             for workers in (1, args.workers):
-                rows.append((f"before ({args.before.name}), {workers} worker(s)",
-                             before(args.before, args.experiment, scratch, workers, args.replicates, args.repeats),
-                             None))
-    base = rows[0][1]
-    print(f"{'configuration':48s} {'wall s':>8s} {'runs/s':>8s} {'CPU ms/run':>11s} {'vs one-at-a-time':>17s}")
-    for name, wall, cpu in rows:
-        cpu_text = f"{1000 * cpu / runs:11.2f}" if cpu is not None else f"{'-':>11s}"
-        print(f"{name:48s} {wall:8.2f} {runs / wall:8.0f} {cpu_text} {base / wall:16.1f}x")
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+                add(f"before ({args.before.name}), {workers} worker(s)",
+                    before(args.before, args.experiment, scratch, workers, args.replicates, slow), None)
+    bases = {"one-at-a-time": median(rows[0][1])}
+    befores = [r for r in rows if r[0].startswith("before") and "1 worker" in r[0]]
+    if befores:
+        bases["before, 1 worker"] = median(befores[0][1])
+    print(f"\n{runs} runs; wall times over the repeats, runs/s from the median; load average "
+          f"{min(loads):.2f} to {max(loads):.2f}")
+    print("| Configuration | Repeats | Wall s, median (range) | Runs/s | CPU ms/run (least) | "
+          + " | ".join(f"vs {b}" for b in bases) + " |")
+    print("|---|---:|---:|---:|---:|" + "---:|" * len(bases))
+    for name, walls, cpu in rows:
+        mid = median(walls)
+        cpu_text = f"{1000 * cpu / runs:.2f}" if cpu is not None else "-"
+        ratios = " | ".join(f"{base / mid:.1f}x" for base in bases.values())
+        print(f"| {name} | {len(walls)} | {mid:.2f} ({min(walls):.2f}-{max(walls):.2f}) | {runs / mid:,.0f} | "
+              f"{cpu_text} | {ratios} |")
 
 
 if __name__ == "__main__":
