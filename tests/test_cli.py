@@ -128,3 +128,16 @@ def test_a_whole_run_through_the_installed_command(tmp_path: Path) -> None:
                              "--workers", "2", "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "report.html").exists() and "Tipped in" in result.stdout
+
+
+def test_no_command_module_imports_another_command() -> None:
+    """Commands share helpers (common, progress, printing, backends, plan_check), never each other."""
+    import ast
+
+    commands = {"app", "calibrate", "compare", "patterns", "run", "sweep", "tipping", "validate"}
+    cli = Path(__file__).resolve().parents[1] / "sim" / "cli"
+    for name in commands:
+        tree = ast.parse((cli / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        others = {m for m in imported if m.startswith("sim.cli.") and m.removeprefix("sim.cli.") in commands}
+        assert not others - {f"sim.cli.{name}"}, f"sim/cli/{name}.py imports {sorted(others)}"

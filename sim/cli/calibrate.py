@@ -43,7 +43,7 @@ def calibrate_command(
     """Approximate Bayesian computation (ABC-SMC): which parameter values reproduce the targets, and how surely."""
     from sim.calibration.runner import CalibrationError, calibrate, prepare, settings_for
     from sim.calibration.schema import load_calibration
-    from sim.cli.sweep import _backend
+    from sim.cli.backends import backend_for
 
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the model")
@@ -66,7 +66,7 @@ def calibrate_command(
         progress.describe(f"population {t + 1}/{settings.populations}, epsilon {eps:.3g}")
         progress.advance(t * settings.population_size + report.accepted - progress.completed)  # type: ignore[attr-defined]
 
-    with _backend(dask, workers, 10**6) as backend:
+    with backend_for(dask, workers, 10**6) as backend:
         out.print(f"Running on {backend.description}.")
         try:
             with progress:

@@ -4,10 +4,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from sim.cli.backends import backend_for
 from sim.cli.common import UsageError, err, out, report_os_error
 from sim.cli.progress import DelayedProgress
 from sim.folder_names import folder_name
@@ -118,7 +115,7 @@ def sweep_command(
     if not resume and (directory / MANIFEST).exists():
         raise UsageError(f"{directory} already holds a sweep; add --resume to finish it, or choose another --out")
 
-    with _backend(dask, workers, plan.total_runs, slurm_options, directory, plan.name) as backend:
+    with backend_for(dask, workers, plan.total_runs, slurm_options, directory, plan.name) as backend:
         out.print(f"Running on {backend.description}.")
         report = _run(plan, directory, backend, resume, save_every, experiment_file, batch_size, budget)
     _compact(directory, quiet=True)
@@ -213,54 +210,6 @@ def _check_slurm_memory(plan: Plan, options: SlurmOptions, batch: int | None) ->
                            f"{plan.experiment_file} (design point {biggest})")
     except SlurmOptionError as exc:
         raise UsageError(str(exc)) from None
-
-
-@contextlib.contextmanager
-def _backend(dask: str | None, workers: int | None, runs: int, slurm: SlurmOptions | None = None,
-             directory: Path = Path("."), name: str = "") -> Iterator[Backend]:
-    from sim.parallel import local
-
-    if slurm:
-        yield from _slurm_backend(slurm, directory, name)
-        return
-    if not dask:
-        yield local(workers or max(1, min(os.cpu_count() or 1, runs)))
-        return
-    from distributed import Client, LocalCluster  # imported only when asked for: it takes a second
-
-    from sim.parallel.dask import DaskBackend
-
-    if dask == "local":
-        n = workers or os.cpu_count() or 1
-        # one thread per worker: a run holds the GIL most of the time, so threads would not run in parallel
-        with LocalCluster(n_workers=n, threads_per_worker=1, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
-            yield DaskBackend(client)
-        return
-    import dask as dask_config
-
-    try:
-        # Dask's own setting (DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT) decides how long to keep trying
-        client = Client(dask, timeout=dask_config.config.get("distributed.comm.timeouts.connect"))
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise UsageError(f"cannot reach a Dask scheduler at {dask}: {exc}") from None
-    with client:
-        yield DaskBackend(client)
-
-
-def _slurm_backend(options: SlurmOptions, directory: Path, name: str) -> Iterator[Backend]:
-    from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_backend
-
-    logs = directory / "slurm-logs"
-    out.print(f"Submitting SLURM jobs: {options.describe()}; their logs go to {logs}/", markup=False)
-    try:
-        with slurm_backend(options, logs, f"critical-mass-{name}", notify=partial(err.print, markup=False)) as backend:
-            yield backend
-    except SlurmOptionError as exc:
-        raise UsageError(str(exc)) from None
-    except SlurmError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise SystemExit(1) from None
 
 
 def print_design(plan: Plan, directory: Path) -> None:
