@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -281,6 +282,8 @@ def test_interrupted_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         run_sweep(plan, tmp_path / "cut", StopAfter(7), flush_seconds=3600, runs_per_batch=1)
     assert len(read_runs(tmp_path / "cut")) == 7, "finished runs are saved on the way out"
+    progress = json.loads((tmp_path / "cut" / "progress.json").read_text(encoding="utf-8"))
+    assert progress["runs_written"] == 7 and progress["parts"] >= 1  # rewritten with every part
     # debris of a crash mid-write: a temp file and a series part whose runs part never landed
     (tmp_path / "cut" / RUNS / ".part-x.parquet.123.tmp").write_bytes(b"half")
     orphan = next((tmp_path / "cut" / SERIES).glob("part-*.parquet"))

@@ -33,6 +33,9 @@ from sim.sweep.heal import check_manifest, heal
 from sim.sweep.plan import Plan
 
 MANIFEST = "manifest.json"
+# the session's progress, rewritten with every part (per batch flush): small whatever the plan's size,
+# where the manifest (which lists every design point) is written only when a session starts and ends
+PROGRESS = "progress.json"
 RUNS = "runs"
 SERIES = "series"
 FIGURES = "figures"
@@ -81,6 +84,8 @@ class SweepStore:
         self._last_flush = time.monotonic()
         self._session = uuid.uuid4().hex[:8]
         self._parts = 0
+        self._written = 0
+        self._started = _now()
         self.manifest: dict[str, Any] = {}
 
     # --- opening -----------------------------------------------------------------------------
@@ -173,8 +178,11 @@ class SweepStore:
         runs = _table(pd.concat(self._rows, ignore_index=True), self._runs_schema)
         atomic_write(self.directory / RUNS / name, lambda tmp: pq.write_table(runs, tmp))
         self._parts += 1
+        self._written += len(runs)
         self._rows, self._series, self._pending = [], [], 0
         self._last_flush = time.monotonic()
+        write_json({"session": self._session, "started": self._started, "updated": _now(), "parts": self._parts,
+                    "runs_written": self._written}, self.directory / PROGRESS)
 
 
 def _table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
