@@ -63,8 +63,9 @@ def london(family: Family, run: ScenarioRun, effort: Effort) -> None:
          "about 100; here 75–125", heads, about(100), "alumni in the school-leader role",
          "london.yaml's second career stage makes 8% of alumni heads from 4 years out; headship usually comes "
          "later in a career. Heads scale about in proportion to that share (about 0.04 would give about 100), or "
-         "a later stage for headship would; either needs a source (Education Datalab 2016 gives 'over 7 times as "
-         "likely' to reach senior leadership early, literature.md 41–42, not a share)"),
+         "a later stage for headship would; calibrations/london_roles.yaml's posterior puts the share at 0.043 "
+         "(90%: 0.024 to 0.072; docs/calibration.md), which london.yaml does not yet use (Education Datalab 2016 "
+         "gives 'over 7 times as likely' to reach senior leadership early, literature.md 41–42, not a share)"),
         ("london-policy", "London: alumni in policy",
          "50+ (read as 50–99: a count rounded down to 50)", policy, (50, 99.999),
          "alumni in district-official and ministry roles (the model's policy roles)",
