@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sim import load_scenario
 from sim.engine import Batch
 from sim.mechanisms import practice, students
+from sim.validation.systems import complete_graph, random_regular, ring_lattice
 from tests.helpers import SCENARIOS, engine, small
 
 # --- one contagion rule: the classic results through the model's own mechanism ---------------------
@@ -41,24 +42,11 @@ def spread_until_still(ties: sp.csr_matrix, thresholds: np.ndarray, seeds: np.nd
 
 def test_granovetter_riot_through_the_model() -> None:
     n = 100
-    complete = sp.csr_matrix(np.ones((n, n)) - np.eye(n))
+    complete = complete_graph(n)
     thresholds = np.arange(n) / (n - 1)  # person j joins once j of the 99 others have
     assert spread_until_still(complete, thresholds, np.zeros(n, dtype=bool)) == 100
     thresholds[1] = 2 / (n - 1)  # the person whose threshold was 1 now needs 2
     assert spread_until_still(complete, thresholds, np.zeros(n, dtype=bool)) == 1
-
-
-def ring_lattice(n: int, degree: int) -> sp.csr_matrix:
-    rows = np.repeat(np.arange(n), degree)
-    offsets = np.tile(np.concatenate([np.arange(1, degree // 2 + 1), -np.arange(1, degree // 2 + 1)]), n)
-    return sp.csr_matrix((np.ones(rows.size), (rows, (rows + offsets) % n)), shape=(n, n))
-
-
-def random_regular(n: int, degree: int, seed: int) -> sp.csr_matrix:
-    import networkx as nx
-
-    graph = nx.random_regular_graph(degree, n, seed=seed)
-    return nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr").astype(float)
 
 
 @pytest.mark.parametrize("n", [98, 128, 144])

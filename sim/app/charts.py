@@ -80,6 +80,11 @@ def practice_chart(yearly: pd.DataFrame, rule: TippingRule, tipped_year: int | N
                        "color": ORANGE, "lineStyle": {"width": 4}, "symbolSize": 8})
     level = rule.level * 100 if rule.metric == "practising_share" else None
     series[-1].update(marks(events, tipped_year, font, level, f"tipping line {level:g}%" if level else ""))
+    return _percent_chart(series, years, font)
+
+
+def _percent_chart(series: list[dict], years: int, font: int) -> dict:
+    """The frame both practice charts share: a legend on top, years along, 0-100% up."""
     return {
         **_base(font),
         "legend": {"top": 0, "textStyle": {"fontSize": font}},
@@ -166,14 +171,7 @@ def comparison_chart(companions: Sequence[Companion], rule: TippingRule, events:
                     f"tipping line {rule.level * 100:g}%")
         own.pop("markArea", None)  # the band belongs to a run the chart does not draw
         series[0]["markLine"]["data"] = own["markLine"]["data"] + series[0]["markLine"]["data"]
-    return {
-        **_base(font),
-        "legend": {"top": 0, "textStyle": {"fontSize": font}},
-        "grid": {"left": font * 3.6, "right": font, "top": font * 3, "bottom": font * 3.4},
-        "xAxis": _x_axis(years, font),
-        "yAxis": {"type": "value", "min": 0, "max": 100, "axisLabel": {"formatter": "{value}%", "fontSize": font}},
-        "series": series,
-    }
+    return _percent_chart(series, years, font)
 
 
 def tipping_curve_chart(curve: TippingCurve, name: str, current: float, room: bool = False) -> dict:

@@ -33,13 +33,19 @@ def _labels(loaded: LoadedCalibration) -> dict[str, str]:
     return labels
 
 
+def _panels(n: int, size: tuple[float, float]) -> tuple[Figure, np.ndarray]:
+    """A figure of n panels, up to three a row, each `size` inches: the figure and its axes, flat."""
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(size[0] * cols, size[1] * rows), dpi=110)
+    return fig, np.atleast_1d(fig.subplots(rows, cols)).ravel()
+
+
 def marginals(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
     """Each parameter's posterior over its prior range (the prior is flat), with the 90% interval."""
     priors = loaded.calibration.parameters
-    cols = min(3, len(priors))
-    rows = math.ceil(len(priors) / cols)
-    fig = Figure(figsize=(3.4 * cols, 2.6 * rows), dpi=110)
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    fig, axes = _panels(len(priors), (3.4, 2.6))
+    labels = _labels(loaded)
     w = posterior["weight"].to_numpy()
     for ax, prior in zip(axes, priors, strict=False):
         x = posterior[prior.key].to_numpy(dtype=np.float64)
@@ -52,7 +58,7 @@ def marginals(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
         ax.set_xlim(low, high)
         ax.locator_params(axis="x", nbins=5)
         ax.tick_params(labelsize=7)
-        ax.set_title(_labels(loaded)[prior.key], fontsize=9)
+        ax.set_title(labels[prior.key], fontsize=9)
         ax.set_yticks([])
     for ax in axes[len(priors):]:
         ax.set_visible(False)
@@ -68,6 +74,7 @@ def pairs(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
     k = len(priors)
     fig = Figure(figsize=(2.3 * max(k, 2), 2.3 * max(k, 2)), dpi=100)
     axes = np.array(fig.subplots(k, k, squeeze=False))
+    labels = _labels(loaded)
     w = posterior["weight"].to_numpy()
     shade = 0.15 + 0.85 * w / w.max()
     for i, row in enumerate(priors):
@@ -89,9 +96,9 @@ def pairs(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
             ax.set_xlim(*col.between)
             ax.tick_params(labelsize=6)
             if i == k - 1:
-                ax.set_xlabel(_labels(loaded)[col.key], fontsize=7)
+                ax.set_xlabel(labels[col.key], fontsize=7)
             if j == 0 and i > 0:
-                ax.set_ylabel(_labels(loaded)[row.key], fontsize=7)
+                ax.set_ylabel(labels[row.key], fontsize=7)
     fig.suptitle("Posterior pairs (darker: more weight)", fontsize=10)
     fig.tight_layout()
     return fig
@@ -100,10 +107,7 @@ def pairs(posterior: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
 def predictive(last: pd.DataFrame, loaded: LoadedCalibration) -> Figure:
     """Each target: what the posterior's runs gave, against the target's value with 1 and 2 sd bands."""
     targets = loaded.calibration.targets
-    cols = min(3, len(targets))
-    rows = math.ceil(len(targets) / cols)
-    fig = Figure(figsize=(3.6 * cols, 2.7 * rows), dpi=110)
-    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    fig, axes = _panels(len(targets), (3.6, 2.7))
     w = last["weight"].to_numpy()
     for i, (ax, target) in enumerate(zip(axes, targets, strict=False)):
         x = last[loaded.label(i)].to_numpy(dtype=np.float64)
