@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,3 +81,40 @@ def test_dask_reports_a_dead_workers_job_lost_but_stops_when_the_backend_gives_u
         monkeypatch.setattr(Future, "result", result_raising(WorkersFailed("no worker left")))
         with pytest.raises(WorkersFailed, match="no worker left"):
             list(backend.map_unordered(abs, [-3, -4]))
+
+
+
+ORPHANED_CHILD = """\
+import os, sys, time
+from sim.parallel.lifeline import die_with_parent
+marker = sys.argv[1]
+read_end, write_end = os.pipe()
+child = os.fork()
+if child == 0:
+    parent = os.getppid()
+    os.close(write_end)
+    os.read(read_end, 1)  # empty: the parent has exited
+    while os.getppid() == parent:
+        time.sleep(0.01)
+    die_with_parent(parent)
+    open(marker, "w").write("outlived its parent")
+    os._exit(0)
+die_with_parent(os.getppid())  # a parent that is still there: returns
+print(child)
+"""
+
+
+def test_a_worker_whose_parent_died_before_it_asked_to_die_with_it_exits_at_once(tmp_path: Path) -> None:
+    """The race a signal hits while workers start: the parent is gone before the child asks to die with it."""
+    import psutil
+
+    marker = tmp_path / "survivor"
+    result = subprocess.run([sys.executable, "-c", ORPHANED_CHILD, str(marker)], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    child = int(result.stdout)
+    deadline = time.monotonic() + 30
+    while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not marker.exists(), "a process re-parented before it asked to die with its parent kept running"

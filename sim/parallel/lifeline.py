@@ -3,6 +3,10 @@
 Called by the forkserver (its preload module sim.parallel.forkserver_lifeline) and by every worker at start: on Linux
 the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG), so a sweep killed with kill -9
 leaves no launcher and no idle workers behind. Elsewhere a daemon thread watches the parent.
+
+The parent can die before a child has asked to die with it (a signal landing while workers start).
+The child would then already belong to init and never hear of it, so a caller that knows which process
+started it passes that pid, and the child exits at once if it has already been re-parented.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ import threading
 import time
 
 PR_SET_PDEATHSIG = 1
+# set by the process that starts the launcher, read by the launcher: the pid it must die with
+PARENT_ENV = "CRITICAL_MASS_LIFELINE_PARENT"
 
 
-def die_with_parent() -> None:
-    parent = os.getppid()
+def die_with_parent(parent: int | None = None) -> None:
+    """Die when `parent` (default: the current parent) dies, or now if it is no longer this process's parent."""
+    parent = os.getppid() if parent is None else parent
     if sys.platform.startswith("linux") and _prctl_deathsig():
-        # the parent may have died before the call took effect
+        # the parent may have died before the call took effect, or before this process was started
         if os.getppid() != parent:
             os._exit(1)
         return

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -26,7 +28,7 @@ from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any
 
 from sim.parallel import Done, Lost, WorkersFailed
-from sim.parallel.lifeline import die_with_parent
+from sim.parallel.lifeline import PARENT_ENV, die_with_parent
 
 log = logging.getLogger(__name__)
 PRELOAD = ["sim.parallel.forkserver_lifeline", "sim.engine", "sim.jobs", "sim.parallel.processes"]
@@ -66,7 +68,8 @@ class _Context(ForkServerContext):
 def _worker_start() -> None:
     # Ctrl-C is the parent's to handle: it saves what finished and stops the pool
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent()
+    launcher = sys.modules.get("sim.parallel.forkserver_lifeline")
+    die_with_parent(getattr(launcher, "LAUNCHER_PID", None))
 
 
 class InProcess:
@@ -93,6 +96,8 @@ class LocalProcesses:
     def _pool(self) -> ProcessPoolExecutor:
         context = _Context()
         forkserver.set_forkserver_preload(PRELOAD)
+        # the launcher takes seconds to import the model: if this process dies meanwhile, it must still notice
+        os.environ[PARENT_ENV] = str(os.getpid())
         if threading.current_thread() is threading.main_thread():
             # The launcher ignores Ctrl-C only once it has imported the model; started with SIGINT
             # ignored, it cannot die mid-import with a traceback when the user stops early.
