@@ -72,6 +72,34 @@ def test_zero_size_draws_do_not_move_a_generator() -> None:
         assert g.bit_generator.state["state"]["state"] == before
 
 
+@settings(max_examples=60)
+@given(means=st.lists(st.lists(st.sampled_from([0.0, 1.0, 0.05, 0.5, 0.93]) | st.floats(-0.2, 1.2), min_size=3,
+                               max_size=3), min_size=1, max_size=5),
+       data=st.data())
+def test_the_batch_draws_what_a_generator_gives_called_one_draw_at_a_time(means: list[list[float]],
+                                                                         data: st.DataObject) -> None:
+    """Streams takes shortcuts (raw words for uniforms, one loop for three traits); the numbers are those of
+    Generator.random, Generator.beta and the Beta rule of sim.draws, system by system and trait by trait."""
+    from sim.draws import CONCENTRATION
+    from sim.engine.streams import Streams
+
+    systems = len(means)
+    counts = np.array(data.draw(st.lists(st.integers(0, 4), min_size=systems, max_size=systems)), dtype=np.int64)
+    streams = Streams([np.random.default_rng(seed) for seed in range(systems)])
+    u = streams.random(counts)
+    traits = streams.beta_traits([np.array(column) for column in zip(*means, strict=True)], counts)
+    for b in range(systems):
+        g, lo, hi = np.random.default_rng(b), int(counts[:b].sum()), int(counts[:b + 1].sum())
+        assert np.array_equal(u[lo:hi], g.random(counts[b]))
+        for t, m in enumerate(means[b]):
+            alone = g.beta(m * CONCENTRATION, (1 - m) * CONCENTRATION, counts[b]) if 0 < m < 1 else np.full(
+                counts[b], min(max(m, 0.0), 1.0))
+            assert np.array_equal(traits[t][lo:hi], alone), (b, t, m)
+    # a generator whose doubles are not one 64-bit word each is drawn through Generator.random itself
+    mt = Streams([np.random.Generator(np.random.MT19937(4))])
+    assert np.array_equal(mt.random(np.array([5])), np.random.Generator(np.random.MT19937(4)).random(5))
+
+
 def test_the_mesa_model_is_a_batch_of_one() -> None:
     scenario = small()
     model = SchoolSystemModel(scenario, rng=7)

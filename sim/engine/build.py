@@ -60,9 +60,8 @@ def build_batch(scenarios: Sequence[Scenario], params: Section, streams: Streams
 
     t = p.teachers
     threshold = streams.clipped_normal(t.adoption_threshold_mean, t.adoption_threshold_sd, n_posts)
-    strength = streams.beta_with_mean(t.strength_mean, n_posts)
-    orientation = streams.beta_with_mean(t.orientation_mean, n_posts)
-    rootedness = streams.beta_with_mean(t.rootedness_mean, n_posts)
+    strength, orientation, rootedness = streams.beta_traits(
+        (t.strength_mean, t.orientation_mean, t.rootedness_mean), n_posts)
     turnover = leaving_rate(p, post_sys, disadvantage[post_school], rootedness)
     # experience as if the expected turnover had always held; the rate is a probability, so clipped
     mean_rate = np.bincount(post_sys, weights=turnover, minlength=b_all.size) / np.maximum(n_posts, 1)
@@ -196,14 +195,13 @@ def _members(streams: Streams, scenarios: Sequence[Scenario], p: Section) -> Mem
     n = sys.size
     a, b = alumni_ties(streams, sys, _offsets(counts), p.network.alumni_ties)
     prog, t = p.programme, p.teachers
+    strength, orientation, rootedness = streams.beta_traits((prog.strength, prog.orientation, prog.rootedness), counts)
     return Members(
         sys=sys, cohort=cohort.astype(np.int32), status=np.zeros(n, dtype=np.int8),
         role=np.full(n, NO_ROLE, dtype=np.int8), district=np.full(n, -1, dtype=np.int64),
         school=np.full(n, -1, dtype=np.int64), post=np.full(n, -1, dtype=np.int64),
         years_in_programme=np.zeros(n, dtype=np.int16), left_programme=np.full(n, -1, dtype=np.int32),
-        strength=streams.beta_with_mean(prog.strength, counts),
-        orientation=streams.beta_with_mean(prog.orientation, counts),
-        rootedness=streams.beta_with_mean(prog.rootedness, counts),
+        strength=strength, orientation=orientation, rootedness=rootedness,
         # the programme recruits teachers: their thresholds come from the teachers' distribution
         adoption_threshold=streams.clipped_normal(t.adoption_threshold_mean, t.adoption_threshold_sd, counts),
         practising=np.zeros(n, dtype=bool), founded_partner=np.full(n, -1, dtype=np.int64), tie_a=a, tie_b=b,

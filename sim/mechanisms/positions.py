@@ -51,9 +51,8 @@ def refill_with_newcomers(state: SystemState, params: Section, streams: Streams,
     p, t = state.posts, params.teachers
     counts = streams.counts(p.sys[posts])
     p.adoption_threshold[posts] = streams.clipped_normal(t.adoption_threshold_mean, t.adoption_threshold_sd, counts)
-    p.strength[posts] = streams.beta_with_mean(t.strength_mean, counts)
-    p.orientation[posts] = streams.beta_with_mean(t.orientation_mean, counts)
-    p.rootedness[posts] = streams.beta_with_mean(t.rootedness_mean, counts)
+    p.strength[posts], p.orientation[posts], p.rootedness[posts] = streams.beta_traits(
+        (t.strength_mean, t.orientation_mean, t.rootedness_mean), counts)
     p.practising[posts] = False
     p.experience[posts] = 0
     p.member[posts] = -1
