@@ -166,13 +166,14 @@ def system_bytes(scenario: Scenario, years: int) -> int:
 
 def batch_size(scenarios: Sequence[Scenario], years: int, runs: int, workers: int,
                budget: int | None = None, most: int = 4096) -> int:
-    """Systems per batch: as many as the memory budget allows (per worker), with at least two
-    batches per worker when there are several workers and enough runs, so that they finish together.
+    """Systems per batch: as many as the memory budget allows (per worker), with at least four
+    batches per worker when there are several workers and enough runs, so that they finish together
+    and this process has batches to run while the workers start (sim.parallel.processes).
     budget: bytes (default: memory_budget(), i.e. CRITICAL_MASS_MEMORY_BUDGET or 2 GB)."""
     budget = memory_budget() if budget is None else budget
     per_system = max(system_bytes(s, years) for s in scenarios)
     by_memory = max(1, budget // max(workers, 1) // per_system)
-    balanced = max(1, -(-runs // (2 * workers))) if workers > 1 else runs
+    balanced = max(1, -(-runs // (4 * workers))) if workers > 1 else runs
     return int(max(1, min(by_memory, balanced, most)))
 
 

@@ -227,6 +227,6 @@ def test_batch_size_follows_the_memory_budget_and_keeps_workers_busy() -> None:
     scenario = small()
     per = system_bytes(scenario, 8)
     assert batch_size([scenario], 8, runs=10_000, workers=2, budget=per * 20) == 10
-    assert batch_size([scenario], 8, runs=40, workers=2, budget=per * 10_000) == 10  # two batches a worker
+    assert batch_size([scenario], 8, runs=40, workers=2, budget=per * 10_000) == 5  # four batches a worker
     jobs = make_jobs([scenario], [Run(f"r{i}", 0, i) for i in range(25)], 8, 10)
     assert [len(j.runs) for j in jobs] == [10, 10, 5]

@@ -159,11 +159,11 @@ class LocalProcesses:
         self, fn: Callable[[Any], Any], pool: ProcessPoolExecutor, pending: Iterator[Any], in_flight: dict,
         window: int,
     ) -> Generator[Done, None, list[Any]]:
-        """Queue the first jobs from a thread, and run jobs here until the pool delivers.
+        """Queue the first jobs from a thread, and run jobs here while the workers start.
 
-        Starting the workers takes a second or two (the first submit waits for the launcher to import
-        the model); a short run would lose a good share of its time to it. Returns the jobs that could
-        not be queued because the pool broke.
+        Starting the workers takes half a second or more (the first submit waits for the launcher to
+        import the model), while a core is idle; a short run would lose a good share of its time to it.
+        Returns the jobs that could not be queued because the pool broke.
         """
         first = list(itertools.islice(pending, window))
         unqueued: list[Any] = []
@@ -178,9 +178,8 @@ class LocalProcesses:
 
         starter = threading.Thread(target=queue, name="start-workers", daemon=True)
         starter.start()
-        while starter.is_alive() or not any(f.done() for f in list(in_flight)):
-            if not starter.is_alive() and not in_flight:
-                break  # the pool broke before taking anything
+        # only while the launcher starts: once workers exist, this process is needed to keep them fed
+        while starter.is_alive():
             job = next(pending, None)
             if job is None:
                 break
