@@ -10,7 +10,10 @@ all its workers are measured too (less sensitive to what else the machine runs).
 
 - one run at a time, 1 core: batches of one system, in this process;
 - batched, 1 core: batches sized by the memory budget, in this process;
-- batched, N cores: the same on N local worker processes (start-up included);
+- batched, N cores, cold: the same on N local worker processes, the worker launcher started afresh in
+  every repeat, as in a new `critical-mass sweep` command (its start-up included);
+- batched, N cores, warm: the same with the launcher left running from the repeat before, as for a
+  Python session that runs several sweeps (the launcher outlives a sweep);
 - batched, Dask: N single-threaded Dask workers (the cluster started before the clock);
 - --before PATH: the same sweep with the code of another checkout (e.g. `git worktree add /tmp/before
   dab4d10`), run in a subprocess with that checkout first on the path: the per-run engine as it was,
@@ -80,13 +83,22 @@ class Meter:
         return sum(psutil.Process().cpu_times()[:2]) - self.start + sum(self.seen.values())
 
 
+def stop_launcher() -> None:
+    """Stop the worker launcher (multiprocessing's forkserver) so the next sweep starts it, as a new command does."""
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()  # type: ignore[attr-defined]  # private, but what the standard library's tests use
+
+
 def timed(make_backend: Callable[[], object], plan: object, scratch: Path, repeats: int,
-          runs_per_batch: int | None) -> tuple[list[float], float]:
+          runs_per_batch: int | None, cold: bool = False) -> tuple[list[float], float]:
     """Every repeat's wall time, and the least CPU time of any repeat."""
     from sim.sweep import run_sweep
 
     walls, best_cpu = [], float("inf")
     for _ in range(repeats):
+        if cold:
+            stop_launcher()
         folder = scratch / f"run-{time.monotonic_ns()}"
         meter = Meter()
         start = time.perf_counter()
@@ -154,7 +166,9 @@ def main() -> None:
         scratch = Path(scratch_name)
         add("one run at a time, 1 core", *timed(InProcess, plan, scratch, slow, runs_per_batch=1))
         add("batched, 1 core", *timed(InProcess, plan, scratch, args.repeats, runs_per_batch=None))
-        add(f"batched, {args.workers} local worker processes",
+        add(f"batched, {args.workers} local worker processes, cold",
+            *timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None, cold=True))
+        add(f"batched, {args.workers} local worker processes, warm",
             *timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None))
         if not args.no_dask:
             from distributed import Client, LocalCluster
