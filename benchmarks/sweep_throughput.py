@@ -171,12 +171,9 @@ def main() -> None:
         add(f"batched, {args.workers} local worker processes, warm",
             *timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None))
         if not args.no_dask:
-            from distributed import Client, LocalCluster
+            from sim.parallel.dask import DaskBackend, local_cluster
 
-            from sim.parallel.dask import DaskBackend
-
-            with LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster, \
-                    Client(cluster) as client:
+            with local_cluster(args.workers) as client:  # as `critical-mass sweep --dask local` starts one
                 walls, _ = timed(lambda: DaskBackend(client), plan, scratch, args.repeats, runs_per_batch=None)
             add(f"batched, Dask ({args.workers} workers)", walls, None)
         if args.before and not (args.before / "experiments" / args.experiment.name).exists():

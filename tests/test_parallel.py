@@ -118,3 +118,14 @@ def test_a_worker_whose_parent_died_before_it_asked_to_die_with_it_exits_at_once
             and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not marker.exists(), "a process re-parented before it asked to die with its parent kept running"
+
+
+def test_local_dask_workers_keep_glibcs_memory_allocation_and_the_rest_of_dasks_settings() -> None:
+    """`--dask local`: Dask's MALLOC_TRIM_THRESHOLD_ makes every large temporary fault its pages in again."""
+    import os
+
+    from sim.parallel.dask import local_cluster
+
+    with local_cluster(1) as client:
+        seen = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS")))
+    assert list(seen.values()) == [(None, "1")], seen

@@ -27,15 +27,12 @@ def backend_for(dask: str | None, workers: int | None, runs: int, slurm: SlurmOp
     if not dask:
         yield local(workers or max(1, min(os.cpu_count() or 1, runs)))
         return
-    from distributed import Client, LocalCluster  # imported only when asked for: it takes a second
+    from distributed import Client  # imported only when asked for: it takes a second
 
-    from sim.parallel.dask import DaskBackend
+    from sim.parallel.dask import DaskBackend, local_cluster
 
     if dask == "local":
-        n = workers or os.cpu_count() or 1
-        # one thread per worker: a run holds the GIL most of the time, so threads would not run in parallel
-        with LocalCluster(n_workers=n, threads_per_worker=1, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
+        with local_cluster(workers or os.cpu_count() or 1) as client:
             yield DaskBackend(client)
         return
     import dask as dask_config

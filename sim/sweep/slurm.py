@@ -466,19 +466,11 @@ def slurm_client(
 
 
 def _keep_malloc() -> str:
-    """The job script's line that keeps glibc's default memory allocation in the workers.
+    """The job script's line that keeps glibc's default memory allocation in the workers (see
+    sim.parallel.dask.nanny_environment)."""
+    from sim.parallel.dask import nanny_environment
 
-    Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536 (to hand freed memory back to the system at
-    once). Any such setting also stops glibc from raising its mmap threshold, so every large NumPy temporary of a
-    batch's step is mapped afresh and its pages faulted in again: measured, the same 500 runs took 1.9x the CPU
-    (16x the page faults) with it. Dask's setting is dropped (a None removes it, the other variables stay).
-    """
-    import dask
-    import distributed  # noqa: F401  (registers Dask's distributed configuration)
-
-    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
-    environ["MALLOC_TRIM_THRESHOLD_"] = None
-    return f"export DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON={shlex.quote(repr(environ))}"
+    return f"export DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON={shlex.quote(repr(nanny_environment()))}"
 
 
 def _client(options: SlurmOptions, log_dir: Path, job_name: str, notify: Callable[[str], None]) -> Iterator[Any]:
