@@ -95,7 +95,10 @@ def test_the_batch_draws_what_a_generator_gives_called_one_draw_at_a_time(means:
             alone = g.beta(m * CONCENTRATION, (1 - m) * CONCENTRATION, counts[b]) if 0 < m < 1 else np.full(
                 counts[b], min(max(m, 0.0), 1.0))
             assert np.array_equal(traits[t][lo:hi], alone), (b, t, m)
-    # a generator whose doubles are not one 64-bit word each is drawn through Generator.random itself
+    # large draws go through Generator.random itself, and so does a generator whose doubles are not one
+    # 64-bit word each
+    assert np.array_equal(Streams([np.random.default_rng(7)]).random(np.array([500])),
+                          np.random.default_rng(7).random(500))
     mt = Streams([np.random.Generator(np.random.MT19937(4))])
     assert np.array_equal(mt.random(np.array([5])), np.random.Generator(np.random.MT19937(4)).random(5))
 

@@ -51,7 +51,7 @@ class Streams:
         systems, sizes = self._active(counts)
         if not systems:
             return np.empty(0)
-        if self._raw:
+        if self._raw and len(sizes) * 64 > sum(sizes):  # many small draws: Python around each call dominates
             bits = self._bits
             words = np.concatenate([bits[b].random_raw(n) for b, n in zip(systems, sizes, strict=True)])
             return (words >> np.uint64(11)) * _TO_UNIT
@@ -111,24 +111,15 @@ class Streams:
         trait: the same numbers as calling beta_with_mean trait by trait, with one Python loop instead of one
         per trait (Generator.beta with array parameters would be one call, but costs more than three)."""
         mean = np.column_stack([np.asarray(m, dtype=np.float64) for m in means])  # systems x traits
-        traits = mean.shape[1]
-        drawn = (mean > 0.0) & (mean < 1.0)
-        out = np.repeat(np.clip(mean, 0.0, 1.0), counts, axis=0)  # items x traits, items grouped by system
-        copies = np.where(drawn, counts[:, None], 0)  # draws per system and trait
-        if not copies.any():
-            return [out[:, t].copy() for t in range(traits)]
-        a, b, n_drawn = (mean * CONCENTRATION).tolist(), ((1.0 - mean) * CONCENTRATION).tolist(), copies.tolist()
+        out = [np.repeat(np.clip(mean[:, t], 0.0, 1.0), counts) for t in range(mean.shape[1])]
+        drawn = (mean > 0.0) & (mean < 1.0) & (counts > 0)[:, None]
+        a, b, ends = (mean * CONCENTRATION).tolist(), ((1.0 - mean) * CONCENTRATION).tolist(), np.cumsum(counts).tolist()
         gens = self.generators
-        values = np.concatenate([gens[s].beta(a[s][t], b[s][t], n)
-                                 for s in np.flatnonzero(copies.any(axis=1)).tolist()
-                                 for t, n in enumerate(n_drawn[s]) if n])
-        # where each value goes, in the order drawn (system, trait, item): its item and its trait
-        runs = copies.ravel()
-        first_item = np.repeat(np.cumsum(counts) - counts, traits)
-        item = np.repeat(first_item - (np.cumsum(runs) - runs), runs) + np.arange(values.size)
-        trait = np.repeat(np.tile(np.arange(traits), self.size), runs)
-        out[item, trait] = values
-        return [out[:, t].copy() for t in range(traits)]
+        for s in np.flatnonzero(drawn.any(axis=1)).tolist():
+            g, n, end = gens[s], int(counts[s]), ends[s]
+            for t in np.flatnonzero(drawn[s]).tolist():
+                out[t][end - n: end] = g.beta(a[s][t], b[s][t], n)
+        return out
 
     def choose_each(self, pool: np.ndarray, bounds: np.ndarray, picks: np.ndarray) -> np.ndarray:
         """For each system b with picks[b] > 0, that many distinct items of pool[bounds[b]:bounds[b + 1]]."""
