@@ -113,7 +113,8 @@ class Streams:
         mean = np.column_stack([np.asarray(m, dtype=np.float64) for m in means])  # systems x traits
         out = [np.repeat(np.clip(mean[:, t], 0.0, 1.0), counts) for t in range(mean.shape[1])]
         drawn = (mean > 0.0) & (mean < 1.0) & (counts > 0)[:, None]
-        a, b, ends = (mean * CONCENTRATION).tolist(), ((1.0 - mean) * CONCENTRATION).tolist(), np.cumsum(counts).tolist()
+        a, b = (mean * CONCENTRATION).tolist(), ((1.0 - mean) * CONCENTRATION).tolist()
+        ends = np.cumsum(counts).tolist()
         gens = self.generators
         for s in np.flatnonzero(drawn.any(axis=1)).tolist():
             g, n, end = gens[s], int(counts[s]), ends[s]
