@@ -1,22 +1,22 @@
-"""Draw a report's figures in a second process, started before the run so that its imports overlap it.
+"""Draw a report's figures in other processes, started before the run so that their imports overlap it.
 
-    drawer = FigureProcess.start_if_useful()   # before the model runs; None where it cannot help
-    ...                                        # run the model in this process
-    pending = drawer.draw(yearly_by_scenario, directory)   # returns at once; the PNGs are drawn over there
-    ...                                        # write the other result files meanwhile
-    pngs = pending()                           # {name: PNG bytes}, or None: then draw them here
+    with FigureProcess.start_if_useful() or nullcontext() as drawer:   # before the model runs
+        ...                                                   # run the model in this process
+        pending = drawer.draw(yearly_by_scenario, directory)  # returns at once; drawn over there
+        ...                                                   # write the other result files meanwhile
+        pngs = pending()                                      # {name: PNG bytes}, or None: draw them here
 
 `run` with one replicate runs the model in one process, on one core. Importing matplotlib and drawing
 the report's five figures is a third of that command's time, and needs nothing from the run but its
-yearly frame, so a process forked at the start (a copy of this one: nothing to import again but pandas and
-matplotlib) imports them on the second core while the model runs, then draws the figures while this
-process writes the other files. The figures are the same bytes either way (sim.report.report_figures
-draws them, here or there).
+yearly frame. So a process forked at the start (a copy of this one, with nothing to import again but
+pandas and matplotlib) imports them on the second core while the model runs. It then forks a sibling with
+everything loaded, and the two draw the figures in two halves while this process writes the other files.
+The figures are the same bytes either way: sim.report.report_figures draws them, here or there.
 
-The process dies with its parent however the parent ends (sim.parallel.lifeline), ignores Ctrl-C (the
-parent handles it and then ends the process), and is only forked from a process with one thread (forking
-a process whose other threads may hold locks can deadlock the child). When it fails or dies, `pending()`
-returns None and the caller draws the figures itself, so a lost helper costs time, never a report.
+The processes die with their parent however it ends (sim.parallel.lifeline), ignore Ctrl-C (the parent
+handles it and ends them), and are forked only from a process with one thread (forking beside threads that
+may hold locks can deadlock the child). When one fails or dies, the figures it owed are drawn by the
+process that asked for them, so a lost helper costs time, never a report.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 Pngs = dict[str, bytes]
+# which of the report's figures (in order) each of the two processes draws: about half the work each
+FIRST, REST = slice(None, 3), slice(3, None)
 
 
 def usable_cores() -> int:
@@ -48,14 +51,17 @@ def usable_cores() -> int:
 
 
 class FigureProcess:
-    def __init__(self) -> None:
+    """A forked process that loads the figure code now and draws when asked; with `sibling`, it shares the
+    drawing with a second process forked from it once loaded."""
+
+    def __init__(self, sibling: bool = True) -> None:
         context = multiprocessing.get_context("fork")
         self._connection, theirs = context.Pipe()
         # the child gets a copy of this process's unwritten output, and would write it again when it ends
         sys.stdout.flush()
         sys.stderr.flush()
-        self._process = context.Process(target=_serve, args=(theirs, os.getpid()), name="critical-mass figures",
-                                        daemon=True)  # daemon: ended when this process exits normally
+        self._process = context.Process(target=_serve, args=(theirs, os.getpid(), sibling),
+                                        name="critical-mass figures")
         self._process.start()
         theirs.close()
 
@@ -67,9 +73,13 @@ class FigureProcess:
         return cls()
 
     def draw(self, yearly_by_scenario: dict[str, pd.DataFrame], directory: Path) -> Callable[[], Pngs | None]:
-        """Send the figures' data; return a function that waits for the PNGs (None if the process failed)."""
+        """Send the figures' data; return a function that waits for their PNGs (None if the process failed)."""
+        return self._draw(yearly_by_scenario, directory, slice(None))
+
+    def _draw(self, yearly_by_scenario: dict[str, pd.DataFrame], directory: Path,
+              part: slice) -> Callable[[], Pngs | None]:
         try:
-            self._connection.send((yearly_by_scenario, directory))
+            self._connection.send((yearly_by_scenario, directory, part))
         except OSError:  # the process has died
             return lambda: None
         return self._result
@@ -82,8 +92,8 @@ class FigureProcess:
         return pngs
 
     def close(self, at_once: bool = False) -> None:
-        """End the process: it ends by itself once the figures are sent (or once it sees there will be
-        none); `at_once` kills it instead, for a command that is failing or interrupted."""
+        """End the process: it ends by itself once it has sent the figures (or sees there will be none);
+        `at_once` kills it instead, for a command that is failing or interrupted."""
         self._connection.close()
         if at_once:
             self._process.kill()
@@ -100,7 +110,7 @@ class FigureProcess:
         self.close(at_once=kind is not None)
 
 
-def _serve(connection: Connection, parent: int) -> None:
+def _serve(connection: Connection, parent: int, sibling: bool) -> None:
     from sim.parallel.lifeline import die_with_parent
 
     die_with_parent(parent)
@@ -109,12 +119,20 @@ def _serve(connection: Connection, parent: int) -> None:
     import sim.analysis.figures  # noqa: F401
     from sim.report import report_figures
 
-    try:
-        yearly_by_scenario, directory = connection.recv()
-    except EOFError:  # the parent finished (or failed) without figures to draw
-        return
-    try:
-        pngs: Pngs | None = report_figures(yearly_by_scenario, directory)
-    except Exception:  # the parent draws them again and reports the error itself
-        pngs = None
-    connection.send(pngs)
+    with FigureProcess(sibling=False) if sibling else nullcontext() as helper:
+        try:
+            yearly_by_scenario, directory, part = connection.recv()
+        except EOFError:  # the parent finished (or failed) without figures to draw
+            return
+        try:
+            if helper is None:
+                pngs = report_figures(yearly_by_scenario, directory, part)
+            else:  # asked for all of them: half here, half there
+                pending = helper._draw(yearly_by_scenario, directory, REST)
+                pngs = report_figures(yearly_by_scenario, directory, FIRST)
+                rest = pending()
+                pngs |= rest if rest is not None else report_figures(yearly_by_scenario, directory, REST)
+        except Exception:  # the parent draws them again and reports the error itself
+            connection.send(None)
+            return
+        connection.send(pngs)

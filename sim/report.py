@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,15 +52,18 @@ def _page(title: str, body: str) -> str:
             "</body></html>\n")
 
 
-def report_figures(yearly_by_scenario: dict[str, pd.DataFrame], directory: Path) -> dict[str, bytes]:
-    """The trajectory and dimension figures, each saved as directory/figures/NAME.png; their PNG bytes by name.
+def report_figures(yearly_by_scenario: dict[str, pd.DataFrame], directory: Path,
+                   part: slice = slice(None)) -> dict[str, bytes]:
+    """The trajectory and dimension figures (or `part` of that list), each saved as directory/figures/NAME.png;
+    their PNG bytes by name, in order.
 
-    Run and compare reports show them; `run` may draw them in another process (sim.figure_process)."""
+    Run and compare reports show them; `run` may draw them in other processes (sim.figure_process)."""
     from sim.analysis import figures  # matplotlib: only when a report is drawn
 
-    named = {f"trajectory_{o}": figures.trajectories(yearly_by_scenario, o) for o in figures.TRAJECTORIES}
-    named["dimensions"] = figures.dimensions(yearly_by_scenario)
-    return {name: write_png(fig, directory / "figures" / f"{name}.png", dpi=110) for name, fig in named.items()}
+    draw = {f"trajectory_{o}": partial(figures.trajectories, yearly_by_scenario, o) for o in figures.TRAJECTORIES}
+    draw["dimensions"] = partial(figures.dimensions, yearly_by_scenario)
+    return {name: write_png(figure(), directory / "figures" / f"{name}.png", dpi=110)
+            for name, figure in list(draw.items())[part]}
 
 
 def run_report(summary: RunSummary, yearly: pd.DataFrame, scenario: Scenario, directory: Path,
