@@ -21,11 +21,13 @@ process that asked for them, so a lost helper costs time, never a report.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
@@ -62,13 +64,20 @@ class FigureProcess:
         sys.stderr.flush()
         self._process = context.Process(target=_serve, args=(theirs, os.getpid(), sibling),
                                         name="critical-mass figures")
-        self._process.start()
+        with warnings.catch_warnings():
+            # Python warns of forking beside any thread; native pools such as OpenBLAS's (numpy) handle fork
+            # themselves, and start_if_useful forks only beside no other Python thread
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._process.start()
         theirs.close()
+        # multiprocessing waits for its children when this process exits: one never told to stop would
+        # wait for figures for ever (atexit runs this before multiprocessing's handler, registered earlier)
+        atexit.register(self.close)
 
     @classmethod
     def start_if_useful(cls) -> FigureProcess | None:
         """A figure process, if a second core is free for it and forking is safe here; else None."""
-        if usable_cores() < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if usable_cores() < 2 or _other_python_threads() or "fork" not in multiprocessing.get_all_start_methods():
             return None
         return cls()
 
@@ -94,6 +103,7 @@ class FigureProcess:
     def close(self, at_once: bool = False) -> None:
         """End the process: it ends by itself once it has sent the figures (or sees there will be none);
         `at_once` kills it instead, for a command that is failing or interrupted."""
+        atexit.unregister(self.close)
         self._connection.close()
         if at_once:
             self._process.kill()
@@ -108,6 +118,12 @@ class FigureProcess:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.close(at_once=kind is not None)
+
+
+def _other_python_threads() -> bool:
+    """Whether a thread besides this one runs Python code (and may hold a lock the child would inherit held),
+    including threads started without the threading module (pytest-xdist's, for one)."""
+    return len(sys._current_frames()) > 1 or threading.active_count() > 1
 
 
 def _serve(connection: Connection, parent: int, sibling: bool) -> None:

@@ -28,9 +28,8 @@ def ancash_run() -> ScenarioRun:
     return run_scenario(load_scenario(SCENARIOS / "ancash.yaml", {"years": 4}), replicates=1, seed=3)
 
 
-# pytest-xdist's worker has threads of its own, which `run` would not fork beside (start_if_useful); the
-# process here only imports and draws, as in `run`
-@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+# forked directly: pytest-xdist's worker has a thread of its own, beside which start_if_useful (and so `run`)
+# would not fork; the threads here hold no lock the figure processes need
 def test_the_process_draws_the_same_report_and_a_dead_one_costs_time_not_the_report(
         ancash_run: ScenarioRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import psutil
