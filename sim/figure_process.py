@@ -8,14 +8,14 @@
 
 `run` with one replicate runs the model in one process, on one core. Importing matplotlib and drawing
 the report's five figures is a third of that command's time, and needs nothing from the run but its
-yearly frame. So a process forked at the start (a copy of this one, with nothing to import again but
-pandas and matplotlib) imports them on the second core while the model runs. It then forks a sibling with
+yearly frame. So a process forked before the run (a copy of this one, with nothing to import again but
+matplotlib) imports it on the second core while the model runs. It then forks a sibling with
 everything loaded, and the two draw the figures in two halves while this process writes the other files.
 The figures are the same bytes either way: sim.report.report_figures draws them, here or there.
 
 The processes die with their parent however it ends (sim.parallel.lifeline), ignore Ctrl-C (the parent
-handles it and ends them), and are forked only from a process with one thread (forking beside threads that
-may hold locks can deadlock the child). When one fails or dies, the figures it owed are drawn by the
+handles it and ends them), and are forked only from a process running no other Python thread (forking
+beside threads that may hold locks can deadlock the child). When one fails or dies, the figures it owed are drawn by the
 process that asked for them, so a lost helper costs time, never a report.
 """
 

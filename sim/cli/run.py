@@ -42,12 +42,13 @@ def run_command(
     directory = result_folder(out_dir, Path("results"), scenario.name)
     workers = workers_for(scenario, workers, replicates, str(scenario_file))  # fits in memory
 
-    # a run in this process leaves the second core free: matplotlib loads there meanwhile (sim/figure_process.py)
+    from sim.analysis.runs import run_scenario  # pandas loads here, not at start-up
+    from sim.cli.printing import print_summary
+
+    # a run in this process leaves the second core free: matplotlib loads and the report's figures are drawn
+    # there, overlapping the run (sim/figure_process.py)
     drawer = FigureProcess.start_if_useful() if workers == 1 else None
     with drawer or nullcontext():
-        from sim.analysis.runs import run_scenario  # the model and pandas load here, not at start-up
-        from sim.cli.printing import print_summary
-
         with DelayedProgress(f"{scenario.name}: {replicates} x {scenario.years} years",
                              replicates * scenario.years) as progress:
             result = run_scenario(scenario, replicates, seed, workers, progress.advance, overrides)
