@@ -10,7 +10,9 @@ the scenario schema, the engine, pandas), loading the scenario, building the sys
 steps (mechanisms) and their observation (the engine's Recorder, indicators collected every
 year), assembling the tidy frames, writing them as Parquet, importing the report's figure library
 (matplotlib), and the summary with report.html and its PNG figures. Wall and CPU time of each.
-Not a test.
+All in one process, one phase after another: `run` itself loads matplotlib and draws the figures in other
+processes while the model runs (sim/figure_process.py), so its wall time is less than the total here when
+a second core is free (benchmarks/run_wall.py measures the command). Not a test.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ def main() -> None:
         write_frames(frames, Path(tmp))
         phases["write Parquet"] = _since(t)
         t = _now()
-        from sim.report import run_report  # matplotlib loads here, as in `run`
+        import sim.analysis.figures  # noqa: F401 - matplotlib, which `run` loads in its figure process
+        from sim.report import run_report
 
         phases["import matplotlib (report figures)"] = _since(t)
         from sim.analysis.summary import describe_rule, summarise

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import base64
 import html
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sim import __version__
-from sim.analysis import figures
 from sim.analysis.compare import Difference
 from sim.analysis.narrative import describe_difference, describe_run
 from sim.analysis.summary import RunSummary
 from sim.results_io import write_png, write_text
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;
@@ -32,11 +35,13 @@ td:first-child,th:first-child{text-align:left}.noise{color:#777}.sig{font-weight
 
 
 def _figures_html(named: dict[str, Figure], directory: Path) -> str:
-    parts = []
-    for name, fig in named.items():
-        data = write_png(fig, directory / "figures" / f"{name}.png", dpi=110)
-        encoded = base64.b64encode(data).decode("ascii")
-        parts.append(f'<img alt="{html.escape(name)}" src="data:image/png;base64,{encoded}">')
+    return _pngs_html({name: write_png(fig, directory / "figures" / f"{name}.png", dpi=110)
+                       for name, fig in named.items()})
+
+
+def _pngs_html(pngs: dict[str, bytes]) -> str:
+    parts = [f'<img alt="{html.escape(name)}" src="data:image/png;base64,{base64.b64encode(data).decode("ascii")}">'
+             for name, data in pngs.items()]
     return '<div class="figs">' + "".join(parts) + "</div>"
 
 
@@ -47,13 +52,23 @@ def _page(title: str, body: str) -> str:
             "</body></html>\n")
 
 
-def _trajectory_figures(yearly_by_scenario: dict[str, pd.DataFrame]) -> dict[str, Figure]:
-    named = {f"trajectory_{o}": figures.trajectories(yearly_by_scenario, o) for o in figures.TRAJECTORIES}
-    named["dimensions"] = figures.dimensions(yearly_by_scenario)
-    return named
+def report_figures(yearly_by_scenario: dict[str, pd.DataFrame], directory: Path,
+                   part: slice = slice(None)) -> dict[str, bytes]:
+    """The trajectory and dimension figures (or `part` of that list), each saved as directory/figures/NAME.png;
+    their PNG bytes by name, in order.
+
+    Run and compare reports show them; `run` may draw them in other processes (sim.figure_process)."""
+    from sim.analysis import figures  # matplotlib: only when a report is drawn
+
+    draw = {f"trajectory_{o}": partial(figures.trajectories, yearly_by_scenario, o) for o in figures.TRAJECTORIES}
+    draw["dimensions"] = partial(figures.dimensions, yearly_by_scenario)
+    return {name: write_png(figure(), directory / "figures" / f"{name}.png", dpi=110)
+            for name, figure in list(draw.items())[part]}
 
 
-def run_report(summary: RunSummary, yearly: pd.DataFrame, scenario: Scenario, directory: Path) -> Path:
+def run_report(summary: RunSummary, yearly: pd.DataFrame, scenario: Scenario, directory: Path,
+               pngs: dict[str, bytes] | None = None) -> Path:
+    """report.html with its figures; `pngs` are the figures already drawn by report_figures, if they were."""
     rows = "".join(
         f"<tr><td>{html.escape(o.label)}</td><td>{o.start_mean:.3f}</td><td>{o.end_mean:.3f}</td>"
         f"<td>{o.end_low:.3f} to {o.end_high:.3f}</td><td>{o.change_mean:+.3f}</td></tr>"
@@ -65,7 +80,7 @@ def run_report(summary: RunSummary, yearly: pd.DataFrame, scenario: Scenario, di
         + "<h2>Outcomes</h2><table><tr><th>Outcome</th><th>Start</th><th>End (mean)</th>"
         "<th>End, 5-95% of replicates</th><th>Change</th></tr>" + rows + "</table>"
         + "<h2>Trajectories and dimensions</h2>"
-        + _figures_html(_trajectory_figures({scenario.name: yearly}), directory)
+        + _pngs_html(pngs if pngs is not None else report_figures({scenario.name: yearly}, directory))
     )
     path = directory / "report.html"
     write_text(_page(f"Critical Mass: {scenario.name}", body), path)
@@ -115,7 +130,7 @@ def compare_report(
         "<th>Difference</th><th>95% interval</th><th>Significant?</th></tr>" + rows + "</table>"
         + "<h2>Settings that differ</h2>" + settings_html
         + "<h2>Trajectories and dimensions</h2>"
-        + _figures_html(_trajectory_figures(yearly_by_scenario), directory)
+        + _pngs_html(report_figures(yearly_by_scenario, directory))
     )
     path = directory / "report.html"
     write_text(_page("Critical Mass: " + " vs ".join(scenarios), body), path)

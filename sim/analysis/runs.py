@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
@@ -19,6 +19,9 @@ import yaml
 from sim.analysis.summary import RunSummary, describe_rule, summarise
 from sim.results_io import write_frames, write_json, write_text
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.figure_process import FigureProcess
 
 
 @dataclass
@@ -32,17 +35,20 @@ class ScenarioRun:
     def summary(self) -> RunSummary:
         return summarise(self.frames["yearly"], self.scenario.name, describe_rule(self.scenario))
 
-    def write(self, directory: Path) -> Path:
-        """Write every result file (each atomically); return the report's path."""
+    def write(self, directory: Path, drawer: FigureProcess | None = None) -> Path:
+        """Write every result file (each atomically); return the report's path. A `drawer` draws the
+        report's figures in its own process while this one writes the rest."""
         from sim.report import run_report
 
+        pending = drawer.draw({self.scenario.name: self.frames["yearly"]}, directory) if drawer else None
         write_frames(self.frames, directory)
         write_json({**self.summary.as_dict(), "seed": self.seed, "overrides": self.overrides,
                     "uncertainty": "seed noise only: ranges are over replicates with the scenario's own assumptions"},
                    directory / "summary.json")
         write_text(yaml.safe_dump(self.scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True),
                    directory / "scenario.yaml")
-        return run_report(self.summary, self.frames["yearly"], self.scenario, directory)
+        return run_report(self.summary, self.frames["yearly"], self.scenario, directory,
+                          pngs=pending() if pending else None)
 
 
 def run_scenario(scenario: Scenario, replicates: int, seed: int, workers: int | None = None,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import typer
 
 from sim.cli.common import SetOption, UsageError, out, result_folder, workers_for
 from sim.cli.progress import DelayedProgress
+from sim.figure_process import FigureProcess
 from sim.result_folder import complete_folder
 from sim.scenario import load_scenario, parse_overrides
 from sim.scenario.schema import MAX_YEARS
@@ -40,15 +42,19 @@ def run_command(
     directory = result_folder(out_dir, Path("results"), scenario.name)
     workers = workers_for(scenario, workers, replicates, str(scenario_file))  # fits in memory
 
-    from sim.analysis.runs import run_scenario  # the model and pandas load here, not at start-up
+    from sim.analysis.runs import run_scenario  # pandas loads here, not at start-up
     from sim.cli.printing import print_summary
 
-    with DelayedProgress(f"{scenario.name}: {replicates} x {scenario.years} years",
-                         replicates * scenario.years) as progress:
-        result = run_scenario(scenario, replicates, seed, workers, progress.advance, overrides)
-    # written aside and swapped in whole, so the folder never mixes two runs (sim/result_folder.py)
-    with complete_folder(directory, "run", {"scenario": scenario.name, "seed": seed}) as staging:
-        report = directory / result.write(staging).relative_to(staging)
+    # a run in this process leaves the second core free: matplotlib loads and the report's figures are drawn
+    # there, overlapping the run (sim/figure_process.py)
+    drawer = FigureProcess.start_if_useful() if workers == 1 else None
+    with drawer or nullcontext():
+        with DelayedProgress(f"{scenario.name}: {replicates} x {scenario.years} years",
+                             replicates * scenario.years) as progress:
+            result = run_scenario(scenario, replicates, seed, workers, progress.advance, overrides)
+        # written aside and swapped in whole, so the folder never mixes two runs (sim/result_folder.py)
+        with complete_folder(directory, "run", {"scenario": scenario.name, "seed": seed}) as staging:
+            report = directory / result.write(staging, drawer).relative_to(staging)
     print_summary(result.summary, scenario)
     out.print(f"\nResults: {directory}/ (yearly, districts, roles as Parquet; summary.json; scenario.yaml)",
               markup=False)

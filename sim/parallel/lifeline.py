@@ -12,7 +12,6 @@ started it passes that pid, and the child exits at once if it has already been r
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -43,7 +42,8 @@ def die_with_parent(parent: int | None = None) -> None:
 
 def _prctl_deathsig() -> bool:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # the C library this process already has loaded: find_library would start `ldconfig -p` to look for it
+        libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
