@@ -54,7 +54,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _in_slurm_group(item: pytest.Item) -> bool:
     marker = item.get_closest_marker("xdist_group")
-    return marker is not None and marker.args[:1] == ("slurm",)
+    return marker is not None and marker.args[:1] in {("slurm",), ("slurm-last",)}
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    # --dist loadgroup, with the SLURM wall-time test handed out last (tests/scheduling.py says why)
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.scheduling import SlurmLastScheduling
+
+    return SlurmLastScheduling(config, log)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -219,6 +219,9 @@ def test_a_job_slurm_refuses_or_that_fails_at_once_is_reported_not_waited_for(tm
     assert "Traceback" not in refused.stderr + failed.stderr
 
 
+# handed out last, to the cluster's worker (tests/scheduling.py): SLURM's clock runs while that worker runs
+# the rest of the suite, instead of it waiting here for the kill
+@pytest.mark.xdist_group("slurm-last")
 def test_a_job_killed_at_its_wall_time_is_noticed_and_its_runs_redone(walltime_sweep: Sweep) -> None:
     sweep = walltime_sweep
     assert sweep.frozen_with < 99, "the worker should freeze mid-sweep"
