@@ -35,10 +35,11 @@ def small_scenario() -> Scenario:
 # after xdist's own hook, which marks the tests of an xdist_group for --dist loadgroup
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The SLURM tests share one test worker and last a minute and a half: their wall-time test cannot
-    # finish sooner, since SLURM's shortest limit is a minute, checked every 30 s. Collected first, they
-    # are the first work handed out (with or without xdist's reordering of groups by size), so that the
-    # other workers run the rest of the suite meanwhile, rather than all waiting on them at the end.
+    # The SLURM tests share one test worker. Their wall-time test cannot end sooner than a minute and a
+    # half after the cluster starts (SLURM's shortest limit is a minute, checked every 30 s), so the
+    # cluster is started first: collected first, the SLURM tests are the first work handed out, and that
+    # test is handed out last (tests/scheduling.py), so that its worker runs other tests while SLURM's
+    # clock runs, rather than waiting idle for the kill.
     items.sort(key=lambda item: not _in_slurm_group(item))
     # Split over workers, each would start its own cluster and its own wall-time sweep on the same cores,
     # and the tests fail for want of CPU. pytest-xdist groups by appending "@group" to the test ids, which
