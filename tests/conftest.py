@@ -35,10 +35,11 @@ def small_scenario() -> Scenario:
 # after xdist's own hook, which marks the tests of an xdist_group for --dist loadgroup
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The SLURM tests share one test worker and last a minute and a half: their wall-time test cannot
-    # finish sooner, since SLURM's shortest limit is a minute, checked every 30 s. Collected first, they
-    # are the first work handed out (with or without xdist's reordering of groups by size), so that the
-    # other workers run the rest of the suite meanwhile, rather than all waiting on them at the end.
+    # The SLURM tests share one test worker. Their wall-time test cannot end sooner than a minute and a
+    # half after the cluster starts (SLURM's shortest limit is a minute, checked every 30 s), so the
+    # cluster is started first: collected first, the SLURM tests are the first work handed out, and that
+    # test is handed out last (tests/scheduling.py), so that its worker runs other tests while SLURM's
+    # clock runs, rather than waiting idle for the kill.
     items.sort(key=lambda item: not _in_slurm_group(item))
     # Split over workers, each would start its own cluster and its own wall-time sweep on the same cores,
     # and the tests fail for want of CPU. pytest-xdist groups by appending "@group" to the test ids, which
@@ -54,7 +55,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _in_slurm_group(item: pytest.Item) -> bool:
     marker = item.get_closest_marker("xdist_group")
-    return marker is not None and marker.args[:1] == ("slurm",)
+    return marker is not None and marker.args[:1] in {("slurm",), ("slurm-last",)}
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    # --dist loadgroup, with the SLURM wall-time test handed out last (tests/scheduling.py says why)
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.scheduling import SlurmLastScheduling
+
+    return SlurmLastScheduling(config, log)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -379,9 +379,14 @@ def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(t
     def kill_a_worker(result: object) -> None:
         if killed:
             return
-        # the pool's workers are forked by the forkserver, a child of this process
+        # the pool's workers are forked by the forkserver, a child of this process; its other children (a
+        # SLURM test's sweep, on the worker that holds the cluster) may end meanwhile
         for server in psutil.Process().children():
-            if "forkserver" in " ".join(server.cmdline()):
+            try:
+                is_forkserver = "forkserver" in " ".join(server.cmdline())
+            except psutil.Error:
+                continue
+            if is_forkserver:
                 for worker in server.children()[:1]:
                     worker.kill()
                     killed.append(worker.pid)

@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -129,6 +130,9 @@ def walltime_sweep(local_slurm: dict[str, str], tmp_path_factory: pytest.TempPat
     folder = tmp_path_factory.mktemp("walltime")
     path = write_experiment(folder, LONG_EXPERIMENT.replace("name: tiny_sweep", "name: walltime_sweep"))
     sweep = Sweep(path, "out", "--slurm-walltime", "1")
+    # reaped as soon as it ends: its test runs last (tests/scheduling.py), and until then this worker runs
+    # other tests, which should not find a finished sweep among this process's children
+    threading.Thread(target=sweep.process.wait, name="walltime-sweep-reaper", daemon=True).start()
     sweep.job = sweep.first_jobs()[0]
     # a fifth of the runs done first (fewer left for the replacement job), yet far from the end on a fast machine
     sweep.wait_for("a fifth of the runs saved", lambda: sweep.saved() >= 20)
@@ -219,6 +223,9 @@ def test_a_job_slurm_refuses_or_that_fails_at_once_is_reported_not_waited_for(tm
     assert "Traceback" not in refused.stderr + failed.stderr
 
 
+# handed out last, to the cluster's worker (tests/scheduling.py): SLURM's clock runs while that worker runs
+# the rest of the suite, instead of it waiting here for the kill
+@pytest.mark.xdist_group("slurm-last")
 def test_a_job_killed_at_its_wall_time_is_noticed_and_its_runs_redone(walltime_sweep: Sweep) -> None:
     sweep = walltime_sweep
     assert sweep.frozen_with < 99, "the worker should freeze mid-sweep"
