@@ -7,10 +7,9 @@ is an implementation detail, never a change of results. A system asked for no dr
 which is safe because NumPy draws of size zero do not advance a generator (tests check this).
 
 A batch makes one generator call per system and draw, so the Python around each call is most of the
-cost of drawing for small systems: uniforms come from the bit generator's raw 64-bit words (what
-Generator.random does with them, done once for the whole batch), and the three traits of a newcomer
-are drawn in one call per system (Generator.beta with array parameters draws element by element,
-exactly as three calls would).
+cost of drawing for small systems: many small uniform draws come from the bit generator's raw 64-bit
+words (turned into doubles as Generator.random does, once for the whole batch), and a newcomer's
+traits are drawn in one loop over the systems rather than one loop per trait.
 """
 
 from __future__ import annotations
@@ -42,28 +41,24 @@ class Streams:
         """Items per system, for items grouped (sorted) by system."""
         return np.bincount(sys_of_items, minlength=self.size)
 
-    def _active(self, counts: np.ndarray) -> tuple[list[int], list[int]]:
+    def _each(self, counts: np.ndarray, draw) -> np.ndarray:
+        """draw(b, generator, n) for every system b asked for n > 0 draws, concatenated in system order."""
         drawing = np.flatnonzero(counts)
-        return drawing.tolist(), counts[drawing].tolist()
+        gens = self.generators
+        parts = [draw(b, gens[b], n) for b, n in zip(drawing.tolist(), counts[drawing].tolist(), strict=True)]
+        return np.concatenate(parts) if parts else np.empty(0)
 
     def random(self, counts: np.ndarray) -> np.ndarray:
         """Uniform [0, 1) draws, counts[b] from system b."""
-        systems, sizes = self._active(counts)
-        if not systems:
-            return np.empty(0)
-        if self._raw and len(sizes) * 64 > sum(sizes):  # many small draws: Python around each call dominates
+        drawing = np.count_nonzero(counts)
+        if self._raw and drawing * 64 > counts.sum():  # many small draws: Python around each call dominates
             bits = self._bits
-            words = np.concatenate([bits[b].random_raw(n) for b, n in zip(systems, sizes, strict=True)])
-            return (words >> np.uint64(11)) * _TO_UNIT
-        gens = self.generators
-        return np.concatenate([gens[b].random(n) for b, n in zip(systems, sizes, strict=True)])
+            words = self._each(counts, lambda b, g, n: bits[b].random_raw(n))
+            return (words.astype(np.uint64, copy=False) >> np.uint64(11)) * _TO_UNIT
+        return self._each(counts, lambda b, g, n: g.random(n))
 
     def standard_normal(self, counts: np.ndarray) -> np.ndarray:
-        systems, sizes = self._active(counts)
-        if not systems:
-            return np.empty(0)
-        gens = self.generators
-        return np.concatenate([gens[b].standard_normal(n) for b, n in zip(systems, sizes, strict=True)])
+        return self._each(counts, lambda b, g, n: g.standard_normal(n))
 
     def normal(self, mean: np.ndarray, sd: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Normal draws with a mean and SD per system."""
@@ -75,10 +70,6 @@ class Streams:
 
     def clipped_normal(self, mean: np.ndarray, sd: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return np.clip(self.normal(mean, sd, counts), 0.0, 1.0)
-
-    def _each(self, counts: np.ndarray, draw) -> np.ndarray:
-        parts = [draw(b, g, n) for b, (g, n) in enumerate(zip(self.generators, counts.tolist(), strict=True)) if n]
-        return np.concatenate(parts) if parts else np.empty(0)
 
     def integers(self, high: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Whole numbers in [0, high[b]) for system b."""
@@ -95,21 +86,10 @@ class Streams:
     def geometric(self, p: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return self._each(counts, lambda b, g, n: g.geometric(p[b], n)).astype(np.int64)
 
-    def beta_with_mean(self, mean: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """Beta(m k, (1 - m) k) with k = sim.draws.CONCENTRATION; a mean of 0 or 1 is that value, undrawn."""
-
-        def draw(b: int, g: np.random.Generator, n: int) -> np.ndarray:
-            m = float(mean[b])
-            if m <= 0.0 or m >= 1.0:
-                return np.full(n, float(np.clip(m, 0.0, 1.0)))
-            return g.beta(m * CONCENTRATION, (1.0 - m) * CONCENTRATION, n)
-
-        return self._each(counts, draw).astype(np.float64)
-
     def beta_traits(self, means: Sequence[np.ndarray], counts: np.ndarray) -> list[np.ndarray]:
-        """beta_with_mean for several traits (one mean per system each), system by system and trait by
-        trait: the same numbers as calling beta_with_mean trait by trait, with one Python loop instead of one
-        per trait (Generator.beta with array parameters would be one call, but costs more than three)."""
+        """Beta(m k, (1 - m) k) draws, k = sim.draws.CONCENTRATION, for several traits with one mean per system
+        each; a mean of 0 or 1 is that value, undrawn. A system draws trait after trait, as separate calls
+        would (Generator.beta with array parameters would be one call, but costs more than three)."""
         mean = np.column_stack([np.asarray(m, dtype=np.float64) for m in means])  # systems x traits
         out = [np.repeat(np.clip(mean[:, t], 0.0, 1.0), counts) for t in range(mean.shape[1])]
         drawn = (mean > 0.0) & (mean < 1.0) & (counts > 0)[:, None]
