@@ -67,11 +67,14 @@ def test_python_dash_m_works_the_same() -> None:
 NOT_FOR_RUN = ("mesa", "distributed", "dask", "scipy.stats", "matplotlib.pyplot")
 
 
-def test_run_imports_only_what_it_needs(tmp_path: Path) -> None:
+def test_run_and_a_sweep_without_figures_import_only_what_they_need(tmp_path: Path) -> None:
     from sim.figure_process import usable_cores
 
     # with a second core, the report's figures (and matplotlib) are drawn in `run`'s figure process
     not_for_run = (*NOT_FOR_RUN, "matplotlib") if usable_cores() > 1 else NOT_FOR_RUN
+    experiment = tmp_path / "experiment.yaml"
+    experiment.write_text(f"scenario: {SCENARIOS / 'ancash.yaml'}\nyears: 2\nreplicates: 1\n"
+                          "parameters:\n  - key: programme.cohort_size\n    values: [5, 10]\n", encoding="utf-8")
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
@@ -80,11 +83,22 @@ def test_run_imports_only_what_it_needs(tmp_path: Path) -> None:
         f" '--years', '2', '--out', {str(tmp_path / 'out')!r}])\n"
         "assert result.exit_code == 0, result.output\n"
         f"print([n for n in {not_for_run!r} if any(m == n or m.startswith(n + '.') for m in sys.modules)])\n"
+        # what the sweep imports on top: no matplotlib when no figures are drawn
+        "before = set(sys.modules)\n"
+        f"result = CliRunner().invoke(app, ['sweep', {str(experiment)!r}, '--out', {str(tmp_path / 'sweep')!r},"
+        " '--no-figures', '--workers', '1'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "new = set(sys.modules) - before\n"
+        "print([n for n in ('matplotlib', 'mesa', 'dask', 'distributed') if any(m == n or m.startswith(n + '.') "
+        "for m in new)])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "report.html").exists()
-    assert result.stdout.strip() == "[]", f"`run` imported {result.stdout.strip()}"
+    imported_by_run, imported_by_sweep = result.stdout.strip().splitlines()
+    assert imported_by_run == "[]", f"`run` imported {imported_by_run}"
+    assert imported_by_sweep == "[]", f"`sweep --no-figures` imported {imported_by_sweep}"
+    assert not (tmp_path / "sweep" / "figures").exists()
 
 
 def test_validate_reports_every_problem_of_every_file_with_exit_2(tmp_path: Path) -> None:

@@ -355,7 +355,8 @@ def test_failures_on_dask_are_recorded_too(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_figures_for_one_and_two_parameters(tmp_path: Path) -> None:
-    from sim.analysis.sweep_plots import plot_sweep, point_summary
+    from sim.analysis.sweep_plots import plot_sweep
+    from sim.analysis.sweep_summary import point_summary
 
     plan = resolve(write_experiment(tmp_path))
     run_sweep(plan, tmp_path / "out", InProcess())

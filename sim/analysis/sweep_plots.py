@@ -15,13 +15,11 @@ matplotlib.use("Agg")  # files only: no display on a cluster node or in CI
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.analysis.compare import wilson
 from sim.analysis.summary import OUTCOMES
+from sim.analysis.sweep_summary import TIPPED, point_summary
 from sim.results_io import write_png
 
-TIPPED = "tipped"
 LABELS = {
     **OUTCOMES,
     TIPPED: "Share of runs tipped",
@@ -35,35 +33,6 @@ def label(column: str) -> str:
     if column.startswith("alumni_"):
         return f"Alumni: {column.removeprefix('alumni_').replace('_', ' ')}"
     return LABELS.get(column, column.replace("_", " "))
-
-
-def point_summary(runs: pd.DataFrame, parameters: list[str], outcomes: list[str]) -> pd.DataFrame:
-    """Per design point: runs, and for each outcome (and tipped) the mean and a 95% t-interval."""
-    ok = runs[runs["status"] == "ok"].copy()
-    ok[TIPPED] = ok[TIPPED].astype(float)
-    rows = []
-    for point, group in ok.groupby("point_id", sort=True):
-        row: dict[str, object] = {"point_id": point, **group.iloc[0][parameters].to_dict(), "runs": len(group)}
-        for column in outcomes:
-            mean, low, high = _mean_ci(group[column].to_numpy(float))
-            row.update({column: mean, f"{column}_low": low, f"{column}_high": high})
-        # a share of runs: Wilson's interval stays honest at 0 and 1, where a t interval collapses
-        tipped = int(group[TIPPED].sum())
-        low, high = wilson(tipped, len(group))
-        row.update({TIPPED: tipped / len(group), f"{TIPPED}_low": low, f"{TIPPED}_high": high})
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return np.nan, np.nan, np.nan
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, np.nan, np.nan
-    half = float(stats.t.ppf(0.975, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size))
-    return mean, mean - half, mean + half
 
 
 def plot_sweep(runs: pd.DataFrame, parameters: list[str], outcomes: list[str], folder: Path, title: str) -> list[Path]:

@@ -246,17 +246,23 @@ def print_report(report: SweepReport, directory: Path) -> pd.DataFrame:
 
 
 def _conclude(runs: pd.DataFrame, directory: Path, plan: Plan, figures: bool) -> None:
-    from sim.analysis.sweep_plots import plot_sweep, point_summary
-    from sim.sweep.store import FIGURES
+    from sim.analysis.sweep_summary import point_summary
 
     summary = point_summary(runs, plan.parameters, plan.outcomes)
     if 0 < len(summary) <= MAX_POINTS_SHOWN:
         _print_points(summary, plan)
-    paths = plot_sweep(runs, plan.parameters, plan.outcomes, directory / FIGURES, plan.name) if figures else []
+    paths = _figures(runs, directory, plan) if figures else []
     if paths:
         out.print(f"Figures: {', '.join(str(p) for p in paths)}", markup=False)
     out.print(f"Tables: {directory}/runs/ and {directory}/series/ (Parquet; sim.sweep.read_runs / read_series)",
               markup=False)
+
+
+def _figures(runs: pd.DataFrame, directory: Path, plan: Plan) -> list[Path]:
+    from sim.analysis.sweep_plots import plot_sweep  # matplotlib: only when figures are asked for
+    from sim.sweep.store import FIGURES
+
+    return plot_sweep(runs, plan.parameters, plan.outcomes, directory / FIGURES, plan.name)
 
 
 def _print_points(summary: pd.DataFrame, plan: Plan) -> None:
