@@ -218,17 +218,27 @@ def _newton_many(x: np.ndarray, n: np.ndarray, k: np.ndarray, iterations: int = 
     center, span = float(np.average(x, weights=n)), float(x.max() - x.min()) or 1.0
     u = (x - center) / span
     a, b = np.zeros(k.shape[0]), np.zeros(k.shape[0])
+    active = np.arange(k.shape[0])
     for _ in range(iterations):
-        p = expit(a[:, None] + b[:, None] * u)
+        ka = k[active]
+        p = expit(a[active, None] + b[active, None] * u)
         w = n * p * (1 - p)
-        r = k - n * p
+        r = ka - n * p
         g0, g1 = r.sum(axis=1), (r * u).sum(axis=1)
         h00, h01, h11 = w.sum(axis=1), (w * u).sum(axis=1), (w * u * u).sum(axis=1)
         det = h00 * h11 - h01 * h01
         safe = det > 1e-12
-        da = np.where(safe, (h11 * g0 - h01 * g1) / np.where(safe, det, 1.0), 0.0)
-        db = np.where(safe, (h00 * g1 - h01 * g0) / np.where(safe, det, 1.0), 0.0)
-        a, b = a + np.clip(da, -5, 5), b + np.clip(db, -50, 50)
+        da = np.clip(np.where(safe, (h11 * g0 - h01 * g1) / np.where(safe, det, 1.0), 0.0), -5, 5)
+        db = np.clip(np.where(safe, (h00 * g1 - h01 * g0) / np.where(safe, det, 1.0), 0.0), -50, 50)
+        a[active] += da
+        b[active] += db
+        # a row whose step is down to rounding error has converged (Newton's error squares each step):
+        # it stops, and the rest go on; a separated row's slope keeps growing until the iterations end
+        moving = (np.abs(da) > 1e-13 * np.maximum(1.0, np.abs(a[active]))) | (
+            np.abs(db) > 1e-13 * np.maximum(1.0, np.abs(b[active])))
+        active = active[moving]
+        if active.size == 0:
+            break
     midpoints = center - a / np.where(b != 0, b, np.nan) * span
     slopes = b / span
     for row in range(k.shape[0]):
