@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -455,3 +456,21 @@ def test_compaction_keeps_every_result_and_resume_still_finds_them(tmp_path: Pat
     report = run_sweep(plan, tmp_path / "out", InProcess(), resume=True)
     assert (report.skipped, report.completed) == (9, 9)
     pd.testing.assert_frame_equal(comparable(tmp_path / "out")[0], _whole(plan, tmp_path))
+
+
+def test_a_design_points_interval_is_students_t_and_tipped_is_wilsons() -> None:
+    from scipy import stats
+
+    from sim.analysis.compare import wilson
+    from sim.analysis.sweep_summary import point_summary
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(0.4, 0.1, 7)
+    runs = pd.DataFrame({"point_id": 0, "status": "ok", "x": 1.5, "metric": values,
+                         "tipped": [True, False, True, True, False, False, True]})
+    row = point_summary(runs, ["x"], ["metric"]).iloc[0]
+    low, high = stats.t.interval(0.95, 6, loc=values.mean(), scale=stats.sem(values))
+    assert row["metric"] == pytest.approx(values.mean(), abs=1e-15)
+    assert (row["metric_low"], row["metric_high"]) == pytest.approx((low, high), abs=1e-12)
+    assert (row["tipped_low"], row["tipped_high"]) == pytest.approx(wilson(4, 7), abs=1e-15)
+    assert row["runs"] == 7 and row["x"] == 1.5
