@@ -233,3 +233,28 @@ def test_batch_size_follows_the_memory_budget_and_keeps_workers_busy() -> None:
     assert batch_size([scenario], 8, runs=40, workers=2, budget=per * 10_000) == 5  # four batches a worker
     jobs = make_jobs([scenario], [Run(f"r{i}", 0, i) for i in range(25)], 8, 10)
     assert [len(j.runs) for j in jobs] == [10, 10, 5]
+
+
+def test_the_long_frames_are_the_wide_ones_melted_and_sorted_as_pandas_would() -> None:
+    # roles_frame and districts are built with NumPy for speed; pandas' own reshaping is the definition
+    from sim.engine import roles_frame
+    from sim.scenario import ROLES
+
+    batch = Batch([small(), small(), small()], seeds=[3, 1, 2])
+    batch.run(3)
+    yearly = batch.yearly()
+    for frame in (yearly, yearly.iloc[::-1].reset_index(drop=True), yearly.drop(columns=["system"]),
+                  yearly.drop(columns=["year"]), batch.yearly([2, 0])):
+        ids = [c for c in ("system", "year") if c in frame.columns]
+        melted = frame.melt(id_vars=ids, value_vars=[f"alumni_{r}" for r in ROLES], var_name="role",
+                            value_name="alumni")
+        melted["role"] = melted["role"].str.removeprefix("alumni_")
+        expected = melted.sort_values(ids, kind="stable").reset_index(drop=True)
+        pd.testing.assert_frame_equal(roles_frame(frame), expected, check_exact=True)
+    districts = batch.districts()
+    by_year = districts.sort_values(["year", "system"], kind="stable")  # year-major, as recorded
+    assert districts.equals(by_year.sort_values(["system", "year"], kind="stable").reset_index(drop=True))
+    assert districts[["system", "year"]].apply(tuple, axis=1).is_monotonic_increasing
+    names = batch.state.districts.names
+    assert districts.loc[(districts["system"] == 0) & (districts["year"] == 1), "district"].tolist() == [
+        n for n, s in zip(names, batch.state.districts.sys, strict=True) if s == 0]

@@ -120,12 +120,18 @@ class Batch:
 
 
 def roles_frame(yearly: pd.DataFrame) -> pd.DataFrame:
-    """Alumni per role and year, long form."""
+    """Alumni per role and year, long form: ordered by system and year, then role as in ROLES (the order
+    pandas' melt followed by a stable sort gives, built with NumPy because melt costs milliseconds)."""
     ids = [c for c in ("system", "year") if c in yearly.columns]
-    cols = [f"alumni_{r}" for r in ROLES]
-    long = yearly.melt(id_vars=ids, value_vars=cols, var_name="role", value_name="alumni")
-    long["role"] = long["role"].str.removeprefix("alumni_")
-    return long.sort_values(ids, kind="stable").reset_index(drop=True)
+    row = np.repeat(np.arange(len(yearly)), len(ROLES))
+    role = np.tile(np.arange(len(ROLES)), len(yearly))
+    order = np.lexsort([row, role, *(yearly[c].to_numpy()[row] for c in reversed(ids))])
+    alumni = yearly[[f"alumni_{r}" for r in ROLES]].to_numpy().ravel()
+    return pd.DataFrame({
+        **{c: yearly[c].to_numpy()[row[order]] for c in ids},
+        "role": pd.array(np.asarray(ROLES, dtype=object)[role[order]], dtype="str"),
+        "alumni": alumni[order],
+    })
 
 
 def _grown(recorder: Recorder, year: int) -> Recorder:

@@ -121,18 +121,17 @@ class Recorder:
         """One row per system and year (system-major); `system` is the row's system in the batch."""
         years, b = self.rows, self.system["tipped"].shape[1]
         chosen = np.arange(b) if systems is None else np.asarray(systems)
-        frame = pd.DataFrame({
-            "system": np.repeat(chosen, years),
-            "year": np.tile(np.arange(years), chosen.size),
-            **{c: self.system[c][:years, chosen].T.ravel() for c in SYSTEM_COLUMNS},
-        })
+        columns = {c: self.system[c][:years, chosen].T.ravel() for c in SYSTEM_COLUMNS}
+        # dtypes set on the arrays: setting them column by column on the frame costs more than the rest
         for c in ("fellows", "partners_active", "host_schools", "unplaced_fellows", "unplaced_moves",
                   "alumni_gone", "districts_tipped", "districts_in_scope", *(f"alumni_{r}" for r in ROLES)):
-            frame[c] = frame[c].astype(np.int64)
-        frame["tipped"] = frame["tipped"].astype(bool)
+            columns[c] = columns[c].astype(np.int64)
+        columns["tipped"] = columns["tipped"].astype(bool)
+        frame = pd.DataFrame({"system": np.repeat(chosen, years), "year": np.tile(np.arange(years), chosen.size),
+                              **columns})
         tipped_year = np.repeat(self.tipped_year[chosen], years)
-        frame["tipped_year"] = pd.array(np.where(tipped_year >= 0, tipped_year, 0), dtype="Int64")
-        frame.loc[tipped_year < 0, "tipped_year"] = pd.NA
+        frame["tipped_year"] = pd.arrays.IntegerArray(np.where(tipped_year >= 0, tipped_year, 0).astype(np.int64),
+                                                      tipped_year < 0)
         return frame
 
     def districts(self, state: SystemState, systems: np.ndarray | None = None) -> pd.DataFrame:
@@ -141,14 +140,12 @@ class Recorder:
         d = state.districts
         rows = np.arange(d.size) if systems is None else np.flatnonzero(np.isin(d.sys, systems))
         names = np.asarray(d.names, dtype=object)[rows]
-        frame = pd.DataFrame({
-            "system": np.tile(d.sys[rows], years),
-            "year": np.repeat(np.arange(years), rows.size),
-            "district": np.tile(names, years),
-            **{c: self.district[c][:years, rows].ravel() for c in DISTRICT_COLUMNS},
-        })
-        frame = frame.sort_values(["system", "year"], kind="stable").reset_index(drop=True)
-        frame["teachers"] = frame["teachers"].astype(np.int64)
+        system, year = np.tile(d.sys[rows], years), np.repeat(np.arange(years), rows.size)
+        # by system, then year, then district as listed (a stable sort by system and year)
+        order = np.lexsort((np.arange(system.size), year, system))
+        columns = {c: self.district[c][:years, rows].ravel()[order] for c in DISTRICT_COLUMNS}
+        columns["teachers"] = columns["teachers"].astype(np.int64)
         for c in ("programme", "in_scope", "tipped"):
-            frame[c] = frame[c].astype(bool)
-        return frame
+            columns[c] = columns[c].astype(bool)
+        return pd.DataFrame({"system": system[order], "year": year[order], "district": np.tile(names, years)[order],
+                             **columns})
