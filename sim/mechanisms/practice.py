@@ -58,12 +58,14 @@ def spread_practice(state: SystemState, params: Section, streams: Streams) -> No
         return
     sys = p.sys[rows]
     rounds = c.rounds_per_year[sys]
-    counts = np.bincount(sys, weights=rounds + 1, minlength=streams.size).astype(np.int64)
+    per_system = np.bincount(sys, minlength=streams.size)
+    counts = per_system * (c.rounds_per_year.astype(np.int64) + 1)
     # each system's block: round 0 for its teachers, round 1, ..., and the lapse draws last
     u = streams.random(counts)
-    block = np.concatenate([[0], np.cumsum(counts)])[sys]
-    teachers = np.bincount(sys, minlength=streams.size)[sys]
-    position = np.arange(rows.size) - np.concatenate([[0], np.cumsum(np.bincount(sys, minlength=streams.size))])[sys]
+    teachers = per_system[sys]
+    # where each teacher's round-0 draw sits: its system's block, then its place among the system's teachers
+    first = np.concatenate([[0], np.cumsum(counts)])[sys] + np.arange(rows.size) - np.concatenate(
+        [[0], np.cumsum(per_system)])[sys]
 
     ties = yearly_ties(state)
     theta = effective_thresholds(state, params)[rows]
@@ -75,17 +77,25 @@ def spread_practice(state: SystemState, params: Section, streams: Streams) -> No
     spontaneous = (c.spontaneous_adoption / c.rounds_per_year)[sys]
     adoption = c.adoption_probability[sys]
     when_exposed = adoption + spontaneous - adoption * spontaneous
+    # the usual batch (every post's system spreads practice, all in as many rounds) needs no subsets
+    every_post, every_round = rows.size == p.size, rounds.min() == rounds.max()
     for r in range(int(rounds.max())):  # a few rounds a year, not a loop over teachers
-        turn = np.flatnonzero(r < rounds)
-        exposed = exposure(ties, practising, weight, reach, adopted_weight)[rows[turn]] >= theta[turn]
-        draw = u[block[turn] + r * teachers[turn] + position[turn]]
+        if every_round:
+            turn, where = slice(None), rows
+        else:
+            turn = np.flatnonzero(r < rounds)
+            where = rows[turn]
+        share = exposure(ties, practising, weight, reach, adopted_weight)
+        exposed = (share if every_post and every_round else share[where]) >= theta[turn]
+        draw = u[first[turn] + r * teachers[turn]]
         chance = np.where(exposed, when_exposed[turn], spontaneous[turn])
-        adopting = rows[turn][~practising[rows[turn]] & (draw < chance)]
+        idle = ~(practising if every_post and every_round else practising[where])
+        adopting = where[idle & (draw < chance)]
         practising[adopting] = True
         add_to_neighbours(ties, adopted_weight, adopting, weight[adopting])
     # practice without enough reinforcement lapses, more often for those less committed to it
     unsupported = practising[rows] & (exposure(ties, practising, weight, reach, adopted_weight)[rows] < theta)
-    draw = u[block + rounds * teachers + position]
+    draw = u[first + rounds * teachers]
     lapse = unsupported & (draw < c.lapse_rate[sys] * (1.0 - p.orientation[rows]))
     practising[rows[lapse]] = False
     p.practising[:] = practising
