@@ -78,8 +78,11 @@ def test_killing_run_mid_run_leaves_no_figure_process_behind(tmp_path: Path, sig
     """A signal to `run` alone (not its group) while the model runs: its figure process ends with it."""
     import psutil
 
-    main_process = subprocess.Popen([*CLI, "run", str(SCENARIOS / "london.yaml"), "--replicates", "1", "--out",
-                                     str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.DEVNULL,
+    # one process (--workers 1 keeps the figure process) and several replicates: the model runs for seconds, so
+    # the signal lands mid-run however fast the engine is and however slowly matplotlib loads; killed, it costs
+    # no more than one replicate would
+    main_process = subprocess.Popen([*CLI, "run", str(SCENARIOS / "london.yaml"), "--replicates", "8", "--workers",
+                                     "1", "--out", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
     main = psutil.Process(main_process.pid)
     deadline = time.monotonic() + 60
