@@ -79,6 +79,7 @@ def spread_practice(state: SystemState, params: Section, streams: Streams) -> No
     when_exposed = adoption + spontaneous - adoption * spontaneous
     # the usual batch (every post's system spreads practice, all in as many rounds) needs no subsets
     every_post, every_round = rows.size == p.size, rounds.min() == rounds.max()
+    turn: slice | np.ndarray
     for r in range(int(rounds.max())):  # a few rounds a year, not a loop over teachers
         if every_round:
             turn, where = slice(None), rows
