@@ -78,19 +78,19 @@ def spread_practice(state: SystemState, params: Section, streams: Streams) -> No
     adoption = c.adoption_probability[sys]
     when_exposed = adoption + spontaneous - adoption * spontaneous
     # the usual batch (every post's system spreads practice, all in as many rounds) needs no subsets
-    every_post, every_round = rows.size == p.size, rounds.min() == rounds.max()
-    turn: slice | np.ndarray
+    every_round = rounds.min() == rounds.max()
+    everyone = every_round and rows.size == p.size  # each round's teachers are all the posts, in order
+    turn: slice | np.ndarray = slice(None)
+    where = rows
     for r in range(int(rounds.max())):  # a few rounds a year, not a loop over teachers
-        if every_round:
-            turn, where = slice(None), rows
-        else:
+        if not every_round:
             turn = np.flatnonzero(r < rounds)
             where = rows[turn]
         share = exposure(ties, practising, weight, reach, adopted_weight)
-        exposed = (share if every_post and every_round else share[where]) >= theta[turn]
+        exposed = (share if everyone else share[where]) >= theta[turn]
         draw = u[first[turn] + r * teachers[turn]]
         chance = np.where(exposed, when_exposed[turn], spontaneous[turn])
-        idle = ~(practising if every_post and every_round else practising[where])
+        idle = ~(practising if everyone else practising[where])
         adopting = where[idle & (draw < chance)]
         practising[adopting] = True
         add_to_neighbours(ties, adopted_weight, adopting, weight[adopting])
