@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -183,9 +184,69 @@ def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> 
     (["sensitivity", "tiny.yaml"], "needs an experiment file"),
     (["sensitivity", "two.yaml", "--method", "sobel"], "morris or sobol"),
     (["search", "sweep_scale", "--key", "programme.cohort_size"], "not the folder"),
+    (["points", "sweep_scale", "--along", "programme.cohort_size"], "varies only programme.cohort_size"),
+    (["search", "tiny.yaml", "--key", "support.district", "--low", "0", "--high", "0.5", "--tolerance", "0"],
+     "--tolerance: must be above 0"),
 ])
 def test_bad_input_exits_2_with_a_message(folder: Path, args: list[str], message: str) -> None:
     result = cli("tipping", *args, cwd=folder)
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_each_analysis_replaces_its_folder_whole_and_can_run_again(folder: Path) -> None:
+    from sim.result_folder import MARKER
+
+    for _ in range(2):  # again into the same folder: the last result replaces the one before, whole
+        again = cli("tipping", "points", "sweep_two", "--discover", "--out", "again", cwd=folder)
+        assert again.exit_code == 0, again.output
+        assert json.loads((folder / "again" / MARKER).read_text())["kind"] == "tipping points"
+        # one folder holds the boundary and the boxes of `--discover` together
+        written = {p.name for p in (folder / "again").iterdir()}
+        assert {"boundary_levels.csv", "prim_boxes.csv", "summary.json"} <= written
+        (folder / "again" / "left_over.txt").write_text("from the run before")
+    assert (folder / "again" / "left_over.txt").exists()
+    assert cli("tipping", "points", "sweep_two", "--out", "again", cwd=folder).exit_code == 0
+    assert not (folder / "again" / "left_over.txt").exists() and not (folder / "again" / "prim_boxes.csv").exists()
+
+    # by default, discovery has a folder of its own beside the tipping points, so neither replaces the other
+    for _ in range(2):
+        assert cli("tipping", "points", "sweep_scale", cwd=folder).exit_code == 0
+        assert cli("tipping", "discover", "sweep_scale", cwd=folder).exit_code == 0
+    assert (folder / "sweep_scale" / "tipping" / "tipping_points.csv").exists()
+    assert (folder / "sweep_scale" / "discovery-prim" / "prim_boxes.csv").exists()
+
+    # a folder of other files is refused, before anything runs
+    (folder / "mine").mkdir()
+    (folder / "mine" / "notes.txt").write_text("mine")
+    refused = cli("tipping", "warning", "tiny.yaml", "--replicates", "1", "--out", "mine", cwd=folder)
+    assert refused.exit_code == 2 and "not a Critical Mass result" in refused.output
+    assert [p.name for p in (folder / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_set_years_sets_how_long_the_runs_last(folder: Path) -> None:
+    from sim.tipping.trials import load_base
+
+    base = load_base(folder / "scale.yaml")
+    assert base.overridden({"years": 3}).years == 3 and base.overridden({"years": 3}).name == base.name
+    assert base.overridden({"support.district": 0.3}).years == base.years == 6
+    assert base.overridden({"name": "renamed"}).name == "renamed"
+    warning = cli("tipping", "warning", "tiny.yaml", "--set", "years=4", "--replicates", "2", "--workers", "1",
+                  "--out", "four_years", cwd=folder)
+    assert warning.exit_code == 0, warning.output
+    assert "2 replicate(s) of 4 years" in warning.stdout
+
+
+def test_the_sensitivity_seed_seeds_the_model_runs(folder: Path) -> None:
+    from sim.sweep.experiment import load_experiment
+    from sim.tipping.sensitivity import factors, run_design
+    from sim.tipping.trials import load_base
+
+    base = load_base(folder / "two.yaml")
+    chosen = factors(base, load_experiment(folder / "two.yaml").experiment.parameters)
+    points = np.array([[4.0, 0.0], [8.0, 0.2]])
+    runs = {seed: run_design(base, chosen, points, 3, seed, local(1)) for seed in (base.seed, 99)}
+    pd.testing.assert_frame_equal(run_design(base, chosen, points, 3, base.seed, local(1)), runs[base.seed])
+    assert not np.array_equal(runs[99]["tipping_metric"], runs[base.seed]["tipping_metric"]), \
+        "--seed must reach the runs, not only the design"

@@ -11,6 +11,7 @@ Each command parses, calls sim.tipping and prints; the analyses and their files 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from sim.cli.common import CleanTyper, SetOption, UsageError, bold, err, out, result_folder
 from sim.cli.progress import DelayedProgress
+from sim.result_folder import MARKER, complete_folder
 from sim.scenario import parse_overrides
 
 tipping_app = CleanTyper(
@@ -40,11 +42,15 @@ def _base(path: Path, overrides: list[str] | None):
     if path.is_dir():
         raise UsageError(f"this command runs the model: give a scenario or experiment file, not the folder {path}")
     base = load_base(path)
-    if overrides:
-        import dataclasses
+    return base.overridden(parse_overrides(overrides)) if overrides else base
 
-        base = dataclasses.replace(base, scenario=base.build(parse_overrides(overrides)).model_dump(mode="json"))
-    return base
+
+def _write_whole(directory: Path, kind: str, *writers: Callable[[Path], list[Path]]) -> None:
+    """Each writer fills one staging folder, which then replaces `directory` whole (sim.result_folder): a
+    result folder never mixes two analyses, and writing again to it replaces the last result."""
+    with complete_folder(directory, f"tipping {kind}") as staging:
+        written = [path for write in writers for path in write(staging)]
+    _shown([directory / path.relative_to(staging) for path in written], directory)
 
 
 def _shown(paths: list[Path], directory: Path) -> None:
@@ -52,6 +58,7 @@ def _shown(paths: list[Path], directory: Path) -> None:
     # the reports return their figures; the tables and summary they wrote are read from the folder
     tables = sorted({p.name for p in paths if p.suffix != ".png"}
                     | {p.name for p in directory.glob("*") if p.suffix in (".csv", ".json", ".html")})
+    tables = [name for name in tables if name != MARKER]
     listed = f" ({', '.join(tables)})" if tables else ""
     out.print(f"Results: {directory}/{listed}" + (f"; figures: {', '.join(figures)}" if figures else ""),
               markup=False)
@@ -73,12 +80,16 @@ def points_command(
 
     if not sweep.is_dir():
         raise UsageError(f"{sweep} is not a sweep folder (give the --out folder of `critical-mass sweep`)")
-    if discover and len(read_manifest(sweep)["parameters"]) > 2:
+    manifest = read_manifest(sweep)
+    if discover and len(manifest["parameters"]) > 2:
         discover_command(sweep, "tipped", None, None, "prim", 3, out_dir)
         return
-    result = analyse_sweep(read_runs(sweep), read_manifest(sweep), along, confidence)
+    if along is not None and len(manifest["parameters"]) == 1:
+        raise UsageError(f"--along chooses one parameter of a two-parameter sweep; {sweep} varies only "
+                         f"{', '.join(manifest['parameters'])}")
+    result = analyse_sweep(read_runs(sweep), manifest, along, confidence)
     target = result_folder(out_dir, sweep, "tipping")
-    figures = result.write(target)
+    found = _discovery(sweep, "tipped", None, None, "prim", 3) if discover else None
     out.print(bold(result.name), f": {result.runs} finished runs; tipped means the scenario's own rule; "
               f"intervals: {result.uncertainty}.", sep="")
     if len(result.parameters) == 1:
@@ -103,9 +114,20 @@ def points_command(
             view.add_row(f"{row[level]:g}", number(row["tipping_point"]),
                          f"{number(row['ci_low'])} to {number(row['ci_high'])}", row["note"])
         out.print(view)
-    _shown(figures, target)
-    if discover:
-        discover_command(sweep, "tipped", None, None, "prim", 3, out_dir)
+    if found is None:
+        _write_whole(target, "points", result.write)
+        return
+    for sentence in found.sentences():
+        out.print("- " + sentence, markup=False)
+    _write_whole(target, "points", result.write, found.write)  # one folder: the points and their boxes
+
+
+def _discovery(sweep: Path, outcome: str, above: float | None, below: float | None, method: str, max_boxes: int):
+    from sim.sweep.store import read_manifest, read_runs
+    from sim.tipping.discover import discover_sweep
+
+    return discover_sweep(read_runs(sweep), read_manifest(sweep), outcome=outcome, above=above, below=below,
+                          method=method, max_boxes=max_boxes)
 
 
 @tipping_app.command("discover")
@@ -119,17 +141,14 @@ def discover_command(
     out_dir: Path = Out,
 ) -> None:
     """Scenario discovery: which ranges of the swept parameters hold the runs that tipped (PRIM or CART)."""
-    from sim.sweep.store import read_manifest, read_runs
-    from sim.tipping.discover import discover_sweep
-
     if not sweep.is_dir():
         raise UsageError(f"{sweep} is not a sweep folder (give the --out folder of `critical-mass sweep`)")
-    found = discover_sweep(read_runs(sweep), read_manifest(sweep), outcome=outcome, above=above, below=below,
-                           method=method, max_boxes=max_boxes)
-    target = result_folder(out_dir, sweep, "tipping")
+    found = _discovery(sweep, outcome, above, below, method, max_boxes)
+    # its own folder by default: writing into the tipping points' folder would replace them
+    target = result_folder(out_dir, sweep, f"discovery-{method}")
     for sentence in found.sentences():
         out.print("- " + sentence, markup=False)
-    _shown(found.write(target), target)
+    _write_whole(target, "discover", found.write)
 
 
 @tipping_app.command("search")
@@ -138,8 +157,8 @@ def search_command(
     key: str = typer.Option(..., "--key", metavar="KEY.PATH", help="Search for the tipping point in this value."),
     low: float = typer.Option(None, "--low", help="Lowest value (default: the experiment's)."),
     high: float = typer.Option(None, "--high", help="Highest value (default: the experiment's)."),
-    tolerance: float = typer.Option(None, "--tolerance", min=0,
-                                    help="Stop when the interval is narrower (default: 2% of the range)."),
+    tolerance: float = typer.Option(None, "--tolerance",
+                                    help="Stop when the interval is narrower (above 0; default: 2% of the range)."),
     max_runs: int = typer.Option(3000, "--max-runs", min=50, help="Most runs to spend."),
     confidence: float = Confidence,
     overrides: list[str] = SetOption,
@@ -189,7 +208,7 @@ def search_command(
         raise UsageError(f"{exc}; widen --low/--high") from None
     for sentence in report.sentences():
         out.print(sentence, markup=False)
-    _shown(report.write(directory), directory)
+    _write_whole(directory, "search", report.write)
     if not report.result.converged:
         raise typer.Exit(1)
 
@@ -230,7 +249,7 @@ def _search_in_worlds(base: Any, key: str, low: float | None, high: float | None
         err.print(f"note: {note}.", markup=False)
     for sentence in report.sentences():
         out.print(sentence, markup=False)
-    _shown(report.write(directory), directory)
+    _write_whole(directory, "search --worlds", report.write)
 
 
 @tipping_app.command("hysteresis")
@@ -274,7 +293,7 @@ def hysteresis_command(
     out.print(view)
     for sentence in report.sentences():
         out.print(sentence, markup=False)
-    _shown(report.write(directory), directory)
+    _write_whole(directory, "hysteresis", report.write)
 
 
 @tipping_app.command("warning")
@@ -300,7 +319,7 @@ def warning_command(
         report = early_warning(base, years, replicates, seed, workers, progress.advance)
     for sentence in report.sentences():
         out.print(sentence, markup=False)
-    _shown(report.write(directory), directory)
+    _write_whole(directory, "warning", report.write)
 
 
 @tipping_app.command("sensitivity")
@@ -355,4 +374,4 @@ def sensitivity_command(
         cells = [f"{row[c]:.3g}" + (f" ±{row[c + '_conf']:.2g}" if c + "_conf" in row else "") for c in columns]
         view.add_row(row["parameter"], f"{row['low']:g}-{row['high']:g}", *cells)
     out.print(view)
-    _shown(report.write(directory), directory)
+    _write_whole(directory, f"sensitivity --method {method}", report.write)

@@ -78,12 +78,13 @@ def point_overrides(base: Base, factors_: list[Factor], row: np.ndarray) -> dict
 
 
 def run_design(
-    base: Base, factors_: list[Factor], points: np.ndarray, replicates: int, backend: Backend,
+    base: Base, factors_: list[Factor], points: np.ndarray, replicates: int, seed: int, backend: Backend,
     on_run: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """Every point x replicate; replicate r has the same seed at every point (common random numbers)."""
+    """Every point x replicate; replicate r has the same seed at every point (common random numbers),
+    drawn from `seed`."""
     scenarios = [base.build(point_overrides(base, factors_, row)) for row in points]  # validate all first
-    frame = run_final(scenarios, replicates, base.seed, backend, on_run, years=base.years)
+    frame = run_final(scenarios, replicates, seed, backend, on_run, years=base.years)
     runs_table = pd.DataFrame({
         "point": frame["point"].astype(int), "replicate": frame["replicate"].astype(int),
         "tipped": frame["tipped_year"].notna().to_numpy(),
@@ -130,7 +131,7 @@ def morris(base: Base, experiment_parameters: list[Any], trajectories: int, repl
 
     chosen = factors(base, experiment_parameters)
     points = design(chosen, trajectories, seed)
-    runs = run_design(base, chosen, points, replicates, backend, on_run)
+    runs = run_design(base, chosen, points, replicates, seed, backend, on_run)
     table = analyse(chosen, points, point_outcomes(runs, len(points), base.years), seed)
     return SensitivityReport(base.name, "morris", chosen, table, runs,
                              {"trajectories": trajectories, "replicates": replicates, "points": len(points),

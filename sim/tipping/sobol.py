@@ -199,7 +199,7 @@ def sobol(base: Any, experiment_parameters: list[Any], n: int, replicates: int, 
 
     chosen = factors(base, experiment_parameters)
     points = design(chosen, n, seed, source=str(base.source))
-    runs = run_design(base, chosen, points, replicates, backend, on_run)
+    runs = run_design(base, chosen, points, replicates, seed, backend, on_run)
     runs["p_tipped"] = runs["tipped"].astype(float)
     runs["tipped_year"] = runs["tipped_year"].fillna(base.years + 1)  # not tipped: the year after the horizon
     table = analyse(chosen, runs, n, list(OUTCOMES), seed=seed, source=str(base.source))

@@ -48,6 +48,18 @@ class Base:
     def value(self, key: str) -> Any:
         return value_at(self.scenario, key)
 
+    def overridden(self, overrides: dict[str, Any]) -> Base:
+        """This base with scenario values set (`--set`); setting `years` sets the years every run lasts, and
+        `name` the name results are filed under (an experiment's years and name otherwise stay its own)."""
+        import dataclasses
+
+        built = self.build(overrides)
+        return dataclasses.replace(
+            self, scenario=built.model_dump(mode="json"),
+            years=built.years if "years" in overrides else self.years,
+            name=built.name if "name" in overrides else self.name,
+        )
+
 
 def load_base(path: str | Path) -> Base:
     """A scenario file, or an experiment file's base scenario with its fixed `set` applied."""
@@ -156,7 +168,9 @@ def search(base: Base, key: str, low: float | None = None, high: float | None = 
     if not high > low:
         raise ScenarioError([Problem("--low/--high", None, key, f"--low must be below --high (got {low:g} and "
                                                                  f"{high:g})")])
-    tolerance = tolerance or 0.02 * (high - low)
+    if tolerance is not None and not tolerance > 0:
+        raise ScenarioError([Problem("--tolerance", None, "", f"must be above 0 (got {tolerance:g})")])
+    tolerance = 0.02 * (high - low) if tolerance is None else tolerance
     trial = ModelTrial(base, key, base.balances.get(key))
     trial.scenario(low), trial.scenario(high)  # both ends must be valid scenarios before anything runs
     seed = base.seed if seed is None else seed
