@@ -131,21 +131,26 @@ BUDGET_VARIABLE = "CRITICAL_MASS_MEMORY_BUDGET"  # GB; sets the budget of every 
 
 def memory_budget() -> int:
     """The batch memory budget in bytes: CRITICAL_MASS_MEMORY_BUDGET (GB) if set, else 2 GB."""
-    import math
     import os
+
+    text = os.environ.get(BUDGET_VARIABLE, "").strip()
+    return budget_bytes(text, BUDGET_VARIABLE) if text else DEFAULT_MEMORY_BUDGET
+
+
+def budget_bytes(gb: str | float, source: str) -> int:
+    """A budget given in GB (from `source`: the option or variable that gave it) in bytes; a clear error
+    for anything but a finite number from 0.01 to a million."""
+    import math
 
     from sim.scenario.problems import Problem, ScenarioError
 
-    text = os.environ.get(BUDGET_VARIABLE, "").strip()
-    if not text:
-        return DEFAULT_MEMORY_BUDGET
     try:
-        gb = float(text)
+        value = float(gb)
     except ValueError:
-        gb = math.nan
-    if not (math.isfinite(gb) and 0.01 <= gb <= 1e6):
-        raise ScenarioError([Problem(BUDGET_VARIABLE, None, "", f"expected a number of GB from 0.01, got {text!r}")])
-    return int(gb * 1024**3)
+        value = math.nan
+    if not (math.isfinite(value) and 0.01 <= value <= 1e6):
+        raise ScenarioError([Problem(source, None, "", f"expected a number of GB from 0.01 to 1e6, got {gb!r}")])
+    return int(value * 1024**3)
 
 
 def system_bytes(scenario: Scenario, years: int) -> int:

@@ -143,6 +143,25 @@ def test_nan_in_a_sweep_range_is_located(tmp_path: Path) -> None:
     assert "experiment.yaml:4: parameters.0.range.start: Input should be a finite number" in result.stderr
 
 
+def test_a_parameter_of_numbers_and_words_is_listed_in_order(tmp_path: Path) -> None:
+    write(tmp_path, TINY, "tiny.yaml")
+    path = write(tmp_path, "scenario: tiny.yaml\nparameters:\n  - key: teachers.initial_practice\n"
+                           "    values: [equilibrium, 0.3, 0.1]\n", "experiment.yaml")
+    result = invoke("sweep", path, "--dry-run")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "teachers.initial_practice: 0.1, 0.3, equilibrium" in result.stdout
+
+
+@pytest.mark.parametrize("budget", ["inf", "1e7", "0.001"])
+def test_a_memory_budget_out_of_range_is_refused_before_the_plan(tmp_path: Path, budget: str) -> None:
+    write(tmp_path, TINY, "tiny.yaml")
+    path = write(tmp_path, "scenario: tiny.yaml\nparameters:\n  - key: placement.clustering\n"
+                           "    values: [0.2, 0.8]\n", "experiment.yaml")
+    result = invoke("sweep", path, "--dry-run", "--memory-budget", budget)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "--memory-budget" in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
 def test_a_huge_plan_is_counted_and_refused_before_anything_is_listed(tmp_path: Path) -> None:
     write(tmp_path, TINY, "tiny.yaml")
     path = write(tmp_path, "scenario: tiny.yaml\nreplicates: 1000\nparameters:\n"

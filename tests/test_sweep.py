@@ -474,3 +474,27 @@ def test_a_design_points_interval_is_students_t_and_tipped_is_wilsons() -> None:
     assert (row["metric_low"], row["metric_high"]) == pytest.approx((low, high), abs=1e-12)
     assert (row["tipped_low"], row["tipped_high"]) == pytest.approx(wilson(4, 7), abs=1e-15)
     assert row["runs"] == 7 and row["x"] == 1.5
+
+
+def test_batches_are_sized_by_the_biggest_design_point_however_late_it_comes(tmp_path: Path) -> None:
+    from sim.jobs import batch_size
+    from sim.sweep.session import plan_batch_size
+
+    # 1,200 small points first, then 1,200 big ones: the big ones decide how many systems a batch may hold
+    path = write_experiment(tmp_path, """\
+name: sizes
+scenario: tiny.yaml
+parameters:
+  - key: system.schools_per_district
+    values: [5, 60]
+  - key: placement.clustering
+    range: {start: 0.0, stop: 1.0, step: 0.0008333333333333334}
+replicates: 1
+""")
+    plan = resolve(path)
+    assert len(plan.points) > 2000
+    firsts, big = [plan.scenario(p.index) for p in plan.points[:1000]], [plan.scenario(len(plan.points) - 1)]
+    assert {s.system.schools_per_district for s in firsts} == {5}, "the design's first thousand are all small"
+    budget, runs = 64 * 1024**2, plan.total_runs
+    assert plan_batch_size(plan, runs, 1, budget) == batch_size(big, plan.years, runs, 1, budget)
+    assert plan_batch_size(plan, runs, 1, budget) < batch_size(firsts, plan.years, runs, 1, budget)

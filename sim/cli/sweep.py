@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.markup import escape
@@ -51,11 +51,13 @@ def sweep_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate the experiment and show its design; run nothing."),
     batch_size: int = typer.Option(
         None, "--batch-size", min=1, metavar="RUNS",
-        help="Runs stepped together as one batch (default: as many as --memory-budget allows per worker).",
+        help="Runs stepped together as one batch (default: as many as a worker's share of --memory-budget "
+             "allows).",
     ),
     memory_budget: float | None = typer.Option(
         None, "--memory-budget", min=0.01, metavar="GB",
-        help="Memory a worker's batch may use, in GB (default: CRITICAL_MASS_MEMORY_BUDGET, else 2).",
+        help="Memory the batches of all workers may use together, in GB (default: CRITICAL_MASS_MEMORY_BUDGET, "
+             "else 2).",
     ),
     compact: Path = typer.Option(  # noqa: B008
         None, "--compact", metavar="DIR",
@@ -98,12 +100,14 @@ def sweep_command(
     slurm_options = _slurm_options(slurm, dask, workers, partition=slurm_partition, walltime=slurm_walltime,
                                    memory=slurm_memory, cores=slurm_cores, jobs=slurm_jobs, extra=slurm_extra or [],
                                    wait=slurm_wait)
+    from sim.jobs import budget_bytes
+    from sim.jobs import memory_budget as budget_from_environment
+
+    budget = budget_bytes(memory_budget, "--memory-budget") if memory_budget is not None else \
+        budget_from_environment()
     plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
     directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
-    from sim.jobs import memory_budget as budget_from_environment
-
-    budget = int(memory_budget * 1024**3) if memory_budget is not None else budget_from_environment()
     if slurm_options:  # the runs go to the jobs' workers, each with its share of --slurm-memory
         budget = slurm_options.batch_budget(budget)
         _check_slurm_memory(plan, slurm_options, batch_size)
@@ -212,12 +216,18 @@ def _check_slurm_memory(plan: Plan, options: SlurmOptions, batch: int | None) ->
         raise UsageError(str(exc)) from None
 
 
+def _in_order(value: Any) -> tuple[bool, float, str]:
+    """Numbers by size, then words (a parameter may take both, e.g. equilibrium, 0.1, 0.3)."""
+    number = isinstance(value, int | float)
+    return not number, float(value) if number else 0.0, str(value)
+
+
 def print_design(plan: Plan, directory: Path) -> None:
-    values = {key: sorted({p.values[key] for p in plan.points}, key=str) for key in plan.parameters}
+    values = {key: sorted({p.values[key] for p in plan.points}, key=_in_order) for key in plan.parameters}
     out.print(f"[bold]{escape(plan.name)}[/]: {len(plan.points)} design points ({plan.design}) x {plan.replicates} "
               f"replicate(s) = {plan.total_runs:,} runs of {plan.years} years; seed {plan.seed}", markup=True)
     for key, levels in values.items():
-        shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in sorted(levels)[:12])
+        shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in levels[:12])
         more = f", ... ({len(levels)} values)" if len(levels) > 12 else ""
         out.print(f"  {key}: {shown}{more}", markup=False)
     out.print(f"Results: {directory}/", markup=False)

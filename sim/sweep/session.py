@@ -39,6 +39,12 @@ class SweepReport:
         return self.total - self.skipped - self.finished
 
 
+def plan_batch_size(plan: Plan, runs: int, workers: int, memory_budget: int | None = None) -> int:
+    """Systems per batch for a sweep's runs: sized by its biggest design point, wherever in the design that
+    is (sim.jobs.batch_size; the plan has built every point's scenario already, so this costs microseconds)."""
+    return batch_size([plan.scenario(p.index) for p in plan.points], plan.years, runs, workers, memory_budget)
+
+
 def run_sweep(
     plan: Plan,
     directory: Path,
@@ -76,8 +82,7 @@ def _run_sweep(
         done = set()
     remaining = plan.total_runs - len(done)
     scenarios = _Scenarios(plan)
-    size = runs_per_batch or batch_size([plan.scenario(p.index) for p in plan.points[:1000]], plan.years,
-                                        remaining, backend.workers, memory_budget)
+    size = runs_per_batch or plan_batch_size(plan, remaining, backend.workers, memory_budget)
     report = SweepReport(total=plan.total_runs, skipped=plan.total_runs - remaining, batch_size=size)
     store.start_session(backend.description, backend.workers, remaining, size)
     log.info("sweep %s: %d of %d runs to do, %d a batch, on %s", plan.name, remaining, plan.total_runs, size,
