@@ -293,3 +293,18 @@ def test_simulation_based_calibration_small(tmp_path: Path) -> None:
 def test_shipped_calibrations_are_valid_and_cite_a_source_for_every_target(name: str) -> None:
     loaded = load_calibration(ROOT / "calibrations" / f"{name}.yaml")
     assert all("literature.md" in t.source for t in loaded.calibration.targets)
+
+
+def test_the_default_folder_is_made_safe_from_the_calibrations_name(tmp_path: Path) -> None:
+    """A shared file cannot choose where results go: its name becomes a folder under results/calibrations/."""
+    import os
+
+    path = write(tmp_path, {**GOOD, "name": "../../escaped"})
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        result = calibrate(str(path), "--resume")  # nothing to resume: stops before any run, naming the folder
+    finally:
+        os.chdir(previous)
+    assert result.exit_code == 2, result.output
+    assert f"{Path('results') / 'calibrations' / '_.._escaped'} holds no calibration to resume" in result.output

@@ -44,11 +44,12 @@ def calibrate_command(
     from sim.calibration.runner import CalibrationError, calibrate, prepare, settings_for
     from sim.calibration.schema import load_calibration
     from sim.cli.backends import backend_for
+    from sim.folder_names import folder_name
 
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the model")
     loaded = load_calibration(calibration_file)
-    directory = out_dir or Path("results") / "calibrations" / loaded.calibration.name
+    directory = out_dir or Path("results") / "calibrations" / folder_name(loaded.calibration.name)
     given = {name for name, value in (("populations", populations), ("population_size", population_size),
                                       ("seed", seed)) if value is not None}
     try:

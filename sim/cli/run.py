@@ -16,6 +16,7 @@ from sim.scenario.schema import MAX_YEARS
 
 
 def run_command(
+    context: typer.Context,
     scenario_file: Path = typer.Argument(None, metavar="SCENARIO", help="A scenario YAML file."),  # noqa: B008
     years: int = typer.Option(
         None, "--years", min=1, max=MAX_YEARS, help="Years to simulate (default: the scenario's)."
@@ -32,6 +33,14 @@ def run_command(
     if from_sweep or run_id:
         if not (from_sweep and run_id) or scenario_file or overrides or years:
             raise UsageError("give --from-sweep DIR and --run ID together, without a SCENARIO, --set or --years")
+        # a replay takes its seed and years from the sweep, runs once here and writes nothing: say so rather
+        # than ignore these options
+        options = {"out_dir": "--out", "workers": "--workers", "replicates": "--replicates", "seed": "--seed"}
+        given = [option for name, option in options.items()
+                 if getattr(context.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")]
+        if given:
+            raise UsageError(f"a replay (--from-sweep) runs the sweep's run once, with its seed, and writes no "
+                             f"files: {', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply")
         return _replay(from_sweep, run_id)
     if scenario_file is None:
         raise UsageError("give a SCENARIO file (or --from-sweep DIR --run ID)")
