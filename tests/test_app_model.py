@@ -337,6 +337,21 @@ def test_tipping_curve_from_a_runs_table_holds_other_parameters_at_this_scenario
     assert find_curve(tmp_path / "none", load(CLUSTERED)) is None
 
 
+def test_a_sweep_for_the_app_lives_where_a_run_cannot_replace_it(tmp_path: Path) -> None:
+    """docs/workshop.md's sweep goes to results/tipping/<scenario>/, a folder `critical-mass run` never
+    replaces (it replaces results/<scenario>/ whole); a table there is found first, under any name."""
+    own = tmp_path / "tipping" / "clustered"
+    own.mkdir(parents=True)
+    pd.DataFrame({"programme.cohort_size": [10, 40], "p_tipped": [0.2, 0.9]}).to_csv(own / "scale.csv", index=False)
+    (tmp_path / "clustered").mkdir()
+    pd.DataFrame({"programme.cohort_size": [10, 40], "p_tipped": [0.0, 1.0]}).to_csv(
+        tmp_path / "clustered" / "tipping.csv", index=False)
+    curve = find_curve(tmp_path, load(CLUSTERED))
+    assert curve is not None and curve.source == own / "scale.csv" and list(curve.p_tipped) == [0.2, 0.9]
+    (own / "scale.csv").unlink()
+    assert find_curve(tmp_path, load(CLUSTERED)).source == tmp_path / "clustered" / "tipping.csv"
+
+
 # --- take it home -----------------------------------------------------------------------------------
 
 def test_the_saved_report_is_run_reports_self_contained_page_with_the_sessions_changes() -> None:

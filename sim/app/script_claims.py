@@ -202,7 +202,7 @@ def _sweep() -> dict[str, Any] | None:
     from sim.sweep import resolve, run_sweep
 
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "clustered" / "tipping_programme_scale"
+        out = Path(folder) / "tipping" / "clustered" / "programme_scale"  # where docs/workshop.md puts it
         plan = resolve(SWEEP)
         run_sweep(plan, out, local(2))
         curve = find_curve(Path(folder), load(_file("clustered")))

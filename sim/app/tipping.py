@@ -1,6 +1,8 @@
 """Tipping results for a scenario, when a sweep has produced them: P(tipped) against one parameter.
 
-Looks in results/<scenario>/ for `tipping*.csv`, `tipping*.parquet` or a `tipping*/` sweep folder.
+Looks in results/tipping/<scenario>/ for any table or sweep folder, then in results/<scenario>/ for
+`tipping*.csv`, `tipping*.parquet` or a `tipping*/` sweep folder. The first is where a sweep run for the
+app belongs: `critical-mass run` replaces results/<scenario>/ whole, and a sweep inside it with it.
 A table either gives the probability per value (`p_tipped`, optionally `p_tipped_low`/`_high`) or
 one row per run with a boolean `tipped`, averaged here. The parameter is the first column named by
 a scenario key path (`placement.clustering`); rows for other key-path columns are kept only at the
@@ -31,8 +33,11 @@ class TippingCurve:
 
 def find_curve(results: Path, scenario: Scenario) -> TippingCurve | None:
     """The first readable tipping table for the scenario, or None (no results: show nothing)."""
-    folder = Path(results) / name_of(scenario)
-    for path in sorted(folder.glob("tipping*")) if folder.is_dir() else []:
+    name = name_of(scenario)
+    places = ((Path(results) / "tipping" / name, "*"), (Path(results) / name, "tipping*"))
+    found = [path for folder, pattern in places if folder.is_dir()
+             for path in sorted(folder.glob(pattern)) if not path.name.startswith(".")]
+    for path in found:
         try:
             curve = _curve(_read(path), scenario, path)
         except Exception:  # a half-written or foreign file must not break the page; try the next
