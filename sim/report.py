@@ -9,7 +9,7 @@ import base64
 import html
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -88,11 +88,19 @@ def run_report(summary: RunSummary, yearly: pd.DataFrame, scenario: Scenario, di
 
 
 def differing_settings(scenarios: dict[str, Scenario]) -> pd.DataFrame:
-    """Scenario keys whose values differ between the scenarios compared."""
-    flat = {name: pd.json_normalize(s.model_dump(mode="json"), sep=".").iloc[0] for name, s in scenarios.items()}
+    """Scenario keys whose values differ between the scenarios compared, as `--set` names them: list items
+    by index (alumni.stages.1.after_years), so a lever inside a career stage is named, and held, itself."""
+    flat = {name: pd.Series(_flatten(s.model_dump(mode="json"))) for name, s in scenarios.items()}
     table = pd.DataFrame(flat).astype(str)
     table = table.drop(index=[i for i in ("name", "description") if i in table.index])
     return table[table.nunique(axis=1) > 1]
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else None
+    if items is None or not value:
+        return {prefix: value}
+    return {k: v for key, item in items for k, v in _flatten(item, f"{prefix}.{key}" if prefix else str(key)).items()}
 
 
 def compare_report(
@@ -109,8 +117,10 @@ def compare_report(
         f"<tr class=\"{'noise' if d.within_noise else 'sig'}\"><td>{html.escape(d.label)}</td>"
         f"<td>{html.escape(d.scenario)} vs {html.escape(d.baseline)}</td><td>{html.escape(d.population)}</td>"
         f"<td>{d.baseline_mean:.3f}</td>"
-        f"<td>{d.scenario_mean:.3f}</td><td>{d.difference:+.3f}</td><td>{d.ci_low:+.3f} to {d.ci_high:+.3f}</td>"
-        f"<td>{'within the noise' if d.within_noise else 'yes'}</td></tr>"
+        f"<td>{d.scenario_mean:.3f}</td><td>{d.difference:+.3f}</td>"
+        + (f"<td>{d.ci_low:+.3f} to {d.ci_high:+.3f}</td><td>{'within the noise' if d.within_noise else 'yes'}</td>"
+           if d.has_interval else f"<td>n/a</td><td>too few ({d.pairs} pairs)</td>")
+        + "</tr>"
         for d in differences
     )
     settings = differing_settings(scenarios)

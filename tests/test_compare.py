@@ -49,6 +49,26 @@ def test_paired_interval_is_zero_width_only_for_identical_differences() -> None:
     assert low < mean == 3.5 < high
 
 
+@pytest.mark.parametrize("pairs, judged", [(1, False), (2, False), (5, False), (6, True), (10, True)])
+def test_pairs_that_all_agree_are_a_difference_only_when_too_many_to_be_chance(pairs: int, judged: bool) -> None:
+    """One replicate tipping two years earlier, or five that all do, is no 95% finding (a sign test needs
+    six); no interval is given, and compare says the replicates are too few instead of "significant"."""
+    from sim.analysis.compare import compare
+    from sim.analysis.narrative import describe_difference
+
+    mean, low, high = paired_difference(np.full(pairs, 12.0), np.full(pairs, 10.0))
+    assert mean == -2.0
+    assert (low, high) == (-2.0, -2.0) if judged else np.isnan(low) and np.isnan(high)
+    outcomes = {"mean_achievement": 0.1, "achievement_gap": 0.5, "practising_share": 0.6, "leadership_index": 0.3,
+                "districts_tipped": 1.0}
+    yearly = {name: pd.DataFrame({"year": 20, "replicate": range(pairs), "tipped_year": year, **outcomes})
+              for name, year in (("dispersed", 12), ("clustered", 10))}
+    d = next(d for d in compare(yearly) if d.outcome == "tipped_year")
+    assert (d.pairs, d.difference) == (pairs, -2.0)
+    assert d.has_interval == judged and d.within_noise != judged
+    assert ("too few to tell" in describe_difference(d)) != judged
+
+
 def test_tipping_probability_interval_stays_honest_at_the_extremes() -> None:
     d, low, high = proportion_difference(np.zeros(10), np.ones(10))
     assert d == 1.0 and 0.5 < low < 0.7 and high == pytest.approx(1.0)
@@ -99,6 +119,21 @@ def test_more_than_one_lever_changed_is_said_plainly(tmp_path: Path) -> None:
     text = " ".join(parse(tmp_path / "report.html").text)
     assert "placement.host_schools" in text, "the report shows the settings that differ"
     assert "differ in 2 levers at once" in text
+
+
+def test_scenarios_of_different_lengths_are_compared_in_one_year_and_the_user_is_told(tmp_path: Path) -> None:
+    import yaml
+
+    for name, years in (("short", 3), ("long", 5)):
+        (tmp_path / f"{name}.yaml").write_text(yaml.safe_dump(
+            {"name": name, "years": years, "system": {"districts": 2, "schools_per_district": 4,
+                                                      "teachers_per_school": 6}}), encoding="utf-8")
+    result = cli("compare", tmp_path / "short.yaml", tmp_path / "long.yaml", "--replicates", "2", "--workers", "1",
+                 "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "the scenarios run for 3, 5 years; all are run and compared at year 5" in result.stderr
+    for name in ("short", "long"):
+        assert pd.read_parquet(tmp_path / "out" / name / "yearly.parquet")["year"].max() == 5
 
 
 def test_compare_matches_seeds_across_scenarios() -> None:

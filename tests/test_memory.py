@@ -77,3 +77,20 @@ def test_the_batch_budget_comes_from_the_environment_for_every_command(monkeypat
     result = cli("run", str(SCENARIOS / "ancash.yaml"), "--replicates", "2", "--years", "2", "--out", "/tmp/never")
     assert result.exit_code == 2 and "CRITICAL_MASS_MEMORY_BUDGET" in result.output and "lots" in result.output
     assert "Traceback" not in result.output
+
+
+def test_compare_counts_the_frames_of_every_scenario_and_world_it_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A comparison keeps every run's frames (scenarios x replicates x worlds) to compare them, not one
+    scenario's replicates: the check before any run counts them all."""
+    import sim.memory
+    from sim.memory import needed
+    from tests.helpers import cli
+
+    scenario = Scenario.load(SCENARIOS / "ancash.yaml")
+    one_scenario, everything = (needed(scenario, 1, runs=10, gathered=g) for g in (10, 10 * 2 * 10))
+    assert everything > one_scenario
+    monkeypatch.setattr(sim.memory, "available_bytes", lambda: (one_scenario + everything) // 2)
+    result = cli("compare", SCENARIOS / "ancash.yaml", SCENARIOS / "ancash.yaml", "--worlds", "10",
+                 "--replicates", "10", "--workers", "1", "--out", "/tmp/never-written")
+    assert result.exit_code == 2, result.output
+    assert "of memory" in result.output and "Traceback" not in result.output

@@ -53,6 +53,16 @@ def test_the_lever_compared_is_held_not_drawn() -> None:
     assert any("held at each strategy's own value" in n for n in ran.notes)
 
 
+def test_a_lever_inside_a_career_stage_is_held_too() -> None:
+    """Strategies that differ in when alumni move on: that key, not the whole list of stages, differs, and the
+    worlds hold it rather than drawing one value for both strategies."""
+    base = tiny("early")
+    later = base.with_overrides({"name": "later", "alumni.stages.1.after_years": base.alumni.stages[1].after_years + 3})
+    ran = run_in_worlds({"early": base, "later": later}, load_priors(), 10, 2, seed=1, workers=1)
+    assert ran.held == ["alumni.stages.1.after_years"]
+    assert "alumni.stages.1.after_years" not in ran.values.columns
+
+
 def test_compare_with_worlds_end_to_end(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(TINY.format(name="spread", hosts=5, lapse=0.1), encoding="utf-8")
     (tmp_path / "b.yaml").write_text(TINY.format(name="cluster", hosts=2, lapse=0.1), encoding="utf-8")

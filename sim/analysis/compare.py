@@ -48,6 +48,11 @@ class Difference:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def has_interval(self) -> bool:
+        """False when the replicates cannot give an interval (too few pairs; see paired_difference)."""
+        return self.pairs > 0 and not np.isnan(self.ci_low)
+
 
 def end_values(yearly: pd.DataFrame) -> pd.DataFrame:
     """One row per replicate: outcomes in the final year, and whether and when it tipped."""
@@ -59,11 +64,19 @@ def end_values(yearly: pd.DataFrame) -> pd.DataFrame:
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean of b - a and its t interval; identical pairs give a zero-width interval."""
+    """Mean of b - a and its t interval; NaN bounds when the pairs cannot give one.
+
+    Pairs that all differ by the same amount (whole years of tipping often do) give the t interval zero
+    width, which would call one pair, or two, a sure difference. Then a sign test decides: n pairs that
+    all agree are beyond chance only when 2 * 0.5**n <= 1 - confidence (6 pairs at 95%); fewer give no
+    interval. Differences that are all zero are no difference, however few."""
     diff = b - a
     mean = float(diff.mean())
+    if np.all(diff == 0):
+        return 0.0, 0.0, 0.0
     if diff.size < 2 or np.all(diff == diff[0]):
-        return mean, mean, mean
+        enough = diff.size >= 2 and 2 * 0.5**diff.size <= 1 - confidence
+        return (mean, mean, mean) if enough else (mean, float("nan"), float("nan"))
     from scipy import stats  # a second to import: not at module top, which every `run` report loads
 
     half = float(stats.t.ppf(0.5 + confidence / 2, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size))
@@ -130,7 +143,7 @@ def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.9
             mean, low, high = interval(a, b, confidence)
             result.append(Difference(
                 outcome, label, base_name, name, float(a.mean()), float(b.mean()), mean, low, high,
-                int(a.size), bool(low <= 0 <= high), where,
+                int(a.size), bool(np.isnan(low) or low <= 0 <= high), where,
             ))
     return result
 

@@ -32,6 +32,9 @@ def describe_run(summary: RunSummary) -> list[str]:
 def describe_difference(d: Difference) -> str:
     if d.pairs == 0 or math.isnan(d.difference):
         return f"{d.label}: not enough replicates tipped in both to compare."
+    if not d.has_interval:
+        return (f"{d.label}: {d.pairs} matched replicate(s) are too few to tell {d.scenario} from {d.baseline} "
+                f"(difference {_fmt(d)}; run more replicates).")
     if d.within_noise:
         return (f"{d.label}: {d.scenario} and {d.baseline} are within the noise of each other "
                 f"(difference {_fmt(d)}, interval {_interval(d)} includes zero).")

@@ -22,7 +22,8 @@ def compare_command(
                                    "(default 20; 10 a world with --worlds)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed from which every replicate's seed derives."),
     years: int = typer.Option(
-        None, "--years", min=1, max=MAX_YEARS, help="Years to simulate (default: each scenario's)."
+        None, "--years", min=1, max=MAX_YEARS,
+        help="Years to simulate, the same for every scenario (default: the longest of the scenarios' own).",
     ),
     out_dir: Path = typer.Option(None, "--out", help="Results folder (default: results/compare-A-B/)."),  # noqa: B008
     workers: int = typer.Option(None, "--workers", min=1, help="Processes to use (default: up to all cores)."),
@@ -51,10 +52,16 @@ def compare_command(
         name = folder_name(scenario.name, "scenario")
         name = name if name not in scenarios else f"{name}-{len(scenarios) + 1}"
         scenarios[name] = scenario
+    own = sorted({s.years for s in scenarios.values()})
+    if years is None and len(own) > 1:  # compared in one final year, so all run as long as the longest
+        err.print(f"note: the scenarios run for {', '.join(map(str, own))} years; all are run and compared at year "
+                  f"{own[-1]} (--years sets another).", markup=False)
     directory = result_folder(out_dir, Path("results"), "compare-" + "-".join(scenarios)
                               + (f"-{worlds}-worlds" if worlds else ""))
     replicates = replicates or (10 if worlds is not None else 20)
-    workers = min(workers_for(s, workers, replicates, str(p))  # every scenario fits in memory
+    # every scenario fits in memory, with the frames of all the runs this process keeps to compare them
+    kept = replicates * len(scenarios) * (worlds or 1)
+    workers = min(workers_for(s, workers, replicates, str(p), gathered=kept)
                   for s, p in zip(scenarios.values(), scenario_files, strict=True))
     if worlds is not None:
         _compare_in_worlds(scenarios, worlds, replicates, seed, years, workers, priors, posterior, directory)
@@ -62,7 +69,7 @@ def compare_command(
 
     from sim.analysis.comparison import compare_scenarios  # the model and pandas load here
 
-    total = replicates * sum(s.years for s in scenarios.values())
+    total = replicates * len(scenarios) * (years or own[-1])
     with DelayedProgress(f"{len(scenarios)} scenarios x {replicates} replicates", total) as progress:
         result = compare_scenarios(scenarios, replicates, seed, years, workers, progress.advance)
     with complete_folder(directory, "compare", {"scenarios": list(scenarios), "seed": seed}) as staging:
@@ -84,6 +91,10 @@ def print_differences(differences: list, replicates: int) -> None:
     for d in differences:
         if d.pairs == 0:
             table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, "n/a", "n/a", "too few tipped")
+            continue
+        if not d.has_interval:
+            table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, f"{d.difference:+.3f}", "n/a",
+                          f"too few ({d.pairs} pair{'s' if d.pairs != 1 else ''})")
             continue
         table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, f"{d.difference:+.3f}",
                       f"{d.ci_low:+.3f} to {d.ci_high:+.3f}", "within the noise" if d.within_noise else "yes")

@@ -159,6 +159,8 @@ def _looks_binary(column: pd.Series) -> bool:
 
 
 def _verdict(low: float, high: float, higher_is_better: bool) -> str:
+    if np.isnan(low):  # the pairs could not give an interval (sim.analysis.compare.paired_difference)
+        return UNDECIDED
     if low <= 0 <= high:
         return WITHIN
     up = low > 0
