@@ -119,6 +119,7 @@ def test_validate_reports_every_problem_of_every_file_with_exit_2(tmp_path: Path
         (["run", "scenarios/ancash.yaml", "--set", "placement.clustering=high"], "placement.clustering"),
         (["run", "scenarios/ancash.yaml", "--set", "nothing"], "KEY.PATH=VALUE"),
         (["patterns", "--out", "README.md"], "not a folder"),
+        (["patterns", "--out", "/proc/no/such"], "cannot be written"),
         (["run", "scenarios/ancash.yaml", "--replicates", "0"], "replicates"),
         (["run", "scenarios/ancash.yaml", "--set", "students.practice_effect=0.1"], "retired key"),
         (["run"], "give a SCENARIO"),
@@ -162,3 +163,15 @@ def test_no_command_module_imports_another_command() -> None:
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
         others = {m for m in imported if m.startswith("sim.cli.") and m.removeprefix("sim.cli.") in commands}
         assert not others - {f"sim.cli.{name}"}, f"sim/cli/{name}.py imports {sorted(others)}"
+
+
+def test_a_quick_patterns_run_leaves_the_committed_document_alone(tmp_path: Path, monkeypatch) -> None:
+    import sim.validation
+
+    def stop(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("stopped before the runs")
+
+    monkeypatch.setattr(sim.validation, "run_validation", stop)
+    result = cli("patterns", "--quick", cwd=tmp_path)
+    assert isinstance(result.exception, RuntimeError)  # it got as far as running, with its folder ready
+    assert (tmp_path / "results" / "patterns-quick").is_dir() and not (tmp_path / "docs").exists()

@@ -10,18 +10,20 @@ from rich.table import Table
 
 from sim.cli.common import out
 
+QUICK_OUT = Path("results") / "patterns-quick"
+
 
 def patterns_command(
-    out_dir: Path = typer.Option(Path("docs"), "--out", help="Folder for validation.md and its figures."),  # noqa: B008
+    out_dir: Path = typer.Option(  # noqa: B008
+        None, "--out", help=f"Folder for validation.md and its figures (default: docs, or {QUICK_OUT} with --quick)."),
     quick: bool = typer.Option(False, "--quick", help="Few replicates, no national scenario: a smoke test in "
                                "seconds (the committed document is a full run)."),
     workers: int = typer.Option(None, "--workers", min=1, help="Processes to use (default: every core)."),
 ) -> None:
     """Check the model against published patterns (Granovetter, Centola, effect sizes, alumni careers)."""
-    if out_dir.exists() and not out_dir.is_dir():
-        from sim.cli.common import UsageError
-
-        raise UsageError(f"--out {out_dir} exists and is not a folder")
+    # a smoke test must not replace the committed document, which a full run writes
+    out_dir = out_dir or (QUICK_OUT if quick else Path("docs"))
+    _check_writable(out_dir)  # before minutes of runs, not after
     from sim.validation import run_validation, write
 
     started = time.perf_counter()
@@ -36,3 +38,20 @@ def patterns_command(
     out.print(view)
     out.print(f"{passed} pass, {failed} fail, {reported} reported, in {time.perf_counter() - started:.0f} s; "
               f"wrote {', '.join(str(p) for p in paths)}", markup=False)
+
+
+def _check_writable(folder: Path) -> None:
+    import os
+    import tempfile
+
+    from sim.cli.common import UsageError
+
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        descriptor, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"--out {folder} cannot be written: {exc.strerror or exc}") from None
