@@ -9,8 +9,10 @@ strategies being compared are run in every world. Two ways to get N of them:
   box of ranges, not probabilities of the world we are in.
 - from_posterior: drawn with replacement from a calibration's weighted draws (a table of parameter
   values with a `weight` column summing to 1). Shares over these worlds estimate probabilities under
-  that calibration. A heavily weighted draw appears several times; each appearance is run with its
-  own seeds.
+  that calibration. A heavily weighted draw appears several times, and counts once per appearance.
+  Every world runs the same replicate seeds (sim.runner.run_many), so the appearances of one draw give
+  the same runs and the same verdict: a share's interval counts them as the separate draws from the
+  posterior they are, which is how resampling a weighted sample works, but they add no new seed noise.
 
 Both are seeded: the same inputs and seed give the same worlds.
 """
