@@ -315,6 +315,34 @@ def test_resume_refuses_a_changed_experiment(tmp_path: Path) -> None:
         run_sweep(resolve(path), tmp_path / "out", InProcess())
 
 
+def test_resume_refuses_a_sweep_started_by_other_model_code(tmp_path: Path) -> None:
+    """The package version stays 0.1.0 while the engine changes (a git pull): the model code's digest is
+    part of the version a sweep records, so a resume after such a change is refused, not mixed."""
+    import dataclasses
+    import shutil
+
+    from sim.model_version import code_digest, model_version
+
+    path = write_experiment(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(resolve(path), tmp_path / "out", StopAfter(2), runs_per_batch=1)
+    assert read_manifest(tmp_path / "out")["package_version"] == model_version()
+    changed = dataclasses.replace(resolve(path), version=model_version().split("+")[0] + "+000000000000")
+    with pytest.raises(ScenarioError, match="the model's code or the package version differs"):
+        run_sweep(changed, tmp_path / "out", InProcess(), resume=True)
+
+    # the digest follows the model's code, and only it
+    package = Path(__import__("sim").__file__).parent
+    copy = tmp_path / "sim"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert code_digest(copy) == code_digest(package)
+    (copy / "cli" / "run.py").write_text("# the command line does not decide a run\n")
+    assert code_digest(copy) == code_digest(package)
+    mechanism = copy / "mechanisms" / "practice.py"
+    mechanism.write_text(mechanism.read_text() + "\n# a changed mechanism\n")
+    assert code_digest(copy) != code_digest(package)
+
+
 def test_results_are_identical_across_executors_and_worker_counts(tmp_path: Path) -> None:
     from distributed import Client, LocalCluster
 

@@ -16,8 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import sim
 from sim.jobs import Run
+from sim.model_version import model_version
 from sim.runner import derive_seed
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
@@ -52,7 +52,7 @@ class Plan:
     seed: int
     outcomes: list[str]
     design: str
-    version: str = sim.__version__
+    version: str = field(default_factory=model_version)  # the package and model code the runs came from
     _scenarios: dict[int, Scenario] = field(default_factory=dict, repr=False)
 
     def scenario(self, point: int) -> Scenario:

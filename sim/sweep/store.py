@@ -106,7 +106,7 @@ class SweepStore:
         manifest = read_manifest(self.directory)
         if manifest["fingerprint"] != self.plan.fingerprint:
             stored = Plan.from_manifest(manifest)
-            why = ("the package version differs" if stored.version != self.plan.version
+            why = ("the model's code or the package version differs" if stored.version != self.plan.version
                    else "the experiment or its base scenario changed")
             raise ScenarioError([Problem(
                 str(self.directory), None, "", f"cannot resume: {why} since this sweep started "
