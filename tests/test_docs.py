@@ -31,3 +31,26 @@ def test_readme_opens_with_what_it_is_and_two_commands() -> None:
     block = quick.split("```sh", 1)[1].split("```", 1)[0]
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make demo", "make test"]
+
+
+def test_every_import_of_the_package_in_the_docs_python_examples_exists() -> None:
+    """A reader copies these: each `from sim... import name` in a ```python block names something real."""
+    import importlib
+    import re
+
+    block = re.compile(r"```python\n(.*?)```", re.S)
+    statement = re.compile(r"^\s*from (sim[\w.]*) import (?:\(([^)]*)\)|([\w, ]+))", re.M)
+    missing, checked = [], 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for code in block.findall(page.read_text(encoding="utf-8")):
+            for module, grouped, listed in statement.findall(code):
+                for name in (n.strip() for n in (grouped or listed).replace("\n", ",").split(",")):
+                    if not name:
+                        continue
+                    checked += 1
+                    loaded = importlib.import_module(module)
+                    submodule = hasattr(loaded, "__path__") and importlib.util.find_spec(f"{module}.{name}")
+                    if not hasattr(loaded, name) and not submodule:
+                        missing.append(f"{page.name}: from {module} import {name}")
+    assert checked > 10, "the examples should have been found"
+    assert not missing, missing
