@@ -74,3 +74,16 @@ def test_listening_beyond_this_machine_warns_who_can_reach_it_and_hands_the_addr
     served.clear()  # bound to one address, the app answers there only: that is the address to open
     result = CliRunner().invoke(typer_app, ["app", "--host", "192.0.2.7", "--port", "8899"])
     assert "Open http://192.0.2.7:8899/" in result.output and "anyone who can reach 192.0.2.7" in result.output
+    assert "no screen gets the facilitator's priority" in result.output
+
+
+def test_an_ipv6_address_is_checked_on_an_ipv6_socket() -> None:
+    command = sys.modules["sim.cli.app"]
+    try:
+        with socket.create_server(("::1", 0), family=socket.AF_INET6) as probe:
+            port = probe.getsockname()[1]
+    except OSError as exc:
+        pytest.skip(f"IPV6 TEST SKIPPED: this machine cannot listen on ::1 ({exc})")
+    command._check_free("::1", port)  # free again: no error (an IPv4 socket could not bind ::1 at all)
+    with socket.create_server(("::1", 0), family=socket.AF_INET6) as taken, pytest.raises(Exception, match="in use"):
+        command._check_free("::1", taken.getsockname()[1])

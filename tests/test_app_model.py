@@ -495,3 +495,20 @@ def test_a_choice_setting_keeps_a_presets_value_that_is_none_of_its_choices() ->
     assert build_scenario(base, values) == base
     moved = build_scenario(base, {**values, "alumni_heads": "anywhere"})
     assert value_of(moved, KEYS["school_leader_placement"])["rule"] == "random"
+
+
+@pytest.mark.parametrize("facilitator", [True, False])
+def test_end_runs_a_participants_years_with_the_rests_of_play(facilitator: bool) -> None:
+    """▶▶ End: every remaining year in its turn; a participant rests after each (docs/workshop.md: each
+    participant's session uses at most half of the time), the facilitator does not."""
+    from sim.app.pace import Pace, each_year_in_turn
+
+    left, rests = [5], []
+
+    def step() -> bool:
+        left[0] -= 1
+        return left[0] > 0
+
+    each_year_in_turn(step, facilitator, Pace(enabled=True), rest=rests.append)
+    assert left == [0]
+    assert len(rests) == (0 if facilitator else 4) and all(r > 0 for r in rests)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 PARTICIPANT_DUTY = 0.5  # the most of the wall-clock time one participant's years may take
@@ -82,6 +82,22 @@ class Pace:
 
 
 PACE = Pace(enabled=os.environ.get("CRITICAL_MASS_PACE", "on") != "off")  # one per server: all sessions share it
+
+
+def each_year_in_turn(step: Callable[[], bool], facilitator: bool, pace: Pace = PACE,
+                      rest: Callable[[float], None] = time.sleep) -> None:
+    """Years one after another until step() says there are no more, each in its turn and, for a participant,
+    with the same rest after each as when playing: ▶▶ End must not let one participant take the server."""
+    while True:
+        with pace.turn(facilitator):
+            started = time.monotonic()
+            more = step()
+            took = time.monotonic() - started
+        if not more:
+            return
+        wait = pace.rest_after(facilitator, took)
+        if wait > 0:
+            rest(wait)
 
 
 def sleep_until(deadline: float, cancelled: threading.Event) -> bool:

@@ -22,7 +22,7 @@ import solara.lab
 from sim.app import presets
 from sim.app.echarts_widget import Chart
 from sim.app.network import is_loopback, qr_svg
-from sim.app.pace import PACE, sleep_until
+from sim.app.pace import PACE, each_year_in_turn, sleep_until
 from sim.app.scenario_keys import SETTINGS, Setting
 from sim.app.session import Session
 from sim.app.slider_widget import Slider
@@ -126,12 +126,11 @@ def Page() -> None:
             show()
 
     def to_end() -> None:
-        """The remaining years at once, drawn once: where this run ends (each year still takes its turn)."""
+        """The remaining years at once, drawn once: where this run ends (each year still takes its turn, and a
+        participant rests between years as when playing)."""
         pause()
-        while not session.run.finished:
-            with PACE.turn(facilitator):
-                if not session.step():
-                    break
+        each_year_in_turn(lambda: not session.run.finished and session.step() and not session.run.finished,
+                          facilitator)
         show()
 
     def reset() -> None:

@@ -46,6 +46,12 @@ def app_command(
                   markup=False)
         if public:
             out.print(f"Participants: {public} (the page shows this address and a QR code).", markup=False)
+        if host not in WILDCARDS:
+            # the facilitator's screen is the browser that reaches the app by a loopback name; bound to one
+            # address, this machine's browser comes in by that address, as participants do
+            err.print(f"note: bound to {host} alone, the app cannot tell this machine's browser from a "
+                      f"participant's, so no screen gets the facilitator's priority; --host 0.0.0.0 keeps it "
+                      f"(this machine then opens http://localhost:{port}/).", markup=False)
     from sim.app.serve import serve
 
     serve(scenario_file, host, port, public)
@@ -54,7 +60,8 @@ def app_command(
 def _check_free(host: str, port: int) -> None:
     """Say so plainly if the address is taken or wrong, rather than a server's traceback."""
     try:
-        with socket.create_server((host, port)):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET  # "::" or "::1": an IPv6 socket
+        with socket.create_server((host, port), family=family):
             pass
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
