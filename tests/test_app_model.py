@@ -338,6 +338,8 @@ def test_tipping_curve_from_a_runs_table_holds_other_parameters_at_this_scenario
 
 
 def test_a_sweep_for_the_app_lives_where_a_run_cannot_replace_it(tmp_path: Path) -> None:
+    from sim.folder_names import folder_name
+
     """docs/workshop.md's sweep goes to results/tipping/<scenario>/, a folder `critical-mass run` never
     replaces (it replaces results/<scenario>/ whole); a table there is found first, under any name."""
     own = tmp_path / "tipping" / "clustered"
@@ -350,6 +352,12 @@ def test_a_sweep_for_the_app_lives_where_a_run_cannot_replace_it(tmp_path: Path)
     assert curve is not None and curve.source == own / "scale.csv" and list(curve.p_tipped) == [0.2, 0.9]
     (own / "scale.csv").unlink()
     assert find_curve(tmp_path, load(CLUSTERED)).source == tmp_path / "clustered" / "tipping.csv"
+    # a name that is no folder name is looked for where `run` and `sweep` put it: made safe
+    named = load(CLUSTERED).with_overrides({"name": "Lima/Callao: 2024"})
+    safe = tmp_path / "tipping" / folder_name("Lima/Callao: 2024")
+    safe.mkdir()
+    pd.DataFrame({"programme.cohort_size": [10, 40], "p_tipped": [0.1, 0.8]}).to_csv(safe / "t.csv", index=False)
+    assert find_curve(tmp_path, named).source == safe / "t.csv"
 
 
 # --- take it home -----------------------------------------------------------------------------------

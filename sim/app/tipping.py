@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.app.workshop_model import name_of, value_of
+from sim.folder_names import folder_name
 from sim.scenario import Scenario
 
 
@@ -33,7 +34,7 @@ class TippingCurve:
 
 def find_curve(results: Path, scenario: Scenario) -> TippingCurve | None:
     """The first readable tipping table for the scenario, or None (no results: show nothing)."""
-    name = name_of(scenario)
+    name = folder_name(name_of(scenario))  # as `critical-mass run` names the scenario's folder
     places = ((Path(results) / "tipping" / name, "*"), (Path(results) / name, "tipping*"))
     found = [path for folder, pattern in places if folder.is_dir()
              for path in sorted(folder.glob(pattern)) if not path.name.startswith(".")]
