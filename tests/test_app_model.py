@@ -338,10 +338,10 @@ def test_tipping_curve_from_a_runs_table_holds_other_parameters_at_this_scenario
 
 
 def test_a_sweep_for_the_app_lives_where_a_run_cannot_replace_it(tmp_path: Path) -> None:
-    from sim.folder_names import folder_name
-
     """docs/workshop.md's sweep goes to results/tipping/<scenario>/, a folder `critical-mass run` never
     replaces (it replaces results/<scenario>/ whole); a table there is found first, under any name."""
+    from sim.folder_names import folder_name
+
     own = tmp_path / "tipping" / "clustered"
     own.mkdir(parents=True)
     pd.DataFrame({"programme.cohort_size": [10, 40], "p_tipped": [0.2, 0.9]}).to_csv(own / "scale.csv", index=False)
