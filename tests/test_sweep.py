@@ -486,6 +486,44 @@ def test_compaction_keeps_every_result_and_resume_still_finds_them(tmp_path: Pat
     pd.testing.assert_frame_equal(comparable(tmp_path / "out")[0], _whole(plan, tmp_path))
 
 
+@pytest.mark.parametrize("crash_after", ["series merged", "runs merged", "one part removed"])
+def test_a_compaction_killed_midway_leaves_no_duplicate_on_disk_once_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_after: str,
+) -> None:
+    """Readers that do not drop duplicates (DuckDB, pd.read_parquet on runs/) see each run once after the
+    next --resume or compaction, wherever the crash landed."""
+    import sim.sweep.compact as compaction
+
+    plan = resolve(write_experiment(tmp_path))
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(plan, tmp_path / "out", StopAfter(6), flush_seconds=0, runs_per_batch=1)
+    before = comparable(tmp_path / "out")
+    merge, remove = compaction._merge, compaction._remove
+
+    def crashing_merge(parts: list[Path], target: Path) -> None:
+        merge(parts, target)
+        if (crash_after, target.parent.name) in (("series merged", SERIES), ("runs merged", RUNS)):
+            raise KeyboardInterrupt
+
+    def crashing_remove(directory: Path, names: list[str]) -> None:
+        (directory / RUNS / names[0]).unlink()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compaction, "_merge", crashing_merge)
+    monkeypatch.setattr(compaction, "_remove", crashing_remove if crash_after == "one part removed" else remove)
+    with pytest.raises(KeyboardInterrupt):
+        compaction.compact(tmp_path / "out", rows_per_part=100)
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(before[0], comparable(tmp_path / "out")[0])  # readers drop the duplicates
+    run_sweep(plan, tmp_path / "out", InProcess(), resume=True)
+    on_disk = pd.read_parquet(tmp_path / "out" / RUNS)
+    assert on_disk["run_id"].is_unique and len(on_disk) == plan.total_runs
+    series = pd.read_parquet(tmp_path / "out" / SERIES)
+    assert not series.duplicated(["run_id", "year"]).any()
+    assert not list((tmp_path / "out" / RUNS).glob(".compacting-*"))
+    pd.testing.assert_frame_equal(comparable(tmp_path / "out")[0], _whole(plan, tmp_path))
+
+
 def test_a_design_points_interval_is_students_t_and_tipped_is_wilsons() -> None:
     from scipy import stats
 

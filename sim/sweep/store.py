@@ -114,6 +114,9 @@ class SweepStore:
                 "Start a new sweep with another --out folder",
             )])
         self.manifest = manifest
+        from sim.sweep.compact import finish_interrupted  # it imports this module
+
+        finish_interrupted(self.directory)
         self._clear_debris()
         heal(self.directory, {RUNS: runs_schema(self.plan), SERIES: series_schema(self.plan)},
              advice="; this --resume runs them again")
