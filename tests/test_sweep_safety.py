@@ -123,15 +123,52 @@ def test_a_truncated_series_part_does_not_pass_for_a_complete_sweep(tmp_path: Pa
     assert len(read_series(folder)) == 18 * 6, "every run's every year is readable again"
 
 
-def test_readers_name_and_set_aside_a_damaged_part(tmp_path: Path, experiment: Path) -> None:
+def test_readers_name_a_damaged_part_and_read_around_it_moving_nothing(tmp_path: Path, experiment: Path) -> None:
     folder = swept(tmp_path)
-    damage(sorted((folder / RUNS).glob("part-*.parquet"))[5], "garbage")
-    with pytest.warns(DamagedParts, match="finish the sweep with --resume"):
-        runs = read_runs(folder)
-    assert len(runs) == 17
+    part = sorted((folder / RUNS).glob("part-*.parquet"))[5]
+    damage(part, "garbage")
+    listing = sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+    folder.chmod(0o555)  # a sweep someone else owns (root could still write, so nothing moved is checked too)
+    for sub in (RUNS, SERIES):
+        (folder / sub).chmod(0o555)
+    try:
+        for _ in range(2):  # the damage stays until --resume sets it aside, and every read says so
+            with pytest.warns(DamagedParts, match="finish the sweep with --resume"):
+                assert len(read_runs(folder)) == 17
+    finally:
+        for path in (folder, folder / RUNS, folder / SERIES):
+            path.chmod(0o755)
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) == listing, "a reader moved files"
+    with pytest.warns(DamagedParts, match="moved to"):
+        run_sweep(resolve(experiment), folder, InProcess(), resume=True, runs_per_batch=1)
+    assert not part.exists()
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # healed: the next read is quiet
-        assert len(read_runs(folder)) == 17
+        warnings.simplefilter("error")  # set aside and run again: the next read is quiet and whole
+        assert len(read_runs(folder)) == 18
+
+
+def test_a_reader_lists_the_parts_again_when_a_compaction_replaced_them(
+    tmp_path: Path, experiment: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sim.sweep.store as store
+    from sim.sweep.compact import compact
+
+    folder = swept(tmp_path)
+    listed = store._parts(folder, RUNS)
+    compact(folder, rows_per_part=100)  # what a reader listed is gone
+    first = [True]
+
+    def stale_then_fresh(directory: Path, sub: str) -> list[Path]:
+        if first[0]:
+            first[0] = False
+            return listed
+        return real(directory, sub)
+
+    real = store._parts
+    monkeypatch.setattr(store, "_parts", stale_then_fresh)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is damaged: no warning
+        assert len(read_runs(folder)) == 18
 
 
 def test_tipping_on_a_damaged_folder_warns_in_one_line(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ sweep complete, since only the runs parts say which runs are done. Now:
 
 - every `--resume` checks every part's Parquet footer and columns (cheap: it reads no data);
 - a reader (read_runs, read_series, and so `tipping`) that fails on the folder reads each part
-  in full to find the culprits, then tries again without them;
-- a damaged part goes to DIR/damaged/, together with the part of the same name in the other
+  in full to find the culprits, then reads the rest without them and names them; a reader moves
+  nothing (the folder may be read-only, or a sweep may be writing it);
+- `--resume` and `--compact` move a damaged part to DIR/damaged/, together with the part of the same name in the other
   table (a run is done only when both its runs row and its series are readable), and a
   DamagedParts warning names each file and why; the runs they held are then missing, so `--resume`
   runs them again.

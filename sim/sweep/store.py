@@ -29,7 +29,7 @@ from sim.jobs import JobResult
 from sim.results_io import atomic_write, write_json
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
-from sim.sweep.heal import check_manifest, heal
+from sim.sweep.heal import DAMAGED, check_manifest, heal
 from sim.sweep.plan import Plan
 
 MANIFEST = "manifest.json"
@@ -226,17 +226,35 @@ def _read(directory: str | Path, sub: str, columns: list[str] | None = None) -> 
     try:
         table = _dataset_table(_parts(directory, sub), schema, columns)
     except (pa.ArrowException, OSError):
-        # a part that cannot be read: find it (and any other), set it aside, read what is left (sim/sweep/heal.py)
-        schemas = {RUNS: runs_schema(plan), SERIES: series_schema(plan)}
-        if not heal(directory, schemas, thorough=True, advice=f"; finish the sweep with --resume (--out {directory})"):
-            raise
-        table = _dataset_table(_parts(directory, sub), schema, columns)
+        table = _read_around_damage(directory, plan, sub, schema, columns)
     frame = table.to_pandas()
     keys = ["run_id"] if sub == RUNS else ["run_id", "year"]
     if columns is None or all(k in columns for k in keys):
         frame = frame.drop_duplicates(subset=keys)
     order = [c for c in ("point_id", "replicate", "year") if c in frame.columns]
     return frame.sort_values(order).reset_index(drop=True) if order else frame
+
+
+def _read_around_damage(directory: Path, plan: Plan, sub: str, schema: pa.Schema,
+                        columns: list[str] | None) -> pa.Table:
+    """A reader writes nothing: the folder may be read-only, or a sweep or a compaction may be writing it.
+    Parts are listed again (a compaction may have replaced some since), damaged ones are found by reading
+    each in full and left out of this read, with their other half, and named; --resume sets them aside
+    and runs their runs again (sim/sweep/heal.py)."""
+    import warnings
+
+    from sim.sweep.heal import DamagedParts, find_damaged
+
+    damaged = find_damaged(directory, {RUNS: runs_schema(plan), SERIES: series_schema(plan)}, thorough=True)
+    left_out = {d.path.name for d in damaged}
+    table = _dataset_table([p for p in _parts(directory, sub) if p.name not in left_out], schema, columns)
+    if damaged:
+        named = "; ".join(f"{d.path.relative_to(directory)} {d.reason}" for d in damaged)
+        warnings.warn(DamagedParts(
+            f"{len(damaged)} damaged part file(s) in {directory} left out of this read, with their other half: "
+            f"{named}. The runs they held are missing from it; finish the sweep with --resume (--out {directory}), "
+            f"which moves them to {directory / DAMAGED}/ and runs them again"), stacklevel=3)
+    return table
 
 
 def _dataset_table(files: list[Path], schema: pa.Schema, columns: list[str] | None) -> pa.Table:
