@@ -74,7 +74,8 @@ def fellows_advance(state: SystemState, params: Section, streams: Streams) -> No
     for group in (finishing, leaving):
         m.status[group] = ALUMNUS
         m.left_programme[group] = state.year
-    # those who quit leave the system; those who finish take a first alumni role
+    # those who quit go outside education (alumni outside, who may come back through alumni_mobility);
+    # those who finish take a first alumni role
     move_members(state, params, streams, leaving, np.full(leaving.size, OUTSIDE, dtype=np.int8))
     first_roles = draw_roles(params, streams, m.sys[finishing], np.zeros(finishing.size, dtype=np.int64))
     # a finishing fellow already in a classroom who stays a classroom teacher keeps the post
