@@ -82,6 +82,9 @@ def test_batches_are_sized_to_take_at_most_half_of_a_workers_memory() -> None:
     assert options.workers == 8
     assert options.batch_budget(100 * 1024**3) == 8 * 1024**3, "1 GiB a worker"
     assert options.batch_budget(2 * 1024**3) == 2 * 1024**3, "a smaller --memory-budget stands"
+    assert options.batch_budget(None) == 8 * 1024**3, "none asked: this machine's 2 GB default does not apply"
+    many = SlurmOptions.parse(jobs=8, cores=16, memory="32G")  # docs/sweeps.md's example: 128 workers of 2 GiB
+    assert many.batch_budget(None) // many.workers == 1024**3
     small_jobs = SlurmOptions.parse(jobs=1, cores=2, memory="1G")  # 2 workers of 512 MiB
     ancash = Scenario.load(SCENARIOS / "ancash.yaml")
     runs = batch_size([ancash], 20, 10_000, small_jobs.workers, small_jobs.batch_budget(2 * 1024**3))
@@ -166,3 +169,15 @@ def test_without_slurm_commands_the_sweep_says_where_to_run(
     assert code == 2 and "--slurm needs SLURM's commands (sbatch, squeue, scancel) on PATH" in stderr, stderr
     assert "scripts/local-slurm start" in stderr
     assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("tiny_sweep", "critical-mass-tiny_sweep"),
+    ("../logs elsewhere/x", "critical-mass-logs_elsewhere_x"),
+    ("Áncash: 2024", "critical-mass-Ancash_2024"),
+    ("...", "critical-mass-sweep"),
+])
+def test_a_job_name_from_a_shared_file_is_safe_for_sbatch_and_log_paths(name: str, expected: str) -> None:
+    from sim.cli.backends import job_name
+
+    assert job_name(name) == expected

@@ -46,13 +46,23 @@ def backend_for(dask: str | None, workers: int | None, runs: int, slurm: SlurmOp
         yield DaskBackend(client)
 
 
+def job_name(name: str) -> str:
+    """The SLURM job name for a sweep: it names the jobs' #SBATCH line and their log files, so a name from a
+    shared experiment file keeps letters, digits, '.', '_' and '-' only."""
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()  # Áncash -> Ancash
+    return "critical-mass-" + (re.sub(r"[^A-Za-z0-9._-]+", "_", plain).strip("._") or "sweep")[:60]
+
+
 def _slurm_backend(options: SlurmOptions, directory: Path, name: str) -> Iterator[Backend]:
     from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_backend
 
     logs = directory / "slurm-logs"
     out.print(f"Submitting SLURM jobs: {options.describe()}; their logs go to {logs}/", markup=False)
     try:
-        with slurm_backend(options, logs, f"critical-mass-{name}", notify=partial(err.print, markup=False)) as backend:
+        with slurm_backend(options, logs, job_name(name), notify=partial(err.print, markup=False)) as backend:
             yield backend
     except SlurmOptionError as exc:
         raise UsageError(str(exc)) from None

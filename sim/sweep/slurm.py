@@ -107,10 +107,12 @@ class SlurmOptions:
         200 MiB and Dask pauses it at 80%."""
         return self.worker_bytes // 2
 
-    def batch_budget(self, asked: int) -> int:
-        """The sweep's memory budget for batches (bytes, all workers together, as sim.jobs.batch_size takes it),
-        lowered so that no worker's batch takes more than batch_bytes."""
-        return min(asked, self.batch_bytes * self.workers)
+    def batch_budget(self, asked: int | None) -> int:
+        """The sweep's memory budget for batches (bytes, all workers together, as sim.jobs.batch_size takes it):
+        each worker's batch_bytes, or the budget asked for (--memory-budget or its variable) if smaller. This
+        machine's default budget does not apply: the jobs' --slurm-memory is what their workers have."""
+        whole = self.batch_bytes * self.workers
+        return whole if asked is None else min(asked, whole)
 
     def check_fits(self, run_bytes: int, batch: int | None, what: str) -> None:
         """SlurmOptionError unless a batch (`batch` runs, or one when the batches are sized by memory) of runs
