@@ -27,7 +27,7 @@ from sim.cli import app
 from sim.cli.common import fail_cleanly
 from sim.engine import Batch
 from sim.parallel import local
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"years": 6, "system": {"districts": 2, "schools_per_district": 5, "teachers_per_school": 8},
@@ -308,3 +308,62 @@ def test_the_default_folder_is_made_safe_from_the_calibrations_name(tmp_path: Pa
         os.chdir(previous)
     assert result.exit_code == 2, result.output
     assert f"{Path('results') / 'calibrations' / '_.._escaped'} holds no calibration to resume" in result.output
+
+
+def test_a_collapsing_acceptance_rate_stops_cleanly_whatever_the_rate(tmp_path: Path) -> None:
+    """pyabc caps a population at population_size / min_acceptance_rate candidates, here 33.3: the stop is
+    the documented one (exit 1, finished work kept), not a crash on the last third of a candidate."""
+    path = write(tmp_path, {**GOOD, "populations": 4, "population_size": 10, "min_acceptance_rate": 0.3,
+                            "targets": [{"outcome": "alumni_in_education_share", "value": 0.999, "sd": 0.0005},
+                                        {"outcome": "fellow_class_effect", "year": 3, "value": 0.5, "sd": 0.0005}]})
+    result = calibrate(str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--seed", "1")
+    assert result.exit_code == 1, result.output
+    assert "stopped: the acceptance rate fell below min_acceptance_rate 0.3" in result.output
+    assert "nan" not in result.output
+    assert json.loads((tmp_path / "out" / "run.json").read_text())["status"].startswith("stopped:")
+
+
+def test_resume_refuses_a_changed_base_scenario_or_model_code(tmp_path: Path) -> None:
+    path = write(tmp_path, {**GOOD, "populations": 1, "population_size": 10})
+    out = str(tmp_path / "out")
+    assert calibrate(str(path), "--out", out, "--workers", "1").exit_code == 0
+    assert calibrate(str(path), "--out", out, "--resume", "--workers", "1").exit_code == 0  # unchanged: resumes
+    run_file = tmp_path / "out" / "run.json"
+    run = json.loads(run_file.read_text())
+    run_file.write_text(json.dumps({**run, "versions": {**run["versions"], "model": "0.1.0+000000000000"}}))
+    other_code = calibrate(str(path), "--out", out, "--resume")
+    assert other_code.exit_code == 2 and "the model's code has changed" in other_code.output
+    run_file.write_text(json.dumps(run))
+    write(tmp_path, {**GOOD, "populations": 1, "population_size": 10}, {**TINY, "years": TINY["years"] + 1})
+    changed = calibrate(str(path), "--out", out, "--resume")
+    assert changed.exit_code == 2 and "base scenario" in changed.output and "has changed" in changed.output
+
+
+@pytest.mark.parametrize("outcome", ["fellow_class_effect", "alumni_in_education_share"])
+def test_a_target_with_no_value_at_its_year_is_refused_before_anything_runs(tmp_path: Path, outcome: str) -> None:
+    """Year 0, before any cohort has taught or left: every candidate would be rejected, and the first population
+    would never fill (the command ran forever); it is a located error instead."""
+    targets = [{"outcome": outcome, "year": 0, "value": 0.5, "sd": 0.1}]
+    path = write(tmp_path, {**GOOD, "targets": targets})
+    result = calibrate(str(path), "--out", str(tmp_path / "out"), "--workers", "1")
+    assert result.exit_code == 2, result.output
+    assert f"{outcome} has no value at year 0" in result.output and "calibration.yaml:" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_with_many_parameters_the_corners_that_share_a_balance_are_still_all_checked(tmp_path: Path) -> None:
+    """Ten parameters (1,024 corners): the two shares balanced by the classroom share are each fine alone
+    at their high ends, but together they would take more than the classroom has; that corner is checked."""
+    shares = [{"key": f"alumni.stages.1.roles.{role}", "between": [low, 0.3],
+               "balance": "alumni.stages.1.roles.classroom"}
+              for role, low in (("school_leader", 0.05), ("district_official", 0.04))]
+    others = [{"key": key, "between": [0.1, 0.2]} for key in (
+        "contagion.spontaneous_adoption", "contagion.lapse_rate", "teachers.strength_mean", "teachers.orientation_mean",
+        "teachers.rootedness_mean", "careers.turnover", "alumni.exit_rate", "alumni.mobility")]
+    path = write(tmp_path, {**GOOD, "parameters": shares + others})
+    with pytest.raises(ScenarioError, match="classroom"):
+        load_calibration(path)
+    from sim.calibration.schema import prior_corners
+
+    priors = load_calibration(write(tmp_path, {**GOOD, "parameters": shares[:1] + others})).calibration.parameters
+    assert len(prior_corners(list(priors))) <= 2 * 256 + 2 * len(priors)

@@ -18,10 +18,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 import sim
 from sim.calibration.schema import LoadedCalibration
+from sim.model_version import model_version
 from sim.results_io import write_json, write_parquet, write_text
 
 RUN = "run.json"
@@ -63,12 +65,14 @@ def prepare(loaded: LoadedCalibration, directory: Path, asked: Settings, resume:
         if (directory / HISTORY).exists() or (directory / RUN).exists():
             raise CalibrationError(f"{directory} already holds a calibration; add --resume to continue it, or "
                                    "choose another --out")
+        check_targets_have_values(loaded, asked.seed)
         directory.mkdir(parents=True, exist_ok=True)
         write_text(loaded.text, directory / "calibration.yaml")
         write_text(yaml.safe_dump(loaded.base, sort_keys=False, allow_unicode=True), directory / "scenario.yaml")
         run = {"name": loaded.calibration.name, "calibration_file": str(loaded.path), **asdict(asked),
                "replicates": loaded.calibration.replicates, "years": loaded.years, "status": "running",
-               "sittings": [], "versions": {"critical-mass": sim.__version__, "pyabc": _pyabc_version()}}
+               "sittings": [], "versions": {"critical-mass": sim.__version__, "model": model_version(),
+                                            "pyabc": _pyabc_version()}}
         write_json(run, directory / RUN)
         return asked
     if not (directory / RUN).is_file():
@@ -78,13 +82,43 @@ def prepare(loaded: LoadedCalibration, directory: Path, asked: Settings, resume:
         raise CalibrationError(f"{loaded.path} has changed since the calibration in {directory} started; resume "
                                "with the same file (a copy is in the folder: calibration.yaml), or start a new "
                                "calibration with another --out")
+    scenario_now = yaml.safe_dump(loaded.base, sort_keys=False, allow_unicode=True)
+    if (directory / "scenario.yaml").read_text(encoding="utf-8") != scenario_now:
+        raise CalibrationError(f"the base scenario of {loaded.path} has changed since the calibration in {directory} "
+                               "started (its copy: scenario.yaml); resume with it as it was, or start a new "
+                               "calibration with another --out")
     run = read_run(directory)
+    started_on = run.get("versions", {}).get("model")
+    if started_on is not None and started_on != model_version():
+        raise CalibrationError(f"the model's code has changed since the calibration in {directory} started "
+                               f"({started_on}, now {model_version()}); its populations would mix two models: "
+                               "start a new calibration with another --out")
     saved = Settings(run["populations"], run["population_size"], run["seed"])
     for name in sorted(given or ()):
         if getattr(asked, name) != getattr(saved, name):
             raise CalibrationError(f"--{name.replace('_', '-')} {getattr(asked, name)} differs from the "
                                    f"{getattr(saved, name)} the calibration started with; leave it out to resume")
     return saved
+
+
+def check_targets_have_values(loaded: LoadedCalibration, seed: int) -> None:
+    """ScenarioError (exit 2, at the target's line) for a target whose outcome has no value at its year in
+    runs of the base scenario: no candidate could be accepted, and the first population would never fill
+    (the fellow class effect before the first cohort teaches, or after the last has left, for one)."""
+    from sim.calibration.evaluate import simulate
+    from sim.parallel.processes import InProcess
+    from sim.runner import derive_seed
+    from sim.scenario import Problem, Scenario, ScenarioError
+
+    cal = loaded.calibration
+    seeds = np.array([[derive_seed(seed, 11, 0, 0, r) for r in range(cal.replicates)]], dtype=np.int64)
+    values, _ = simulate([Scenario.from_dict(loaded.base)], seeds, loaded.years, loaded.measures, InProcess())
+    empty = [i for i in range(len(cal.targets)) if not np.isfinite(values[0, :, i]).any()]
+    if empty:
+        raise ScenarioError([Problem(
+            str(loaded.path), loaded.line_of("targets", i), f"targets.{i}",
+            f"{cal.targets[i].outcome} has no value at year {loaded.year_of(cal.targets[i])} in runs of the base "
+            "scenario, so no candidate could match it; choose a year when it is measured") for i in empty])
 
 
 def _pyabc_version() -> str:
@@ -118,9 +152,11 @@ def calibrate(loaded: LoadedCalibration, directory: Path, settings: Settings, ba
     if exact:
         status = "finished: the temperature reached 1"
     elif outcome.stopped_early:
+        where = (f"after {outcome.populations_done} population(s), the last at temperature {outcome.last_epsilon:.3g}"
+                 if outcome.populations_done else "before a first population was complete")
         status = (f"stopped: the acceptance rate fell below min_acceptance_rate "
-                  f"{loaded.calibration.min_acceptance_rate:g} at temperature {outcome.last_epsilon:.3g}; the "
-                  "targets may not be reachable together within the priors")
+                  f"{loaded.calibration.min_acceptance_rate:g} {where}; the targets may not be reachable together "
+                  "within the priors")
     else:
         status = f"stopped at temperature {outcome.last_epsilon:.3g} after {outcome.populations_done} populations"
     runs = outcome.simulated * loaded.calibration.replicates

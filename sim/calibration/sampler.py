@@ -94,6 +94,8 @@ class BatchSampler(Sampler):
         size = n
         while accepted < n and evaluations < max_eval:
             size = min(size, int(min(max_eval - evaluations, MOST_ROUNDS_PER_POPULATION_SIZE * n)))
+            if size < 1:  # pyabc's cap n / min_acceptance_rate need not be whole: less than a candidate is left
+                break
             proposals = [generate_valid_proposal(
                 t=max(t, 0), m=np.array([0]), p=np.array([1.0]), model_prior=ana_vars.model_prior,
                 parameter_priors=ana_vars.parameter_priors,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from sim.calibration.outcomes import Outcome, OutcomeError, district_names_used, parse_outcome
@@ -231,11 +232,36 @@ def _check_targets(loaded: LoadedCalibration, scenario: Scenario) -> None:
         raise ScenarioError(problems)
 
 
+def prior_corners(priors: list[Any]) -> list[tuple[float, ...]]:
+    """The corners of the prior box to check: all of them for up to 8 parameters. With more (2^k grows
+    past what can be built), every corner of each group of parameters that share a balance (the shares
+    a constraint sums), with the others at their low ends, each parameter at either end, and
+    MAX_CORNER_CHECKS corners drawn at random (seeded: the same file, the same check)."""
+    ends = [tuple(p.between) for p in priors]
+    if 2 ** len(priors) <= MAX_CORNER_CHECKS:
+        return list(itertools.product(*ends))
+    low = [e[0] for e in ends]
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(priors):
+        groups.setdefault(p.balance or f"#{i}", []).append(i)
+    chosen: dict[tuple[float, ...], None] = {}
+    for members in groups.values():
+        for values in itertools.islice(itertools.product(*(ends[i] for i in members)), MAX_CORNER_CHECKS):
+            corner = list(low)
+            for i, v in zip(members, values, strict=True):
+                corner[i] = v
+            chosen[tuple(corner)] = None
+    rng = np.random.default_rng(0)
+    for pick in rng.integers(0, 2, size=(MAX_CORNER_CHECKS, len(priors))):
+        chosen[tuple(e[b] for e, b in zip(ends, pick, strict=True))] = None
+    return list(chosen)
+
+
 def _check_corners(loaded: LoadedCalibration) -> None:
-    """Every corner of the prior box must be a valid scenario (and so, by linearity, every point inside)."""
+    """Every corner of the prior box must be a valid scenario (and so, by linearity, every point inside);
+    which corners are checked: prior_corners."""
     priors = loaded.calibration.parameters
-    corners = itertools.islice(itertools.product(*(p.between for p in priors)), MAX_CORNER_CHECKS)
-    for corner in corners:
+    for corner in prior_corners(list(priors)):
         values = dict(zip((p.key for p in priors), corner, strict=True))
         try:
             loaded.scenario(values)
