@@ -87,7 +87,9 @@ def _run_alone(job: Job, run: Run) -> JobResult:
         row = {"run_id": run.run_id, "point": run.point, "replicate": run.replicate, "seed": run.seed,
                **dict.fromkeys(job.outcomes, np.nan), "tipped": None, "tipped_year": pd.NA,
                "status": "failed", "error": describe_error(exc), "seconds": time.perf_counter() - started}
-        return JobResult(job, pd.DataFrame([row]).astype({"tipped_year": "Int64"}))
+        # the seed as uint64, as in a run that finished: concatenated with uint64 seeds, an int64 one would
+        # turn the column to float64 and round its batch-mates' seeds (a replay would then use the wrong seed)
+        return JobResult(job, pd.DataFrame([row]).astype({"tipped_year": "Int64", "seed": np.uint64}))
     result.runs["seconds"] = time.perf_counter() - started
     return result
 
