@@ -168,7 +168,9 @@ def test_a_full_disk_during_run_leaves_no_partial_result(tmp_path: Path, monkeyp
 
 
 def test_folder_in_use_is_a_scenario_error() -> None:
-    assert issubclass(FolderInUse, ValueError)
+    from sim.scenario import ScenarioError
+
+    assert issubclass(FolderInUse, ScenarioError)  # so every command reports it as a located problem, exit 2
 
 
 @pytest.fixture

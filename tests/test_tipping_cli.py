@@ -103,9 +103,12 @@ def test_discovery_finds_the_box_of_runs_that_tipped(folder: Path) -> None:
     summary = json.loads((folder / "discover" / "prim_summary.json").read_text())
     assert summary["cases"] == len(read_runs(folder / "sweep_three"))
     boxes = pd.read_csv(folder / "discover" / "prim_boxes.csv")
-    if len(boxes):  # tipping needs fellows: a box, if any, restricts the cohort from below
-        cohort = boxes[boxes["parameter"] == "programme.cohort_size"]
-        assert cohort["low"].notna().all()
+    # tipping needs fellows (none tip below 4 a year here): the first box restricts the cohort from below,
+    # and holds every run that tipped
+    first = boxes[boxes["box"] == 0]
+    cohort = first[first["parameter"] == "programme.cohort_size"]
+    assert len(cohort) == 1 and 2 < cohort["low"].iloc[0] <= 4 and np.isnan(cohort["high"].iloc[0])
+    assert first["coverage"].iloc[0] == 1.0
     by_level = cli("tipping", "discover", "sweep_three", "--outcome", "practising_share", "--above", "0.2",
                    "--method", "cart", "--out", "cart", cwd=folder)
     assert by_level.exit_code == 0, by_level.output
