@@ -65,8 +65,8 @@ class SchoolSystemModel(mesa.Model):
     def scenario(self, value: Any) -> None:
         if not isinstance(value, Scenario):
             return  # Mesa's constructor assigns its own (empty) scenario; this model does not use it
+        self._engine.set_scenarios([value])  # first: a change it refuses leaves the model on its scenario
         self._scenario = value
-        self._engine.set_scenarios([value])
 
     @property
     def state(self):

@@ -140,6 +140,16 @@ def test_a_lever_moved_mid_run_acts_from_the_next_year() -> None:
     assert (model.state.districts.support == 1.0).all()
 
 
+def test_a_refused_change_leaves_the_model_on_its_scenario() -> None:
+    scenario = small(**{"years": 6})
+    model = SchoolSystemModel(scenario, rng=2)
+    model.run_for(2)
+    with pytest.raises(ScenarioError):  # the network is built once: a change to it is refused
+        model.scenario = scenario.with_overrides({"network.alumni_ties": scenario.network.alumni_ties + 2})
+    assert model.scenario == scenario, "the scenario the model reports is the one it runs"
+    model.step()
+
+
 def test_a_dimension_weighted_zero_drops_out_without_a_warning() -> None:
     weights = {"roles": 1, "strength": 1, "orientation": 1, "representation": 1, "network": 0, "scale": 1}
     batch = Batch([small(**{"years": 2, "programme.cohort_size": 0, "leadership_index.weights": weights})], [1])

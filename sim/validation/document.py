@@ -16,7 +16,7 @@ by running the model's own mechanisms on this machine; nothing is read back from
 nothing in the model is tuned to pass. A failure is reported as a failure, with the mechanism or
 assumption that would have to change.
 
-Sources are lines of the project's reference list (`../shared/reference/literature.md`, the same
+Sources are lines of the project's reference list ([literature.md](literature.md), the same
 file docs/model.md cites) with its tags: **[read]** seen in the source or its abstract,
 **[computed]** worked out from the source's numbers, **[recalled]** from memory, not checked. Where
 a source gives a figure without a tolerance ("about 100"), the row says how it was read (about = ±
@@ -73,5 +73,6 @@ def checking_section() -> str:
         f"replicates here) must have its quick mean within ± {CHECK_Z:g} × max(s, resolution) × "
         "√(1/n_quick + 1/n) of the mean here, a band a fresh document passes with probability about 0.997 "
         "a number. The national scenario's numbers and the baseline's extra seeds are measured in a full run "
-        "only. When the model changes, regenerate: `python -m sim.validation --out docs/` (a few minutes).\n"
+        "only. When the model changes, regenerate: `python -m sim.validation --out docs/` (the time it took is "
+        "above).\n"
     )
