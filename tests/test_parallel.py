@@ -129,3 +129,23 @@ def test_local_dask_workers_keep_glibcs_memory_allocation_and_the_rest_of_dasks_
     with local_cluster(1) as client:
         seen = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS")))
     assert list(seen.values()) == [(None, "1")], seen
+
+
+STOPPED_EARLY = """
+import time
+from sim.parallel import Done
+from sim.parallel.processes import LocalProcesses
+
+outcomes = LocalProcesses(2).map_unordered(time.sleep, [0.0, 60.0, 60.0, 60.0])
+assert isinstance(next(outcomes), Done)  # the quick job; the three others are under way or queued
+outcomes.close()  # as when Ctrl-C, a lost job or the caller stops the map
+"""
+
+
+def test_a_map_stopped_early_does_not_wait_for_the_batches_under_way(tmp_path: Path) -> None:
+    """The process ends in seconds, not after the minute its workers' batches would take: nobody reads them."""
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", STOPPED_EARLY], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 30, "the process waited for batches nobody will read"

@@ -14,6 +14,7 @@ multiprocessing does not give by itself, done here:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -33,6 +34,15 @@ from sim.parallel.lifeline import PARENT_ENV, die_with_parent
 log = logging.getLogger(__name__)
 PRELOAD = ["sim.parallel.forkserver_lifeline", "sim.engine", "sim.jobs", "sim.parallel.processes"]
 _launching = threading.Lock()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    if hasattr(pool, "terminate_workers"):  # Python 3.14
+        pool.terminate_workers()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):  # no public way before 3.14
+        with contextlib.suppress(Exception):
+            process.terminate()
 
 
 class _WithoutMainPopen(popen_forkserver.Popen):
@@ -152,6 +162,11 @@ class LocalProcesses:
                     pool = self._pool()
                     pending = itertools.chain(retry, pending)
                     retry = []
+        except BaseException:
+            # stopped early (Ctrl-C, WorkersFailed, a caller that gave up): cancelling only drops queued jobs,
+            # and the interpreter would wait at exit for the batches under way, whose results nobody reads
+            _stop_workers(pool)
+            raise
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
