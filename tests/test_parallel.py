@@ -149,3 +149,18 @@ def test_a_map_stopped_early_does_not_wait_for_the_batches_under_way(tmp_path: P
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 30, "the process waited for batches nobody will read"
+
+
+def test_workers_started_from_another_thread_live_as_long_as_the_map(caplog: pytest.LogCaptureFixture) -> None:
+    """The launcher dies with the thread that started it (PR_SET_PDEATHSIG): started by the short-lived thread
+    that queues the first jobs, it died under the first pool, which broke and was started again."""
+    import threading
+
+    result: dict[str, Any] = {}
+    jobs = [0.3 + i * 1e-6 for i in range(12)]  # long enough that the pool's workers run most of them
+    worker = threading.Thread(target=lambda: result.update(values=run_all(LocalProcesses(2), time.sleep, jobs)))
+    with caplog.at_level("WARNING", logger="sim.parallel.processes"):
+        worker.start()
+        worker.join(timeout=120)
+    assert result["values"] == [None] * len(jobs)
+    assert "worker process died" not in caplog.text

@@ -116,6 +116,10 @@ class LocalProcesses:
                 forkserver.ensure_running()
             finally:
                 signal.signal(signal.SIGINT, previous)
+        else:
+            # here, not in the short-lived thread that queues the first jobs (_warm_up): the launcher dies with
+            # the thread that started it (PR_SET_PDEATHSIG, sim.parallel.lifeline), so it must be this one
+            forkserver.ensure_running()
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start)
 
     def map_unordered(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Done | Lost]:
