@@ -25,8 +25,24 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, path)
+        _sync_directory(path.parent)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def _sync_directory(folder: Path) -> None:
+    """Make the rename itself durable: a sweep writes a part's series before its runs (which mark its runs
+    done), and only a synced directory keeps that order through a power cut."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot sync a directory; the file itself is synced above
+        pass
+    finally:
+        os.close(fd)
 
 
 def current_umask() -> int:

@@ -195,3 +195,22 @@ def test_a_real_full_disk_during_run(tmp_path: Path, small_tmpfs: Path) -> None:
     assert result.exit_code == 1, result.stdout + result.stderr
     assert "No space left on device" in result.stderr
     assert list(small_tmpfs.iterdir()) == [], "no partial result, no temporary file"
+
+
+def test_an_atomic_write_syncs_the_file_and_then_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rename is made durable too: a sweep's order (series part, then runs part) must survive a power cut."""
+    import os
+    import stat
+
+    from sim.results_io import write_text
+
+    synced: list[str] = []
+    fsync = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    write_text("x", tmp_path / "sub" / "a.txt")
+    assert synced == ["file", "folder"] and (tmp_path / "sub" / "a.txt").read_text() == "x"
