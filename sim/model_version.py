@@ -3,8 +3,8 @@
 The package version alone stays the same between releases while the engine changes (a `git pull` on an
 editable install), so a sweep resumed after such a change would mix runs of two models without a word.
 The digest covers the files that decide a run's result (the engine, its mechanisms, the scenario
-schema and defaults, the seeds and outcomes), not the command line, analysis or app, whose changes
-leave a run's numbers alone.
+schema and defaults, the seeds and outcomes, and the outcomes a calibration measures), not the command
+line, analysis or app, whose changes leave a run's numbers alone.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sim import __version__
 
-MODEL_CODE = ("engine", "mechanisms", "scenario", "network.py", "contagion.py", "draws.py", "jobs.py", "runner.py")
+MODEL_CODE = ("engine", "mechanisms", "scenario", "network.py", "contagion.py", "draws.py", "jobs.py", "runner.py",
+              "calibration/outcomes.py", "calibration/evaluate.py")
 
 
 def code_digest(root: Path) -> str:

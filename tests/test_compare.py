@@ -66,6 +66,7 @@ def test_pairs_that_all_agree_are_a_difference_only_when_too_many_to_be_chance(p
     d = next(d for d in compare(yearly) if d.outcome == "tipped_year")
     assert (d.pairs, d.difference) == (pairs, -2.0)
     assert d.has_interval == judged and d.within_noise != judged
+    assert d.as_dict()["has_interval"] == judged, "differences.csv tells 'too few' from 'within the noise'"
     assert ("too few to tell" in describe_difference(d)) != judged
 
 

@@ -253,3 +253,13 @@ def test_the_sensitivity_seed_seeds_the_model_runs(folder: Path) -> None:
     pd.testing.assert_frame_equal(run_design(base, chosen, points, 3, base.seed, local(1)), runs[base.seed])
     assert not np.array_equal(runs[99]["tipping_metric"], runs[base.seed]["tipping_metric"]), \
         "--seed must reach the runs, not only the design"
+
+
+def test_points_are_written_even_when_discovery_has_nothing_to_tell_apart(folder: Path) -> None:
+    text = EXPERIMENT.format(name="tiny_all", more="", replicates=2).replace("[0, 2, 4, 6, 8, 10]", "[6, 8, 10]")
+    (folder / "all.yaml").write_text(text, encoding="utf-8")
+    run_sweep(resolve(folder / "all.yaml"), folder / "sweep_all", local(1))
+    assert read_runs(folder / "sweep_all")["tipped"].all(), "every run of this sweep tips"
+    result = cli("tipping", "points", "sweep_all", "--discover", "--out", "all_points", cwd=folder)
+    assert result.exit_code == 2 and "every finished run" in result.output
+    assert (folder / "all_points" / "tipping_points.csv").exists(), "the points stand without the boxes"

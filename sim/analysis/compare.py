@@ -46,7 +46,7 @@ class Difference:
     population: str = "whole system"
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "has_interval": self.has_interval}  # files tell "too few" from "within the noise"
 
     @property
     def has_interval(self) -> bool:

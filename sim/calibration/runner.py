@@ -103,17 +103,25 @@ def prepare(loaded: LoadedCalibration, directory: Path, asked: Settings, resume:
 
 def check_targets_have_values(loaded: LoadedCalibration, seed: int) -> None:
     """ScenarioError (exit 2, at the target's line) for a target whose outcome has no value at its year in
-    runs of the base scenario: no candidate could be accepted, and the first population would never fill
-    (the fellow class effect before the first cohort teaches, or after the last has left, for one)."""
-    from sim.calibration.evaluate import simulate
+    runs of the base scenario nor of the middle of the priors: no candidate is likely to be accepted, and
+    the first population would never fill (the fellow class effect before the first cohort teaches, or
+    after the last has left, for one)."""
+    from sim.calibration.evaluate import ModelRunFailed, simulate
     from sim.parallel.processes import InProcess
     from sim.runner import derive_seed
     from sim.scenario import Problem, Scenario, ScenarioError
 
     cal = loaded.calibration
-    seeds = np.array([[derive_seed(seed, 11, 0, 0, r) for r in range(cal.replicates)]], dtype=np.int64)
-    values, _ = simulate([Scenario.from_dict(loaded.base)], seeds, loaded.years, loaded.measures, InProcess())
-    empty = [i for i in range(len(cal.targets)) if not np.isfinite(values[0, :, i]).any()]
+    middle = loaded.scenario({p.key: (p.between[0] + p.between[1]) / 2 for p in cal.parameters})
+    seeds = np.array([[derive_seed(seed, 11, 0, c, r) for r in range(cal.replicates)] for c in range(2)],
+                     dtype=np.int64)
+    try:
+        values, _ = simulate([Scenario.from_dict(loaded.base), middle], seeds, loaded.years, loaded.measures,
+                             InProcess())
+    except ModelRunFailed as exc:
+        raise CalibrationError(f"a run of {loaded.path}'s base scenario failed before the calibration "
+                               f"started: {exc}") from None
+    empty = [i for i in range(len(cal.targets)) if not np.isfinite(values[:, :, i]).any()]
     if empty:
         raise ScenarioError([Problem(
             str(loaded.path), loaded.line_of("targets", i), f"targets.{i}",

@@ -22,7 +22,7 @@ from rich.table import Table
 from sim.cli.common import CleanTyper, SetOption, UsageError, bold, err, out, result_folder
 from sim.cli.progress import DelayedProgress
 from sim.result_folder import MARKER, complete_folder
-from sim.scenario import parse_overrides
+from sim.scenario import ScenarioError, parse_overrides
 
 tipping_app = CleanTyper(
     name="tipping", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -89,7 +89,12 @@ def points_command(
                          f"{', '.join(manifest['parameters'])}")
     result = analyse_sweep(read_runs(sweep), manifest, along, confidence)
     target = result_folder(out_dir, sweep, "tipping")
-    found = _discovery(sweep, "tipped", None, None, "prim", 3) if discover else None
+    found, not_found = None, None
+    if discover:
+        try:
+            found = _discovery(sweep, "tipped", None, None, "prim", 3)
+        except ScenarioError as exc:  # e.g. every run tipped: nothing to tell apart, but the points still stand
+            not_found = exc
     out.print(bold(result.name), f": {result.runs} finished runs; tipped means the scenario's own rule; "
               f"intervals: {result.uncertainty}.", sep="")
     if len(result.parameters) == 1:
@@ -116,6 +121,8 @@ def points_command(
         out.print(view)
     if found is None:
         _write_whole(target, "points", result.write)
+        if not_found is not None:
+            raise not_found  # reported as a problem (exit 2) once the points are written
         return
     for sentence in found.sentences():
         out.print("- " + sentence, markup=False)

@@ -16,7 +16,7 @@ by running the model's own mechanisms on this machine; nothing is read back from
 nothing in the model is tuned to pass. A failure is reported as a failure, with the mechanism or
 assumption that would have to change.
 
-Sources are lines of the project's reference list ([literature.md](literature.md), the same
+Sources are lines of the project's reference list (`docs/literature.md` in the repository, the same
 file docs/model.md cites) with its tags: **[read]** seen in the source or its abstract,
 **[computed]** worked out from the source's numbers, **[recalled]** from memory, not checked. Where
 a source gives a figure without a tolerance ("about 100"), the row says how it was read (about = ±
