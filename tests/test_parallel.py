@@ -164,3 +164,25 @@ def test_workers_started_from_another_thread_live_as_long_as_the_map(caplog: pyt
         worker.join(timeout=120)
     assert result["values"] == [None] * len(jobs)
     assert "worker process died" not in caplog.text
+
+
+CRASH = "import os; os._exit(1)"  # a job that takes its worker process down, as a segfault or the OOM killer would
+
+
+def test_a_job_that_kills_its_worker_is_lost_alone_and_its_neighbours_finish(caplog: pytest.LogCaptureFixture) -> None:
+    """Every job of a broken pool fails with it; only the one that breaks the pool when it runs alone is lost
+    (it used to take the jobs queued beside it down with it)."""
+    jobs = [f"import time; time.sleep(0.3)  # {i}" for i in range(7)]
+    jobs.insert(1, CRASH)  # in the first window, which goes to the pool (see the test below)
+    outcomes = list(LocalProcesses(2).map_unordered(exec, jobs))
+    lost = [o.job for o in outcomes if isinstance(o, Lost)]
+    assert lost == [CRASH]
+    assert sorted(o.job for o in outcomes if isinstance(o, Done)) == sorted(j for j in jobs if j != CRASH)
+
+
+def test_workers_that_die_whatever_they_run_stop_the_map() -> None:
+    # four jobs: the first window of 2 workers, all sent to the pool (later ones may run in this process while
+    # the workers start, and this one would end it)
+    jobs = [f"{CRASH}  # {i}" for i in range(4)]
+    with pytest.raises(WorkersFailed, match="keep dying"):
+        list(LocalProcesses(2).map_unordered(exec, jobs))

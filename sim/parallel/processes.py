@@ -14,6 +14,7 @@ multiprocessing does not give by itself, done here:
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import logging
@@ -128,44 +129,61 @@ class LocalProcesses:
         window = 2 * self.workers
         pool = self._pool()
         in_flight: dict[Future[Any], Any] = {}
+        # every job of a broken pool fails with it, so which one killed its worker is known only when it ran
+        # alone: after a break, the jobs that were in the pool run one at a time, and only a job that breaks
+        # the pool alone counts a break (twice: Lost), never the jobs that merely sat beside it
+        suspects: collections.deque[Any] = collections.deque()
         fruitless_restarts = 0
         try:
-            retry = yield from self._warm_up(fn, pool, pending, in_flight, window)
+            suspects.extend((yield from self._warm_up(fn, pool, pending, in_flight, window)))
             while True:
-                while not retry and len(in_flight) < window and (job := next(pending, None)) is not None:
-                    try:
-                        in_flight[pool.submit(fn, job)] = job
-                    except BrokenProcessPool:
-                        retry.append(job)
-                if not in_flight and not retry:
+                unqueued = None
+                if suspects:
+                    if not in_flight:
+                        job = suspects.popleft()
+                        try:
+                            in_flight[pool.submit(fn, job)] = job
+                        except BrokenProcessPool:
+                            unqueued = job
+                else:
+                    while len(in_flight) < window and (job := next(pending, None)) is not None:
+                        try:
+                            in_flight[pool.submit(fn, job)] = job
+                        except BrokenProcessPool:
+                            unqueued = job
+                            break
+                if not in_flight and not suspects and unqueued is None:
                     return
+                alone = len(in_flight) == 1 and unqueued is None
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
+                broken = [] if unqueued is None else [unqueued]
                 for future in done:
                     job = in_flight.pop(future)
                     try:
                         value = future.result()
                     except BrokenProcessPool:
-                        breaks[id(job)] = breaks.get(id(job), 0) + 1
-                        if breaks[id(job)] >= self.MAX_BREAKS_PER_JOB:
-                            yield Lost(job, "its worker process died twice")
-                        else:
-                            retry.append(job)
+                        broken.append(job)
                         continue
                     fruitless_restarts = 0
                     yield Done(job, value)
-                if retry:
-                    fruitless_restarts += 1
-                    if fruitless_restarts > self.MAX_BREAKS_PER_JOB + 1:
-                        raise WorkersFailed("worker processes keep dying before finishing any job")
-                    log.warning("a worker process died; starting a new pool and queueing %d job(s) again",
-                                len(retry) + len(in_flight))
-                    # every queued job of a broken pool fails with it; start a new pool and queue them again
-                    retry.extend(in_flight.values())
-                    in_flight.clear()
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = self._pool()
-                    pending = itertools.chain(retry, pending)
-                    retry = []
+                if not broken:
+                    continue
+                broken.extend(in_flight.values())
+                in_flight.clear()
+                if alone:  # this job broke the pool by itself
+                    culprit = broken[0]
+                    breaks[id(culprit)] = breaks.get(id(culprit), 0) + 1
+                    if breaks[id(culprit)] >= self.MAX_BREAKS_PER_JOB:
+                        yield Lost(culprit, "its worker process died twice")
+                        broken = []
+                fruitless_restarts += 1
+                if fruitless_restarts > self.MAX_BREAKS_PER_JOB + 1:
+                    raise WorkersFailed("worker processes keep dying before finishing any job")
+                log.warning("a worker process died; starting a new pool and running %d job(s) again, one at a time",
+                            len(broken) + len(suspects))
+                suspects.extendleft(reversed(broken))
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = self._pool()
         except BaseException:
             # stopped early (Ctrl-C, WorkersFailed, a caller that gave up): cancelling only drops queued jobs,
             # and the interpreter would wait at exit for the batches under way, whose results nobody reads
