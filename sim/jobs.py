@@ -133,10 +133,19 @@ BUDGET_VARIABLE = "CRITICAL_MASS_MEMORY_BUDGET"  # GB; sets the budget of every 
 
 def memory_budget() -> int:
     """The batch memory budget in bytes: CRITICAL_MASS_MEMORY_BUDGET (GB) if set, else 2 GB."""
+    asked = asked_budget(None)
+    return DEFAULT_MEMORY_BUDGET if asked is None else asked
+
+
+def asked_budget(option_gb: float | None) -> int | None:
+    """The budget the user asked for, in bytes: --memory-budget (option_gb), else CRITICAL_MASS_MEMORY_BUDGET,
+    else None (this machine's default applies where it makes sense; SLURM jobs size by their own memory)."""
     import os
 
+    if option_gb is not None:
+        return budget_bytes(option_gb, "--memory-budget")
     text = os.environ.get(BUDGET_VARIABLE, "").strip()
-    return budget_bytes(text, BUDGET_VARIABLE) if text else DEFAULT_MEMORY_BUDGET
+    return budget_bytes(text, BUDGET_VARIABLE) if text else None
 
 
 def budget_bytes(gb: str | float, source: str) -> int:

@@ -94,3 +94,12 @@ def test_compare_counts_the_frames_of_every_scenario_and_world_it_keeps(monkeypa
                  "--replicates", "10", "--workers", "1", "--out", "/tmp/never-written")
     assert result.exit_code == 2, result.output
     assert "of memory" in result.output and "Traceback" not in result.output
+
+
+def test_a_budget_is_asked_for_by_the_option_or_the_variable_or_not_at_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.jobs import DEFAULT_MEMORY_BUDGET, asked_budget, memory_budget
+
+    monkeypatch.delenv("CRITICAL_MASS_MEMORY_BUDGET", raising=False)
+    assert asked_budget(None) is None and memory_budget() == DEFAULT_MEMORY_BUDGET  # SLURM then sizes by its jobs
+    monkeypatch.setenv("CRITICAL_MASS_MEMORY_BUDGET", "0.5")
+    assert asked_budget(None) == int(0.5 * GIB) and asked_budget(1.0) == GIB  # the option wins

@@ -126,7 +126,8 @@ def check_targets_have_values(loaded: LoadedCalibration, seed: int) -> None:
         raise ScenarioError([Problem(
             str(loaded.path), loaded.line_of("targets", i), f"targets.{i}",
             f"{cal.targets[i].outcome} has no value at year {loaded.year_of(cal.targets[i])} in runs of the base "
-            "scenario, so no candidate could match it; choose a year when it is measured") for i in empty])
+            "scenario or of the middle of the priors, so no candidate is likely to match it; choose a year when it "
+            "is measured") for i in empty])
 
 
 def _pyabc_version() -> str:

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,17 +100,15 @@ def sweep_command(
     slurm_options = _slurm_options(slurm, dask, workers, partition=slurm_partition, walltime=slurm_walltime,
                                    memory=slurm_memory, cores=slurm_cores, jobs=slurm_jobs, extra=slurm_extra or [],
                                    wait=slurm_wait)
-    from sim.jobs import BUDGET_VARIABLE, budget_bytes
-    from sim.jobs import memory_budget as budget_from_environment
+    from sim.jobs import DEFAULT_MEMORY_BUDGET, asked_budget
 
-    asked = memory_budget is not None or bool(os.environ.get(BUDGET_VARIABLE, "").strip())
-    budget = budget_bytes(memory_budget, "--memory-budget") if memory_budget is not None else \
-        budget_from_environment()
+    asked = asked_budget(memory_budget)
+    budget = DEFAULT_MEMORY_BUDGET if asked is None else asked
     plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
     directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
     print_design(plan, directory)
     if slurm_options:  # the runs go to the jobs' workers, each with its share of --slurm-memory
-        budget = slurm_options.batch_budget(budget if asked else None)
+        budget = slurm_options.batch_budget(asked)
         _check_slurm_memory(plan, slurm_options, batch_size)
     else:
         workers = sweep_workers(plan, workers, dask, batch_size, budget)

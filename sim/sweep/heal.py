@@ -118,12 +118,17 @@ def _free_name(path: Path) -> Path:
     return candidate
 
 
+def describe(directory: Path, damaged: Sequence[Damaged]) -> str:
+    """Each damaged part, relative to the sweep folder, and why: for the one warning line that names them."""
+    return "; ".join(f"{d.path.relative_to(directory)} {d.reason}" for d in damaged)
+
+
 def heal(directory: Path, schemas: dict[str, pa.Schema], thorough: bool = False, advice: str = "") -> list[Damaged]:
     """Find damaged parts, move them aside and warn naming each; return what was found."""
     damaged = find_damaged(directory, schemas, thorough)
     if damaged:
         set_aside(directory, damaged)
-        named = "; ".join(f"{d.path.relative_to(directory)} {d.reason}" for d in damaged)
+        named = describe(directory, damaged)
         warnings.warn(DamagedParts(
             f"{len(damaged)} damaged part file(s) in {directory} moved to {directory / DAMAGED}/ with their "
             f"other half: {named}. The runs they held are missing now{advice}"

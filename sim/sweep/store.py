@@ -243,17 +243,17 @@ def _read_around_damage(directory: Path, plan: Plan, sub: str, schema: pa.Schema
     and runs their runs again (sim/sweep/heal.py)."""
     import warnings
 
-    from sim.sweep.heal import DamagedParts, find_damaged
+    from sim.sweep.heal import DamagedParts, describe, find_damaged
 
     damaged = find_damaged(directory, {RUNS: runs_schema(plan), SERIES: series_schema(plan)}, thorough=True)
     left_out = {d.path.name for d in damaged}
     table = _dataset_table([p for p in _parts(directory, sub) if p.name not in left_out], schema, columns)
     if damaged:
-        named = "; ".join(f"{d.path.relative_to(directory)} {d.reason}" for d in damaged)
         warnings.warn(DamagedParts(
             f"{len(damaged)} damaged part file(s) in {directory} left out of this read, with their other half: "
-            f"{named}. The runs they held are missing from it; finish the sweep with --resume (--out {directory}), "
-            f"which moves them to {directory / DAMAGED}/ and runs them again"), stacklevel=3)
+            f"{describe(directory, damaged)}. The runs they held are missing from it; finish the sweep with "
+            f"--resume (--out {directory}), which moves them to {directory / DAMAGED}/ and runs them again"),
+            stacklevel=3)
     return table
 
 
