@@ -78,10 +78,10 @@ def test_killing_run_mid_run_leaves_no_figure_process_behind(tmp_path: Path, sig
     """A signal to `run` alone (not its group) while the model runs: its figure process ends with it."""
     import psutil
 
-    # one process (--workers 1 keeps the figure process) and several replicates: the model runs for seconds, so
-    # the signal lands mid-run however fast the engine is and however slowly matplotlib loads; killed, it costs
-    # no more than one replicate would
-    main_process = subprocess.Popen([*CLI, "run", str(SCENARIOS / "london.yaml"), "--replicates", "8", "--workers",
+    # one process (--workers 1 keeps the figure process) and many replicates: the model runs for about 20 s (8
+    # replicates, 5 s, were outrun by a matplotlib import slowed by a busy machine), so the signal lands mid-run
+    # however fast the engine is and however slowly matplotlib loads; killed at once, it costs no more than that
+    main_process = subprocess.Popen([*CLI, "run", str(SCENARIOS / "london.yaml"), "--replicates", "32", "--workers",
                                      "1", "--out", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
     main = psutil.Process(main_process.pid)
@@ -95,7 +95,8 @@ def test_killing_run_mid_run_leaves_no_figure_process_behind(tmp_path: Path, sig
     _out, err = main_process.communicate(timeout=30)
     _gone, alive = psutil.wait_procs(family, timeout=5)
     assert not alive, f"left behind after {sig.name}: {[(p.pid, p.name()) for p in alive]}"
-    assert not (tmp_path / "out" / "report.html").exists(), "the signal landed mid-run"
+    landed = not (tmp_path / "out" / "report.html").exists()
+    assert landed, f"the signal landed mid-run (exit {main_process.returncode}: {err})"
     if sig == signal.SIGINT:
         assert main_process.returncode != 0 and "Process critical-mass figures" not in err, err
 
