@@ -10,10 +10,13 @@ all its workers are measured too (less sensitive to what else the machine runs).
 
 - one run at a time, 1 core: batches of one system, in this process;
 - batched, 1 core: batches sized by the memory budget, in this process;
-- batched, N cores, cold: the same on N local worker processes, the worker launcher started afresh in
-  every repeat, as in a new `critical-mass sweep` command (its start-up included);
-- batched, N cores, warm: the same with the launcher left running from the repeat before, as for a
-  Python session that runs several sweeps (the launcher outlives a sweep);
+- batched, N cores, forked: the same on N local worker processes forked from this process, as a
+  `critical-mass sweep` command starts them (sim.parallel.forking);
+- batched, N cores, cold launcher: the workers forked instead from multiprocessing's forkserver,
+  started afresh in every repeat (its import of the model included), as where forking is not safe
+  (another thread running) or CRITICAL_MASS_NO_FORK=1 asks for it;
+- batched, N cores, warm launcher: the same with the launcher left running from the repeat before, as
+  for a Python session with threads that runs several sweeps (the launcher outlives a sweep);
 - batched, Dask: N single-threaded Dask workers (the cluster started before the clock);
 - --before PATH: the same sweep with the code of another checkout (e.g. `git worktree add /tmp/before
   dab4d10`), run in a subprocess with that checkout first on the path: the per-run engine as it was,
@@ -33,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from statistics import median
 
@@ -88,6 +91,18 @@ def stop_launcher() -> None:
     from multiprocessing import forkserver
 
     forkserver._forkserver._stop()  # type: ignore[attr-defined]  # private, but what the standard library's tests use
+
+
+@contextlib.contextmanager
+def no_fork() -> Iterator[None]:
+    """Workers from the forkserver, as where this process may not fork."""
+    from sim.parallel.forking import NO_FORK_ENV
+
+    os.environ[NO_FORK_ENV] = "1"
+    try:
+        yield
+    finally:
+        del os.environ[NO_FORK_ENV]
 
 
 def timed(make_backend: Callable[[], object], plan: object, scratch: Path, repeats: int,
@@ -166,10 +181,13 @@ def main() -> None:
         scratch = Path(scratch_name)
         add("one run at a time, 1 core", *timed(InProcess, plan, scratch, slow, runs_per_batch=1))
         add("batched, 1 core", *timed(InProcess, plan, scratch, args.repeats, runs_per_batch=None))
-        add(f"batched, {args.workers} local worker processes, cold",
-            *timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None, cold=True))
-        add(f"batched, {args.workers} local worker processes, warm",
+        add(f"batched, {args.workers} local worker processes, forked",
             *timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None))
+        with no_fork():
+            add(f"batched, {args.workers} local worker processes, cold launcher",
+                *timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None, cold=True))
+            add(f"batched, {args.workers} local worker processes, warm launcher",
+                *timed(lambda: local(args.workers), plan, scratch, args.repeats, runs_per_batch=None))
         if not args.no_dask:
             from sim.parallel.dask import DaskBackend, local_cluster
 

@@ -14,9 +14,10 @@ everything loaded, and the two draw the figures in two halves while this process
 The figures are the same bytes either way: sim.report.report_figures draws them, here or there.
 
 The processes die with their parent however it ends (sim.parallel.lifeline), ignore Ctrl-C (the parent
-handles it and ends them), and are forked only from a process running no other Python thread (forking
-beside threads that may hold locks can deadlock the child). When one fails or dies, the figures it owed are drawn by the
-process that asked for them, so a lost helper costs time, never a report.
+handles it and ends them), and are forked only from a process running no other Python thread
+(sim.parallel.forking: forking beside threads that may hold locks can deadlock the child). When one
+fails or dies, the figures it owed are drawn by the process that asked for them, so a lost helper costs
+time, never a report.
 """
 
 from __future__ import annotations
@@ -24,15 +25,13 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
-import signal
-import sys
-import threading
-import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
+
+from sim.parallel.forking import fork_is_safe, forking, ignore_ctrl_c_in_child
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -59,15 +58,9 @@ class FigureProcess:
     def __init__(self, sibling: bool = True) -> None:
         context = multiprocessing.get_context("fork")
         self._connection, theirs = context.Pipe()
-        # the child gets a copy of this process's unwritten output, and would write it again when it ends
-        sys.stdout.flush()
-        sys.stderr.flush()
         self._process = context.Process(target=_serve, args=(theirs, os.getpid(), sibling),
                                         name="critical-mass figures")
-        with warnings.catch_warnings():
-            # Python warns of forking beside any thread; native pools such as OpenBLAS's (numpy) handle fork
-            # themselves, and start_if_useful forks only beside no other Python thread
-            warnings.simplefilter("ignore", DeprecationWarning)
+        with forking():
             self._process.start()
         theirs.close()
         # multiprocessing waits for its children when this process exits: one never told to stop would
@@ -77,7 +70,7 @@ class FigureProcess:
     @classmethod
     def start_if_useful(cls) -> FigureProcess | None:
         """A figure process, if a second core is free for it and forking is safe here; else None."""
-        if usable_cores() < 2 or _other_python_threads() or "fork" not in multiprocessing.get_all_start_methods():
+        if usable_cores() < 2 or not fork_is_safe():
             return None
         return cls()
 
@@ -120,17 +113,11 @@ class FigureProcess:
         self.close(at_once=kind is not None)
 
 
-def _other_python_threads() -> bool:
-    """Whether a thread besides this one runs Python code (and may hold a lock the child would inherit held),
-    including threads started without the threading module (pytest-xdist's, for one)."""
-    return len(sys._current_frames()) > 1 or threading.active_count() > 1
-
-
 def _serve(connection: Connection, parent: int, sibling: bool) -> None:
     from sim.parallel.lifeline import die_with_parent
 
     die_with_parent(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole terminal; the parent handles it
+    ignore_ctrl_c_in_child()  # Ctrl-C reaches the whole terminal; the parent handles it
     # matplotlib and the figure code load now, while the parent runs the model
     import sim.analysis.figures  # noqa: F401
     from sim.report import report_figures

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from sim.parallel import Done, Lost, WorkersFailed, local, run_all
+from sim.parallel.forking import NO_FORK_ENV
 from sim.parallel.processes import InProcess, LocalProcesses
 from sim.runner import run_replicates
 from tests.helpers import ROOT, small
@@ -29,14 +30,54 @@ print("rows", len(frames["yearly"]))
 """
 
 
-def test_a_script_without_a_main_guard_runs_its_top_level_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "from the launcher"])
+def test_a_script_without_a_main_guard_runs_its_top_level_once(tmp_path: Path, fork: bool) -> None:
+    # forked workers are copies of the script's process, output not yet written included: it is written once
     script = tmp_path / "script.py"
     script.write_text(SCRIPT, encoding="utf-8")
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=180,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", NO_FORK_ENV: "" if fork else "1"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("top level ran") == 1, result.stdout
     assert "rows 54" in result.stdout and "Traceback" not in result.stderr
+
+
+FORKED = """\
+import os, sys, threading
+from pathlib import Path
+from sim.parallel.forking import fork_is_safe
+from sim.parallel.processes import LocalProcesses
+from sim.sweep.lock import sweep_lock
+
+def holds_the_lock(_):
+    fds = os.listdir("/proc/self/fd")
+    return os.getpid(), os.getppid(), any(os.path.realpath(f"/proc/self/fd/{fd}").endswith("/.lock") for fd in fds)
+
+print("safe to fork here:", fork_is_safe())
+with sweep_lock(Path(sys.argv[1])):
+    seen = [done.value for done in LocalProcesses(2).map_unordered(holds_the_lock, range(8))]
+mine = all(parent == os.getpid() for _, parent, _ in seen)
+print("workers:", len({pid for pid, _, _ in seen}), "children of this process:", mine)
+print("a worker holds the lock:", any(held for _, _, held in seen))
+print("safe to fork again after a map:", fork_is_safe())  # its pool's thread has ended: the next pool forks too
+threading.Thread(target=threading.Event().wait, daemon=True).start()
+print("safe to fork beside a thread:", fork_is_safe())
+"""
+
+
+def test_workers_forked_from_a_sweep_do_not_hold_its_folder_lock(tmp_path: Path) -> None:
+    """A forked worker gets a copy of every open file: a copy of the sweep's lock would keep the folder locked
+    after the sweep ends, for as long as a worker lives. Forking is also refused beside another thread."""
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script), str(tmp_path / "sweep")], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert "safe to fork here: True" in result.stdout
+    assert "workers: 2 children of this process: True" in result.stdout, result.stdout
+    assert "a worker holds the lock: False" in result.stdout
+    assert "safe to fork again after a map: True" in result.stdout
+    assert "safe to fork beside a thread: False" in result.stdout
 
 
 def test_workers_give_what_this_process_gives() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.parallel.forking import NO_FORK_ENV
 from sim.parallel.processes import InProcess
 from sim.sweep import read_manifest, read_runs, resolve, run_sweep
 from sim.sweep.store import RUNS
@@ -37,9 +38,11 @@ def test_sigkill_mid_sweep_then_resume_equals_an_uninterrupted_sweep(tmp_path: P
     plan = resolve(path)
     assert plan.total_runs == 99
 
+    # a run a batch: the sweep lasts about a second and a half, so the kill after the second part lands mid-sweep
+    # (4 a batch, with workers forked at once, the sweep could end before its second part was saved)
     sweep = subprocess.Popen(
         [*CLI, "sweep", str(path), "--out", "killed", "--workers", "2", "--save-every", "0.2", "--no-figures",
-         "--batch-size", "4"],
+         "--batch-size", "1"],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     runs = tmp_path / "killed" / RUNS
@@ -65,13 +68,14 @@ def test_sigkill_mid_sweep_then_resume_equals_an_uninterrupted_sweep(tmp_path: P
     assert read_manifest(tmp_path / "killed")["sessions"][-1]["status"] == "complete"
 
 
-@pytest.mark.parametrize(("command", "sig"), [
-    ("sweep", signal.SIGKILL), ("sweep", signal.SIGTERM), ("sweep", signal.SIGINT),
-    ("compare", signal.SIGKILL), ("compare", signal.SIGTERM),
+@pytest.mark.parametrize(("command", "sig", "fork"), [
+    ("sweep", signal.SIGKILL, True), ("sweep", signal.SIGTERM, True), ("sweep", signal.SIGINT, True),
+    ("compare", signal.SIGKILL, True), ("compare", signal.SIGTERM, True), ("sweep", signal.SIGKILL, False),
 ])
 def test_killing_the_main_process_alone_leaves_no_process_behind(tmp_path: Path, command: str,
-                                                                  sig: signal.Signals) -> None:
-    """A signal to the main process only (not its group): its launcher and workers end with it."""
+                                                                  sig: signal.Signals, fork: bool) -> None:
+    """A signal to the main process only (not its group): its workers end with it, forked from it or (where it
+    may not fork) from the launcher, which ends too."""
     import psutil
 
     if command == "sweep":
@@ -81,17 +85,22 @@ def test_killing_the_main_process_alone_leaves_no_process_behind(tmp_path: Path,
         scenario = helpers.ROOT / "scenarios" / "clustered.yaml"
         args = ["compare", str(scenario), str(scenario), "--set", "placement.host_schools=8", "--replicates", "400",
                 "--workers", "2", "--out", "alone"]
-    main_process = subprocess.Popen([*CLI, *args], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:
+        main_process = subprocess.Popen([*CLI, *args], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr,
+                                        start_new_session=True, env={**os.environ, NO_FORK_ENV: "" if fork else "1"})
     main = psutil.Process(main_process.pid)
     deadline = time.monotonic() + 60
-    # the family as first seen whole (launcher and 2 workers), not listed a second time: the sweep lasts a few
-    # seconds, and a child that ended in between made it look as if the workers had never started
+    # the family as first seen whole (2 workers, and the launcher that forked them if any), not listed a second
+    # time: the sweep lasts a few seconds, and a child that ended in between made it look as if none had started
+    whole = 2 if fork else 3
     family = main.children(recursive=True)
-    while len(family) < 3 and time.monotonic() < deadline:
+    while len(family) < whole and main_process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
         family = main.children(recursive=True)
-    assert len(family) >= 3, "the command started its worker processes"
+    assert len(family) >= whole, f"the command started its worker processes: {family}\n{errors.read_text()}"
+    served = any("forkserver" in " ".join(p.cmdline()) for p in family)
+    assert served != fork, [p.cmdline() for p in family]
     main_process.send_signal(sig)
     main_process.wait(timeout=30)
     _gone, alive = psutil.wait_procs(family, timeout=5)

@@ -151,8 +151,7 @@ class GapGroups:
         group_sys = np.zeros(n_groups, dtype=np.int64)
         group_sys[group] = s.sys[rows]
         q = params.students.gap_quantile[group_sys]
-        low = grouped_quantile(s.disadvantage[rows], group, n_groups, q)
-        high = grouped_quantile(s.disadvantage[rows], group, n_groups, 1.0 - q)
+        low, high = grouped_quantile(s.disadvantage[rows], group, n_groups, q, 1.0 - q)
         self.rows, self.group, self.n_groups = rows, group, n_groups
         self.least = s.disadvantage[rows] <= low[group]
         self.most = s.disadvantage[rows] >= high[group]
@@ -174,21 +173,25 @@ class GapGroups:
         return top - bottom
 
 
-def grouped_quantile(values: np.ndarray, group: np.ndarray, n_groups: int, q: np.ndarray) -> np.ndarray:
-    """The q[g] quantile of each group's values, interpolating linearly between the two nearest."""
+def grouped_quantile(values: np.ndarray, group: np.ndarray, n_groups: int, *qs: np.ndarray) -> list[np.ndarray]:
+    """For each q in qs (one per group), the q[g] quantile of each group's values, interpolating linearly
+    between the two nearest. The values are sorted once for all of them."""
     order = np.lexsort((values, group))
     v, g = values[order], group[order]
     first = np.searchsorted(g, np.arange(n_groups))
     size = np.bincount(g, minlength=n_groups)
-    position = q * np.maximum(size - 1, 0)
-    below = np.floor(position).astype(np.int64)
     last = np.maximum(size - 1, 0)
-    frac = position - below
     if v.size == 0:
-        return np.full(n_groups, np.nan)
-    lo = v[np.minimum(first + np.minimum(below, last), v.size - 1)]
-    hi = v[np.minimum(first + np.minimum(below + 1, last), v.size - 1)]
-    return np.where(size > 0, lo + frac * (hi - lo), np.nan)
+        return [np.full(n_groups, np.nan) for _ in qs]
+    out = []
+    for q in qs:
+        position = q * last
+        below = np.floor(position).astype(np.int64)
+        frac = position - below
+        lo = v[np.minimum(first + np.minimum(below, last), v.size - 1)]
+        hi = v[np.minimum(first + np.minimum(below + 1, last), v.size - 1)]
+        out.append(np.where(size > 0, lo + frac * (hi - lo), np.nan))
+    return out
 
 
 def role_counts(state: SystemState) -> np.ndarray:

@@ -32,6 +32,11 @@ class Streams:
         self.generators = list(generators)
         self._raw = all(type(g.bit_generator) in _RAW_DOUBLES for g in self.generators)
         self._bits = [g.bit_generator for g in self.generators]
+        # bound once: the calls per system and draw are most of a small system's cost of drawing
+        self._random_raw = [b.random_raw for b in self._bits]
+        self._standard_normal = [g.standard_normal for g in self.generators]
+        self._random = [g.random for g in self.generators]
+        self._integers = [g.integers for g in self.generators]
 
     @property
     def size(self) -> int:
@@ -48,17 +53,24 @@ class Streams:
         parts = [draw(b, gens[b], n) for b, n in zip(drawing.tolist(), counts[drawing].tolist(), strict=True)]
         return np.concatenate(parts) if parts else np.empty(0)
 
+    @staticmethod
+    def _each_call(counts: np.ndarray, calls: list) -> np.ndarray:
+        """calls[b](n) for every system b asked for n > 0 draws, concatenated in system order (_each without
+        the function around each call)."""
+        drawing = np.flatnonzero(counts)
+        parts = [calls[b](n) for b, n in zip(drawing.tolist(), counts[drawing].tolist(), strict=True)]
+        return np.concatenate(parts) if parts else np.empty(0)
+
     def random(self, counts: np.ndarray) -> np.ndarray:
         """Uniform [0, 1) draws, counts[b] from system b."""
         drawing = np.count_nonzero(counts)
         if self._raw and drawing * 64 > counts.sum():  # many small draws: Python around each call dominates
-            bits = self._bits
-            words = self._each(counts, lambda b, g, n: bits[b].random_raw(n))
+            words = self._each_call(counts, self._random_raw)
             return (words.astype(np.uint64, copy=False) >> np.uint64(11)) * _TO_UNIT
-        return self._each(counts, lambda b, g, n: g.random(n))
+        return self._each_call(counts, self._random)
 
     def standard_normal(self, counts: np.ndarray) -> np.ndarray:
-        return self._each(counts, lambda b, g, n: g.standard_normal(n))
+        return self._each_call(counts, self._standard_normal)
 
     def normal(self, mean: np.ndarray, sd: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Normal draws with a mean and SD per system."""
@@ -73,12 +85,20 @@ class Streams:
 
     def integers(self, high: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Whole numbers in [0, high[b]) for system b."""
-        return self._each(counts, lambda b, g, n: g.integers(0, high[b], n)).astype(np.int64)
+        drawing = np.flatnonzero(counts)
+        calls = self._integers
+        parts = [calls[b](0, h, n) for b, h, n in zip(drawing.tolist(), high[drawing].tolist(),
+                                                      counts[drawing].tolist(), strict=True)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
 
     def integers_below(self, low: int, highs: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """Whole numbers in [low, highs[i]) for each item (items grouped by system)."""
-        starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return self._each(counts, lambda b, g, n: g.integers(low, highs[starts[b]: starts[b] + n])).astype(np.int64)
+        drawing = np.flatnonzero(counts)
+        sizes = counts[drawing].tolist()
+        ends = np.cumsum(counts)[drawing].tolist()
+        calls = self._integers
+        parts = [calls[b](low, highs[end - n: end]) for b, n, end in zip(drawing.tolist(), sizes, ends, strict=True)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, dtype=np.int64)
 
     def lognormal(self, mu: np.ndarray, sigma: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return np.exp(self.normal(mu, sigma, counts))
@@ -94,12 +114,13 @@ class Streams:
         out = [np.repeat(np.clip(mean[:, t], 0.0, 1.0), counts) for t in range(mean.shape[1])]
         drawn = (mean > 0.0) & (mean < 1.0) & (counts > 0)[:, None]
         a, b = (mean * CONCENTRATION).tolist(), ((1.0 - mean) * CONCENTRATION).tolist()
-        ends = np.cumsum(counts).tolist()
+        ends, sizes, traits = np.cumsum(counts).tolist(), counts.tolist(), drawn.tolist()
         gens = self.generators
         for s in np.flatnonzero(drawn.any(axis=1)).tolist():
-            g, n, end = gens[s], int(counts[s]), ends[s]
-            for t in np.flatnonzero(drawn[s]).tolist():
-                out[t][end - n: end] = g.beta(a[s][t], b[s][t], n)
+            g, n, end = gens[s], sizes[s], ends[s]
+            for t, draws in enumerate(traits[s]):  # plain lists: NumPy calls here would cost more than the draws
+                if draws:
+                    out[t][end - n: end] = g.beta(a[s][t], b[s][t], n)
         return out
 
     def choose_each(self, pool: np.ndarray, bounds: np.ndarray, picks: np.ndarray) -> np.ndarray:

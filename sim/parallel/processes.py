@@ -1,13 +1,16 @@
 """Run jobs in this process, or on local worker processes kept busy with a small window of queued jobs.
 
-Workers are forked from a server process (multiprocessing's forkserver) that has already imported
-the model, so they start in milliseconds and never fork a process that has threads. Two things
-multiprocessing does not give by itself, done here:
+Workers are forked from this process when that is safe (sim.parallel.forking: from the main thread, no
+other Python thread running), so they start in milliseconds with the model already imported. Otherwise
+they are forked from a server process (multiprocessing's forkserver) that imports the model once, about
+half a second of a core that the first batches run here meanwhile. Two things multiprocessing does not
+give by itself, done here:
 
 - **A script's top level runs once.** A forkserver child normally re-imports the main script
   (`__mp_main__`), so a script that calls the API at top level without `if __name__ ==
   "__main__":` would run again in every worker, or fail. Jobs here only ever call functions of
-  the `sim` package, so workers are started without the main module.
+  the `sim` package, so workers are started without the main module. (A forked worker is a copy
+  of this process and imports nothing.)
 - **No orphans.** The launcher and every worker die with their parent (sim.parallel.lifeline),
   even when it is killed with SIGKILL.
 """
@@ -18,6 +21,7 @@ import collections
 import contextlib
 import itertools
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -30,6 +34,7 @@ from multiprocessing.context import ForkServerContext, ForkServerProcess
 from typing import Any
 
 from sim.parallel import Done, Lost, WorkersFailed
+from sim.parallel.forking import fork_is_safe, forking, ignore_ctrl_c_in_child
 from sim.parallel.lifeline import PARENT_ENV, die_with_parent
 
 log = logging.getLogger(__name__)
@@ -83,6 +88,11 @@ def _worker_start() -> None:
     die_with_parent(getattr(launcher, "LAUNCHER_PID", None))
 
 
+def _forked_worker_start(parent: int) -> None:
+    ignore_ctrl_c_in_child()
+    die_with_parent(parent)
+
+
 class InProcess:
     """One worker: runs in this process, which also makes monkeypatching and debugging easy."""
 
@@ -104,7 +114,14 @@ class LocalProcesses:
         self.workers = workers
         self.description = f"{workers} local worker processes"
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self) -> tuple[ProcessPoolExecutor, bool]:
+        """A pool, and whether its workers have already started (forked from here) or are still starting."""
+        if fork_is_safe():
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
+                                       initializer=_forked_worker_start, initargs=(os.getpid(),))
+            with forking():
+                pool.submit(os.getpid)  # a pool forks all its workers at its first job: here, not beside a thread
+            return pool, True
         context = _Context()
         forkserver.set_forkserver_preload(PRELOAD)
         # the launcher takes seconds to import the model: if this process dies meanwhile, it must still notice
@@ -121,21 +138,23 @@ class LocalProcesses:
             # here, not in the short-lived thread that queues the first jobs (_warm_up): the launcher dies with
             # the thread that started it (PR_SET_PDEATHSIG, sim.parallel.lifeline), so it must be this one
             forkserver.ensure_running()
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start)
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_worker_start), False
 
     def map_unordered(self, fn: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[Done | Lost]:
         pending: Iterator[Any] = iter(jobs)
         breaks: dict[int, int] = {}
         window = 2 * self.workers
-        pool = self._pool()
+        pool, started = self._pool()
         in_flight: dict[Future[Any], Any] = {}
         # every job of a broken pool fails with it, so which one killed its worker is known only when it ran
         # alone: after a break, the jobs that were in the pool run one at a time, and only a job that breaks
         # the pool alone counts a break (twice: Lost), never the jobs that merely sat beside it
         suspects: collections.deque[Any] = collections.deque()
         fruitless_restarts = 0
+        finished = False
         try:
-            suspects.extend((yield from self._warm_up(fn, pool, pending, in_flight, window)))
+            if not started:
+                suspects.extend((yield from self._warm_up(fn, pool, pending, in_flight, window)))
             while True:
                 unqueued = None
                 if suspects:
@@ -153,6 +172,7 @@ class LocalProcesses:
                             unqueued = job
                             break
                 if not in_flight and not suspects and unqueued is None:
+                    finished = True
                     return
                 alone = len(in_flight) == 1 and unqueued is None
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
@@ -183,14 +203,16 @@ class LocalProcesses:
                             len(broken) + len(suspects))
                 suspects.extendleft(reversed(broken))
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = self._pool()
+                pool, _ = self._pool()
         except BaseException:
             # stopped early (Ctrl-C, WorkersFailed, a caller that gave up): cancelling only drops queued jobs,
             # and the interpreter would wait at exit for the batches under way, whose results nobody reads
             _stop_workers(pool)
             raise
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            # done: wait the moment it takes the idle workers and the pool's thread to end, so that the next pool
+            # may fork from this process again (it may not beside that thread)
+            pool.shutdown(wait=finished, cancel_futures=True)
 
     def _warm_up(
         self, fn: Callable[[Any], Any], pool: ProcessPoolExecutor, pending: Iterator[Any], in_flight: dict,

@@ -26,6 +26,19 @@ from pathlib import Path
 from sim.scenario import Problem, ScenarioError
 
 LOCK = ".lock"
+# the lock files this process holds open: a forked child (a pool's worker) gets a copy of each, and a
+# flock is released only when every copy is closed, so the child closes its copies at once; the lock
+# stays with this process and ends with it, not with the last of its workers
+_held: set = set()
+
+
+def _close_held_in_child() -> None:
+    for handle in list(_held):
+        handle.close()
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_in_child)
 
 
 class SweepLocked(ScenarioError):
@@ -41,6 +54,7 @@ def sweep_lock(directory: Path) -> Iterator[None]:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / LOCK
     handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 -- held open for the whole sweep
+    _held.add(handle)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -55,6 +69,7 @@ def sweep_lock(directory: Path) -> Iterator[None]:
         handle.flush()
         yield
     finally:
+        _held.discard(handle)
         handle.close()  # closing releases the lock; the file stays, an unlocked file means no writer
 
 
