@@ -80,6 +80,42 @@ def test_workers_forked_from_a_sweep_do_not_hold_its_folder_lock(tmp_path: Path)
     assert "safe to fork beside a thread: False" in result.stdout
 
 
+CTRL_C_AT_START = """\
+import contextlib, os, signal, time
+import psutil
+from sim.parallel import processes
+
+held_back = processes.forking
+
+@contextlib.contextmanager
+def ctrl_c_while_workers_start():
+    with held_back():
+        yield
+        os.kill(os.getpid(), signal.SIGINT)  # the terminal's Ctrl-C, here while the workers are being forked
+
+processes.forking = ctrl_c_while_workers_start
+# and in each worker the moment it exists, before it could have set itself to ignore it
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGINT))
+try:
+    list(processes.LocalProcesses(2).map_unordered(abs, range(8)))
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted")
+_, alive = psutil.wait_procs(psutil.Process().children(recursive=True), timeout=5)
+print("workers left:", len(alive))
+"""
+
+
+def test_ctrl_c_while_workers_are_forked_interrupts_this_process_only() -> None:
+    """Ctrl-C reaches every process of the terminal: held back while the workers are forked, it interrupts this
+    process once they have started, and no worker dies of it with a traceback (they leave it to the parent)."""
+    result = subprocess.run([sys.executable, "-c", CTRL_C_AT_START], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120, start_new_session=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert "interrupted" in result.stdout.splitlines(), result.stdout + result.stderr
+    assert "workers left: 0" in result.stdout
+    assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr, result.stderr
+
+
 def test_workers_give_what_this_process_gives() -> None:
     here = run_replicates(small(), 6, 3, backend=InProcess())
     there = run_replicates(small(), 6, 3, backend=LocalProcesses(2))

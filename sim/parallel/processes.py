@@ -119,8 +119,13 @@ class LocalProcesses:
         if fork_is_safe():
             pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
                                        initializer=_forked_worker_start, initargs=(os.getpid(),))
-            with forking():
-                pool.submit(os.getpid)  # a pool forks all its workers at its first job: here, not beside a thread
+            try:
+                with forking():
+                    pool.submit(os.getpid)  # a pool forks all its workers at its first job: here, not beside a thread
+            except BaseException:  # a Ctrl-C held back while they started lands here
+                _stop_workers(pool)
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
             return pool, True
         context = _Context()
         forkserver.set_forkserver_preload(PRELOAD)
