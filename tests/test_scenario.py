@@ -49,6 +49,20 @@ def test_every_problem_is_reported_with_its_line_and_a_suggestion(tmp_path: Path
     assert f"{path}:3: placement.clustring: unknown key; did you mean 'clustering'?" in text
 
 
+def test_true_or_false_where_a_number_belongs_is_an_error_not_one_or_zero(tmp_path: Path) -> None:
+    # YAML reads yes/no/on/off as true/false, which pydantic would take as 1 and 0: `years: yes` ran one year
+    path = write(tmp_path, "years: yes\nprogramme:\n  cohort_size: on\nplacement:\n  clustering: no\n"
+                           "contagion:\n  enabled: true\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    problems = {p.path: p for p in info.value.problems}
+    assert set(problems) == {"years", "programme.cohort_size", "placement.clustering"}, problems
+    assert problems["programme.cohort_size"].line == 3
+    assert all("expected a number, not true/false" in p.message for p in problems.values())
+    with pytest.raises(ScenarioError, match="expected a number"):
+        load_scenario(SCENARIOS / "ancash.yaml", {"years": True})  # --set years=true
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario(write(tmp_path, "years: 3\nsystem: [unclosed\n"))

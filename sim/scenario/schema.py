@@ -12,9 +12,9 @@ representing the community) is a trait; **representation** is the index dimensio
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 ROLES = (
     "classroom",
@@ -37,8 +37,24 @@ TIPS_DOWNWARD = ("achievement_gap",)
 MAX_YEARS = 500  # the longest run: `years`, and the command line's --years
 
 
+def _is_number(annotation: Any) -> bool:
+    """Whether a field holds a number (int or float, or one of them or None), not a true/false."""
+    if annotation in (int, float):
+        return True
+    return any(arg in (int, float) for arg in get_args(annotation)) and bool not in get_args(annotation)
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_false_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads true as 1 where a number is expected, and YAML reads yes, no, on and off as true/false:
+        # `years: yes` would be a one-year run
+        if isinstance(value, bool) and info.field_name and _is_number(cls.model_fields[info.field_name].annotation):
+            raise ValueError("expected a number, not true/false (YAML reads yes, no, on and off as true/false)")
+        return value
 
 
 class Disadvantage(_Section):
