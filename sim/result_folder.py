@@ -42,13 +42,40 @@ def check_target(directory: Path) -> None:
     existing = next((p for p in directory.parents if p.exists()), None)
     if existing is not None and not existing.is_dir():
         raise FolderInUse([Problem("--out", None, str(directory), f"{existing} is a file, not a folder")])
-    if directory.is_dir() and not (directory / MARKER).exists() and any(directory.iterdir()):
+    here = Path.cwd().resolve()
+    if directory.resolve() == here or directory.resolve() in here.parents:
+        raise FolderInUse([Problem(
+            "--out", None, str(directory),
+            "is the folder this command runs in (or holds it); results replace a folder whole, so choose "
+            "a new folder such as results/NAME",
+        )])
+    if not directory.is_dir() or not any(directory.iterdir()):
+        return
+    if not (directory / MARKER).exists():
         raise FolderInUse([Problem(
             "--out", None, str(directory),
             "holds files that are not a Critical Mass result (no .critical-mass.json); results replace a "
             "folder whole, so choose a new or empty folder (results written before this marker existed: "
             "remove the folder first)",
         )])
+    added = _added_since_sealed(directory)
+    if added:
+        shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+        raise FolderInUse([Problem(
+            "--out", None, str(directory),
+            f"holds a result and files added to it since ({shown}); results replace a folder whole, so "
+            "choose a new folder, or move those files out first",
+        )])
+
+
+def _added_since_sealed(directory: Path) -> list[str]:
+    """Files in a sealed result folder that its seal does not list: another command's output, or a user's."""
+    try:
+        sealed = set(json.loads((directory / MARKER).read_text(encoding="utf-8"))["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return [MARKER + " (unreadable)"]
+    present = {str(p.relative_to(directory)) for p in directory.rglob("*") if not p.is_dir()}
+    return sorted(present - sealed - {MARKER})
 
 
 @contextlib.contextmanager

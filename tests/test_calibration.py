@@ -221,6 +221,12 @@ def test_an_existing_folder_needs_resume_and_resume_needs_the_same_file(tmp_path
     changed = calibrate(str(path), "--out", out, "--resume")
     assert changed.exit_code == 2 and "has changed" in changed.output
     assert calibrate(str(path), "--out", str(tmp_path / "nothing"), "--resume").exit_code == 2
+    # another command's results, or a user's files: never mixed with a calibration's
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "report.html").write_text("a run's report", encoding="utf-8")
+    mixed = calibrate(str(path), "--out", str(tmp_path / "theirs"), "--workers", "1")
+    assert mixed.exit_code == 2 and "holds other files (report.html)" in mixed.output, mixed.output
+    assert [p.name for p in (tmp_path / "theirs").iterdir()] == ["report.html"]
 
 
 def _kill_after(folder: Path, process: subprocess.Popen, population: int) -> None:

@@ -60,9 +60,10 @@ def test_years_is_saved_in_the_scenario_that_ran(tmp_path: Path) -> None:
 def test_a_rerun_replaces_the_folder_whole_and_marks_it(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert invoke("run", scenario_file(tmp_path), "--replicates", "1", "--out", out).exit_code == 0
-    (out / "figures" / "stale.png").write_bytes(b"from an older run")
+    (out / "figures" / "dimensions.png").unlink()  # a result's own files may go; the rest is replaced whole
     assert invoke("run", scenario_file(tmp_path), "--replicates", "2", "--out", out).exit_code == 0
-    assert not (out / "figures" / "stale.png").exists(), "every file comes from the same run"
+    assert set(json.loads((out / MARKER).read_text())["files"]) == {
+        str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.name != MARKER}
     marker = json.loads((out / MARKER).read_text())
     assert marker["kind"] == "run" and "yearly.parquet" in marker["files"] and "report.html" in marker["files"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "tiny.yaml"], "no staging folder left behind"
@@ -75,6 +76,29 @@ def test_a_folder_of_other_files_is_never_replaced(tmp_path: Path) -> None:
     result = invoke("run", scenario_file(tmp_path), "--replicates", "1", "--out", mine)
     assert result.exit_code == 2 and "holds files that are not a Critical Mass result" in result.stderr
     assert (mine / "notes.txt").read_text() == "keep me"
+
+
+def test_a_result_with_files_added_since_is_never_replaced(tmp_path: Path) -> None:
+    """A sweep's parts, a user's notes: files the seal does not list are not the result's to delete."""
+    out = tmp_path / "out"
+    assert invoke("run", scenario_file(tmp_path), "--replicates", "1", "--out", out).exit_code == 0
+    (out / "figures" / "mine.png").write_bytes(b"a user's own figure")
+    result = invoke("run", scenario_file(tmp_path), "--replicates", "1", "--out", out)
+    assert result.exit_code == 2 and "files added to it since (figures/mine.png)" in result.stderr, result.stderr
+    assert (out / "figures" / "mine.png").read_bytes() == b"a user's own figure"
+
+
+def test_the_folder_the_command_runs_in_is_never_the_out_folder(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # its results would be staged inside it and the work lost at the end; or the folder swapped from under the shell
+    here = tmp_path / "here"
+    (here / "sub").mkdir(parents=True)
+    scenario = scenario_file(tmp_path)
+    for inside, out in ((here, "."), (here, ""), (here / "sub", "..")):
+        monkeypatch.chdir(inside)
+        result = invoke("run", scenario, "--replicates", "1", "--out", out)
+        assert result.exit_code == 2 and "is the folder this command runs in" in result.stderr, (out, result.stderr)
+    assert sorted(p.name for p in here.iterdir()) == ["sub"]
 
 
 def test_a_failure_while_writing_keeps_the_previous_result_whole(tmp_path: Path) -> None:

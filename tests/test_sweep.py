@@ -318,6 +318,17 @@ def test_resume_refuses_a_changed_experiment(tmp_path: Path) -> None:
         run_sweep(resolve(path), tmp_path / "out", InProcess())
 
 
+def test_a_sweep_never_writes_into_a_folder_of_other_files(tmp_path: Path) -> None:
+    # a run's or compare's results (which their next run would replace whole, the sweep with them), or a user's
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / ".critical-mass.json").write_text("{}", encoding="utf-8")
+    (theirs / "report.html").write_text("a run's report", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"holds other files \(.critical-mass.json, report.html\)"):
+        run_sweep(resolve(write_experiment(tmp_path)), theirs, InProcess())
+    assert sorted(p.name for p in theirs.iterdir()) == [".critical-mass.json", ".lock", "report.html"]
+
+
 def test_resume_refuses_a_sweep_started_by_other_model_code(tmp_path: Path) -> None:
     """The package version stays 0.1.0 while the engine changes (a git pull): the model code's digest is
     part of the version a sweep records, so a resume after such a change is refused, not mixed."""

@@ -65,6 +65,11 @@ def prepare(loaded: LoadedCalibration, directory: Path, asked: Settings, resume:
         if (directory / HISTORY).exists() or (directory / RUN).exists():
             raise CalibrationError(f"{directory} already holds a calibration; add --resume to continue it, or "
                                    "choose another --out")
+        others = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
+        if others:  # another command's results, or a user's files: the calibration's would mix in
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise CalibrationError(f"--out {directory} holds other files ({shown}); a calibration needs a new or "
+                                   "empty folder")
         check_targets_have_values(loaded, asked.seed)
         directory.mkdir(parents=True, exist_ok=True)
         write_text(loaded.text, directory / "calibration.yaml")

@@ -30,6 +30,7 @@ from sim.results_io import atomic_write, write_json
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
 from sim.sweep.heal import DAMAGED, check_manifest, heal
+from sim.sweep.lock import LOCK
 from sim.sweep.plan import Plan
 
 MANIFEST = "manifest.json"
@@ -98,6 +99,13 @@ class SweepStore:
             )])
         if self.directory.exists() and not self.directory.is_dir():
             raise ScenarioError([Problem(str(self.directory), None, "", "exists and is not a folder")])
+        others = sorted(p.name for p in self.directory.iterdir() if p.name != LOCK) if self.directory.is_dir() else []
+        if others:  # another command's results, or a user's files: a sweep would mix its own in
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            raise ScenarioError([Problem(
+                str(self.directory), None, "", f"holds other files ({shown}); a sweep needs a new or empty "
+                "--out folder",
+            )])
         self.manifest = {**self.plan.to_manifest(), "created": _now(), "sessions": []}
         write_json(self.manifest, self.directory / MANIFEST)
 
