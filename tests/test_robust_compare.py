@@ -63,6 +63,31 @@ def test_a_lever_inside_a_career_stage_is_held_too() -> None:
     assert "alumni.stages.1.after_years" not in ran.values.columns
 
 
+def test_a_value_set_on_the_command_line_is_held_in_every_world(tmp_path: Path) -> None:
+    """`--set` chooses a value for every strategy: the worlds keep it, inside the plausible range or not, and say so."""
+    (tmp_path / "a.yaml").write_text(TINY.format(name="a", hosts=5, lapse=0.1), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(TINY.format(name="b", hosts=2, lapse=0.1), encoding="utf-8")
+    result = cli("compare", "a.yaml", "b.yaml", "--worlds", "10", "--replicates", "2", "--workers", "1",
+                 "--set", "teachers.adoption_threshold_mean=0.4", "--out", "out", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "teachers.adoption_threshold_mean set with --set, so held at that value in every world" in result.output
+    worlds = pd.read_csv(tmp_path / "out" / "worlds.csv")
+    assert "teachers.adoption_threshold_mean" not in worlds.columns and len(worlds) == 10
+
+
+def test_a_value_set_for_a_tipping_search_over_worlds_is_held_too(tmp_path: Path) -> None:
+    from sim.parallel.processes import InProcess
+    from sim.tipping.trials import load_base
+    from sim.uncertainty.run_worlds import run_tipping_in_worlds
+
+    (tmp_path / "a.yaml").write_text(TINY.format(name="a", hosts=5, lapse=0.1), encoding="utf-8")
+    base = load_base(tmp_path / "a.yaml").overridden({"teachers.adoption_threshold_mean": 0.4})
+    ran = run_tipping_in_worlds(base, "programme.cohort_size", [0, 6], load_priors(), 10, 1, 0, InProcess())
+    assert ran.held == ["teachers.adoption_threshold_mean"]  # the size searched is a choice, never ranged
+    assert "teachers.adoption_threshold_mean" not in ran.values.columns
+    assert any("set with --set, so held" in n for n in ran.notes)
+
+
 def test_compare_with_worlds_end_to_end(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(TINY.format(name="spread", hosts=5, lapse=0.1), encoding="utf-8")
     (tmp_path / "b.yaml").write_text(TINY.format(name="cluster", hosts=2, lapse=0.1), encoding="utf-8")

@@ -64,7 +64,8 @@ def compare_command(
     workers = min(workers_for(s, workers, replicates, str(p), gathered=kept)
                   for s, p in zip(scenarios.values(), scenario_files, strict=True))
     if worlds is not None:
-        _compare_in_worlds(scenarios, worlds, replicates, seed, years, workers, priors, posterior, directory)
+        _compare_in_worlds(scenarios, worlds, replicates, seed, years, workers, priors, posterior, directory,
+                           fixed=list(parse_overrides(overrides)))
         return
 
     from sim.analysis.comparison import compare_scenarios  # the model and pandas load here
@@ -102,7 +103,8 @@ def print_differences(differences: list, replicates: int) -> None:
 
 
 def _compare_in_worlds(scenarios: dict[str, Scenario], worlds: int, replicates: int, seed: int, years: int | None,
-                       workers: int | None, priors: Path | None, posterior: Path | None, directory: Path) -> None:
+                       workers: int | None, priors: Path | None, posterior: Path | None, directory: Path,
+                       fixed: list[str]) -> None:
     from sim.analysis.robust_comparison import analyse_worlds
     from sim.uncertainty.priors import load_priors
     from sim.uncertainty.run_worlds import run_in_worlds
@@ -115,7 +117,7 @@ def _compare_in_worlds(scenarios: dict[str, Scenario], worlds: int, replicates: 
     out.print(f"{len(scenarios)} strategies x {worlds} worlds drawn from {kind} x {replicates} matched replicates "
               f"= {runs} runs of {horizon} years.", markup=False)
     with DelayedProgress(f"{runs} runs, in years simulated", runs * horizon) as progress:
-        ran = run_in_worlds(scenarios, source, worlds, replicates, seed, years, workers, progress.advance)
+        ran = run_in_worlds(scenarios, source, worlds, replicates, seed, years, workers, progress.advance, fixed)
     report = analyse_worlds(ran)
     details = {"scenarios": list(scenarios), "worlds": worlds, "seed": seed}
     with complete_folder(directory, "compare", details) as staging:  # swapped in whole (sim/result_folder.py)

@@ -41,6 +41,7 @@ class Base:
     source: Path
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     balances: dict[str, str] = field(default_factory=dict)
+    fixed: tuple[str, ...] = ()  # keys set on the command line (`--set`): chosen, so never drawn in worlds
 
     def build(self, overrides: dict[str, Any] | None = None) -> Scenario:
         return Scenario.from_dict(self.scenario, overrides or {})
@@ -58,6 +59,7 @@ class Base:
             self, scenario=built.model_dump(mode="json"),
             years=built.years if "years" in overrides else self.years,
             name=built.name if "name" in overrides else self.name,
+            fixed=tuple(dict.fromkeys([*self.fixed, *overrides])),
         )
 
 

@@ -17,7 +17,7 @@ run_tipping_in_worlds does the same for a grid of one value (the tipping point's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -54,8 +54,11 @@ class WorldRuns:
 def run_in_worlds(
     scenarios: dict[str, Scenario], worlds_from: Priors | Posterior, n: int, replicates: int, seed: int,
     years: int | None = None, workers: int | None = None, on_progress: Callable[[int], None] | None = None,
+    fixed: Sequence[str] = (),
 ) -> WorldRuns:
-    """Every strategy x world x replicate; raises ScenarioError before running if a world cannot apply."""
+    """Every strategy x world x replicate; raises ScenarioError before running if a world cannot apply.
+
+    `fixed` names the keys the user set for every strategy (`--set`): a value chosen is held, never drawn."""
     from sim.report import differing_settings
     from sim.runner import run_many
     from sim.uncertainty.posterior import Posterior
@@ -64,11 +67,15 @@ def run_in_worlds(
         raise ScenarioError([Problem("compare", None, "scenarios", "needs at least two strategies to compare")])
     differing = set(differing_settings(scenarios).index)
     ranged: list[str] = worlds_from.keys()
-    held = sorted(k for k in ranged if k in differing)
+    held = sorted(k for k in ranged if k in differing or k in fixed)
     notes = lever_notes(scenarios)
-    if held:
-        notes.append(f"{', '.join(held)} differ between the strategies, so they are held at each strategy's own "
+    levers = [k for k in held if k in differing]
+    if levers:
+        notes.append(f"{', '.join(levers)} differ between the strategies, so they are held at each strategy's own "
                      "value in every world rather than drawn")
+    chosen = [k for k in held if k not in differing]
+    if chosen:
+        notes.append(f"{', '.join(chosen)} set with --set, so held at that value in every world rather than drawn")
     for scenario in scenarios.values():
         worlds_from.check_scenario(scenario)
     priors = worlds_from.priors if isinstance(worlds_from, Posterior) else worlds_from
@@ -144,8 +151,12 @@ def run_tipping_in_worlds(
 
     balance = base.balances.get(key)
     ranged: list[str] = worlds_from.keys()
-    held = sorted(k for k in ranged if k in (key, balance))
-    notes = [f"{', '.join(held)} is the value searched, so it is held, not drawn"] if held else []
+    searched = sorted(k for k in ranged if k in (key, balance))
+    chosen = sorted(k for k in ranged if k in base.fixed and k not in searched)
+    held = sorted(searched + chosen)
+    notes = [f"{', '.join(searched)} is the value searched, so it is held, not drawn"] if searched else []
+    if chosen:
+        notes.append(f"{', '.join(chosen)} set with --set, so held at that value in every world rather than drawn")
     values = worlds_from.draw(n, seed).drop(columns=held)
     grid_scenarios = [base.build(overrides_for(base, key, x, balance)) for x in grid]
     for scenario in grid_scenarios[:1]:
