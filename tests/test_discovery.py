@@ -61,6 +61,23 @@ def test_cart_agrees_on_a_clean_toy() -> None:
     assert abs(leaf.restrictions[0].low - 0.6) <= TOLERANCE and leaf.density == 1.0 and leaf.coverage == 1.0
 
 
+@pytest.mark.parametrize("n", [6, 19])
+def test_cart_works_on_fewer_cases_than_its_smallest_leaf_share(n: int) -> None:
+    # int(0.05 * n) cases a leaf is none below 20 cases: such a tree was refused by sklearn
+    inputs, outcome = cases(n, seed=1)
+    outcome[:2] = [True, False]  # both answers, whatever the draw
+    leaves = cart_boxes(inputs, outcome)
+    assert leaves and all(leaf.density >= 0.5 for leaf in leaves)
+
+
+def test_cart_on_one_input_and_on_inputs_that_tell_nothing_apart() -> None:
+    # sklearn's leaves name the feature -2, which the Workbench looked up among one input's names and failed
+    inputs, outcome = cases(40, seed=3)
+    leaf = cart_boxes(inputs[["contagion.lapse_rate"]], outcome)[0]
+    assert [r.parameter for r in leaf.restrictions] == ["contagion.lapse_rate"] and leaf.density == 1.0
+    assert cart_boxes(pd.DataFrame({"a": [1.0] * 6}), np.array([True, False] * 3)) == []
+
+
 def test_boxes_read_as_a_sentence_and_a_table() -> None:
     box = Box("prim", (Restriction("contagion.lapse_rate", None, 0.1),
                        Restriction("teachers.threshold_mean", None, 0.4),

@@ -266,3 +266,15 @@ def test_points_are_written_even_when_discovery_has_nothing_to_tell_apart(folder
     result = cli("tipping", "points", "sweep_all", "--discover", "--out", "all_points", cwd=folder)
     assert result.exit_code == 2 and "every finished run" in result.output
     assert (folder / "all_points" / "tipping_points.csv").exists(), "the points stand without the boxes"
+
+
+def test_cart_discovery_on_a_small_one_parameter_sweep(folder: Path) -> None:
+    # 8 runs: the Workbench asked for leaves of int(0.05 x 8) = 0 runs, and failed on one input's leaves
+    text = EXPERIMENT.format(name="tiny_small", more="", replicates=2).replace("[0, 2, 4, 6, 8, 10]", "[0, 2, 8, 10]")
+    (folder / "small.yaml").write_text(text, encoding="utf-8")
+    run_sweep(resolve(folder / "small.yaml"), folder / "sweep_small", local(1))
+    assert read_runs(folder / "sweep_small")["tipped"].nunique() == 2, "some runs tip and some do not"
+    result = cli("tipping", "discover", "sweep_small", "--method", "cart", "--out", "small_cart", cwd=folder)
+    assert result.exit_code == 0, result.output
+    boxes = pd.read_csv(folder / "small_cart" / "cart_boxes.csv")
+    assert set(boxes["parameter"]) == {"programme.cohort_size"}

@@ -112,15 +112,25 @@ def cart_boxes(
 ) -> list[Box]:
     """The leaves of a classification tree (CART) where most cases are of interest, by coverage.
 
-    Each leaf is a box; the tree grows until leaves are pure or hold mass_min of the cases, so with
-    noisy labels it splits on noise (benchmarks/discovery_recovery.py: with 10% of labels flipped, the
-    leaf with the most coverage restricted a noise input in 38 of 40 toys, PRIM's box in none). Prefer
-    PRIM's boxes for the headline and CART as a check on clean, well-separated outcomes.
+    Each leaf is a box; the tree grows until leaves are pure or hold mass_min of the cases (at least one
+    case, so a sweep of fewer than 1 / mass_min runs still gets a tree), so with noisy labels it splits
+    on noise (benchmarks/discovery_recovery.py: with 10% of labels flipped, the leaf with the most
+    coverage restricted a noise input in 38 of 40 toys, PRIM's box in none). Prefer PRIM's boxes for the
+    headline and CART as a check on clean, well-separated outcomes.
     """
     cart = _workbench("cart")
     x, y = _prepare(inputs, outcome, source)
-    tree = cart.CART(x, y.astype(int), mass_min=mass_min)
+    # the Workbench keeps int(mass_min * n) cases in a leaf, which is 0 below 1 / mass_min cases (20 at the
+    # default) and sklearn refuses; a small sweep gets leaves of one case instead (its limits are only as
+    # fine as the design anyway). The + 0.5 keeps the Workbench's int() from rounding the count down.
+    leaf = max(1, int(mass_min * len(x)))
+    tree = cart.CART(x, y.astype(int), mass_min=(leaf + 0.5) / len(x))
+    # sklearn gives a leaf the feature -2 (none), which the Workbench (3.0) looks up among the input names
+    # without using it: with one input (a one-parameter sweep) that lookup fails, so a name is added for it
+    tree.feature_names = [*tree.feature_names, "(leaf)"]
     tree.build_tree()
+    if tree.clf.tree_.node_count == 1:  # no input tells the cases apart; the Workbench fails on a lone root
+        return []
     lows, highs = x.min(numeric_only=True), x.max(numeric_only=True)
     out = []
     with np.errstate(invalid="ignore"):  # the Workbench divides by zero for a leaf its limits leave empty
