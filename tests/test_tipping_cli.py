@@ -190,6 +190,11 @@ def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> 
     (["points", "sweep_scale", "--along", "programme.cohort_size"], "varies only programme.cohort_size"),
     (["search", "tiny.yaml", "--key", "support.district", "--low", "0", "--high", "0.5", "--tolerance", "0"],
      "--tolerance: must be above 0"),
+    (["warning", "tiny.yaml", "--years", "501", "--replicates", "1", "--out", "long"], "less than or equal to 500"),
+    (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "0.3", "--steps", "50",
+      "--years-per-step", "5"], "would run 6 + 2 x 50 x 5 = 506 years; at most 500"),
+    (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "0.3", "--steps", "2",
+      "--years-per-step", "1", "--burn-in", "497"], "= 501 years; at most 500"),
 ])
 def test_bad_input_exits_2_with_a_message(folder: Path, args: list[str], message: str) -> None:
     result = cli("tipping", *args, cwd=folder)

@@ -23,6 +23,7 @@ from sim.cli.common import CleanTyper, SetOption, UsageError, bold, err, out, re
 from sim.cli.progress import DelayedProgress
 from sim.result_folder import MARKER, complete_folder
 from sim.scenario import ScenarioError, parse_overrides
+from sim.scenario.schema import MAX_YEARS
 
 tipping_app = CleanTyper(
     name="tipping", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -267,7 +268,8 @@ def hysteresis_command(
     stop: float = typer.Option(..., "--to", help="Turning value."),
     steps: int = typer.Option(7, "--steps", min=2, help="Values from --from to --to."),
     years_per_step: int = typer.Option(5, "--years-per-step", min=1, help="Years at each value."),
-    burn_in: int = typer.Option(None, "--burn-in", min=0, help="Years at --from first (default: the scenario's)."),
+    burn_in: int = typer.Option(None, "--burn-in", min=0, help="Years at --from first (default: the scenario's). "
+                                f"The burn-in and both ways of the ramp last at most {MAX_YEARS} years together."),
     replicates: int = typer.Option(6, "--replicates", min=1, help="Replicates of the ramp."),
     confidence: float = Confidence,
     overrides: list[str] = SetOption,
@@ -284,8 +286,13 @@ def hysteresis_command(
     if start == stop:
         raise UsageError("--from and --to must differ")
     base = _base(target, overrides)
-    ramp = Ramp(key, [float(v) for v in np.linspace(start, stop, steps)], years_per_step,
-                base.years if burn_in is None else burn_in, base.balances.get(key))
+    burn_in = base.years if burn_in is None else burn_in
+    ramp_years = burn_in + 2 * steps * years_per_step
+    if ramp_years > MAX_YEARS:  # one model runs them all: as long a run as `run --years` allows, no longer
+        raise UsageError(f"--steps, --years-per-step and --burn-in: the ramp would run {burn_in} + 2 x {steps} x "
+                         f"{years_per_step} = {ramp_years} years; at most {MAX_YEARS} (the longest run)")
+    ramp = Ramp(key, [float(v) for v in np.linspace(start, stop, steps)], years_per_step, burn_in,
+                base.balances.get(key))
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-hysteresis-{slug(key)}")
     seed = base.seed if seed is None else seed
     out.print(bold(base.name), f": {key} from {start:g} to {stop:g} and back in {steps} steps of "
@@ -306,7 +313,7 @@ def hysteresis_command(
 @tipping_app.command("warning")
 def warning_command(
     target: Path = typer.Argument(..., metavar="TARGET", help="A scenario or experiment file."),  # noqa: B008
-    years: int = typer.Option(None, "--years", min=1, help="Years to run (default: the scenario's)."),
+    years: int = typer.Option(None, "--years", min=1, max=MAX_YEARS, help="Years to run (default: the scenario's)."),
     replicates: int = typer.Option(20, "--replicates", min=1, help="Replicates to look for run-ups in."),
     overrides: list[str] = SetOption,
     seed: int = Seed,
