@@ -64,10 +64,10 @@ def test_cart_agrees_on_a_clean_toy() -> None:
 @pytest.mark.parametrize("n", [6, 19])
 def test_cart_works_on_fewer_cases_than_its_smallest_leaf_share(n: int) -> None:
     # int(0.05 * n) cases a leaf is none below 20 cases: such a tree was refused by sklearn
-    inputs, outcome = cases(n, seed=1)
-    outcome[:2] = [True, False]  # both answers, whatever the draw
-    leaves = cart_boxes(inputs, outcome)
-    assert leaves and all(leaf.density >= 0.5 for leaf in leaves)
+    inputs = pd.DataFrame({"contagion.lapse_rate": np.linspace(0, 1, n),
+                           "programme.cohort_size": np.random.default_rng(1).integers(5, 41, n)})
+    leaves = cart_boxes(inputs, inputs["contagion.lapse_rate"].to_numpy() > 0.5)
+    assert leaves and leaves[0].density == 1.0
 
 
 def test_cart_on_one_input_and_on_inputs_that_tell_nothing_apart() -> None:
