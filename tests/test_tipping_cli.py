@@ -53,6 +53,10 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, (more, replicates) in experiments.items():
         text = EXPERIMENT.format(name=f"tiny_{name}", more=more, replicates=replicates)
         (root / f"{name}.yaml").write_text(text, encoding="utf-8")
+    # points from a table: the keys vary, but over no range to search or screen
+    (root / "points.csv").write_text("programme.cohort_size,support.district\n2,0.1\n8,0.2\n", encoding="utf-8")
+    (root / "table.yaml").write_text("name: tiny_table\nscenario: tiny.yaml\ndesign: table\npoints: points.csv\n",
+                                     encoding="utf-8")
     for name in ("scale", "two", "three"):
         run_sweep(resolve(root / f"{name}.yaml"), root / f"sweep_{name}", local(1))
     return root
@@ -120,12 +124,14 @@ def test_discovery_finds_the_box_of_runs_that_tipped(folder: Path) -> None:
 
 def test_the_tipping_point_over_plausible_worlds(folder: Path) -> None:
     result = cli("tipping", "search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10",
-                 "--steps", "4", "--replicates", "2", "--workers", "1", "--out", "worlds", cwd=folder)
+                 "--steps", "4", "--replicates", "2", "--confidence", "0.9", "--workers", "1", "--out", "worlds",
+                 cwd=folder)
     assert result.exit_code == 0, result.output
     assert "seed noise only" in result.stdout  # the scenario's own values
     assert "seed noise and the assumptions' plausible ranges" in result.stdout  # across worlds
     summary = json.loads((folder / "worlds" / "summary.json").read_text())
     assert summary["worlds"] == 10 and summary["grid"] == [0, 3, 7, 10]
+    assert summary["confidence"] == 0.9, "--confidence sets the intervals over worlds too"
     points = pd.read_csv(folder / "worlds" / "tipping_points.csv")
     assert list(points["world"]) == list(range(-1, 10))  # -1: the scenario as written
     assert set(points["status"]) <= {"within", "at or below the grid", "beyond the grid", "tips without the programme"}
@@ -189,7 +195,53 @@ def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> 
     (["search", "sweep_scale", "--key", "programme.cohort_size"], "not the folder"),
     (["points", "sweep_scale", "--along", "programme.cohort_size"], "varies only programme.cohort_size"),
     (["search", "tiny.yaml", "--key", "support.district", "--low", "0", "--high", "0.5", "--tolerance", "0"],
-     "--tolerance: must be above 0"),
+     "--tolerance: must be a finite number above 0"),
+    (["search", "tiny.yaml", "--key", "support.district", "--low", "0", "--high", "0.5", "--tolerance", "inf"],
+     "--tolerance: must be a finite number above 0"),
+    # a bound that is no number (inf) once crashed rounding a whole-numbered key
+    (["search", "tiny.yaml", "--key", "programme.cohort_size", "--low", "2", "--high", "inf", "--max-runs", "50"],
+     "--high: programme.cohort_size: must be a finite number (got inf)"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10", "--low", "-inf", "--steps", "3",
+      "--replicates", "2"], "--low: programme.cohort_size: must be a finite number"),
+    (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "inf"],
+     "--to must be a finite number"),
+    # a table of points has keys but no ranges
+    (["sensitivity", "table.yaml"], "table.yaml gives its points as a table (design: table), which has no ranges"),
+    (["search", "table.yaml", "--key", "programme.cohort_size", "--max-runs", "50"],
+     "table.yaml varies this key in a table of points (design: table), which sets no range"),
+    # each option belongs to one way to search; given to the other, it is refused rather than ignored
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10", "--steps", "3", "--replicates", "2",
+      "--tolerance", "-5"], "--tolerance applies only to the adaptive search (without --worlds)"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10", "--steps", "3", "--replicates", "2",
+      "--max-runs", "60", "--tolerance", "1"], "--tolerance, --max-runs apply only to the adaptive search"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--max-runs", "50", "--steps", "4"],
+     "--steps applies only with --worlds N"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--max-runs", "50", "--replicates", "3"],
+     "--replicates applies only with --worlds N"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--worlds", "10", "--low", "2", "--high", "2.4",
+      "--steps", "3", "--replicates", "2"], "takes whole numbers, and 2 to 2.4 holds only 2 once rounded"),
+    (["search", "scale.yaml", "--key", "programme.cohort_size", "--low", "2", "--high", "2.4", "--max-runs", "50"],
+     "takes whole numbers, and 2 to 2.4 holds only 2 once rounded"),
+    # a problem is named by the option that caused it
+    (["search", "tiny.yaml", "--key", "programme.cohort_size", "--low", "-5", "--high", "4", "--max-runs", "50"],
+     "--low: programme.cohort_size: Input should be greater than or equal to 0 (got -5)"),
+    (["search", "tiny.yaml", "--key", "placement.host_schools", "--low", "1", "--high", "4", "--max-runs", "50"],
+     "placement.host_schools: is unset (null) here, so there is no number to search or ramp over; give it one "
+     "first, e.g. --set placement.host_schools=VALUE"),
+    (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "5"],
+     "--to: support.district: Input should be less than or equal to 1 (got 5.0)"),
+    (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "-1", "--to", "0.5"],
+     "--from: support.district: Input should be greater than or equal to 0 (got -1.0)"),
+    (["hysteresis", "tiny.yaml", "--key", "alumni.stages.1.roles.school_leader", "--from", "0.1", "--to", "0.3"],
+     "--key: alumni.stages.1.roles.school_leader: moves one role share without another to balance it"),
+    (["hysteresis", "tiny.yaml", "--key", "programme.cohort_size", "--from", "1", "--to", "3"],
+     "--key: programme.cohort_size: is only used when the system is built"),
+    (["sensitivity", "two.yaml", "--method", "sobol", "--samples", "10", "--replicates", "1"],
+     "--samples must be a power of two (got 10; try 8 or 16)"),
+    (["sensitivity", "two.yaml", "--samples", "16", "--trajectories", "2", "--replicates", "1"],
+     "--samples does not apply to --method morris"),
+    (["sensitivity", "two.yaml", "--method", "sobol", "--trajectories", "4", "--samples", "8", "--replicates", "1"],
+     "--trajectories does not apply to --method sobol"),
     (["warning", "tiny.yaml", "--years", "501", "--replicates", "1", "--out", "long"], "less than or equal to 500"),
     (["hysteresis", "tiny.yaml", "--key", "support.district", "--from", "0.1", "--to", "0.3", "--steps", "50",
       "--years-per-step", "5"], "would run 6 + 2 x 50 x 5 = 506 years; at most 500"),
@@ -201,6 +253,7 @@ def test_bad_input_exits_2_with_a_message(folder: Path, args: list[str], message
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+    assert not result.stdout, "a plan is printed only once the input is checked"
 
 
 def test_each_analysis_replaces_its_folder_whole_and_can_run_again(folder: Path) -> None:
@@ -283,3 +336,9 @@ def test_cart_discovery_on_a_small_one_parameter_sweep(folder: Path) -> None:
     assert result.exit_code == 0, result.output
     boxes = pd.read_csv(folder / "small_cart" / "cart_boxes.csv")
     assert set(boxes["parameter"]) == {"programme.cohort_size"}
+
+
+def test_sensitivity_help_says_samples_is_a_power_of_two() -> None:
+    result = cli("tipping", "sensitivity", "--help")
+    words = " ".join(result.output.replace("│", " ").split())  # the help's box wraps its lines
+    assert result.exit_code == 0 and "Sobol base samples N, a power of two" in words

@@ -159,15 +159,36 @@ def discover_command(
     _write_whole(target, "discover", found.write)
 
 
+def _given(context: typer.Context, options: dict[str, str]) -> list[str]:
+    """The options (parameter name: flag) given on the command line rather than left at their defaults."""
+    return [flag for name, flag in options.items()
+            if getattr(context.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")]
+
+
+def _apply(options: list[str]) -> str:
+    return "applies" if len(options) == 1 else "apply"
+
+
+def _finite(option: str, value: float) -> None:
+    if not np.isfinite(value):
+        raise UsageError(f"{option} must be a finite number (got {value:g})")
+
+
+# the options of each way to search: the adaptive search places its own runs; --worlds runs a grid in each world
+ADAPTIVE_ONLY = {"tolerance": "--tolerance", "max_runs": "--max-runs"}
+WORLDS_ONLY = {"steps": "--steps", "replicates": "--replicates", "priors": "--priors", "posterior": "--posterior"}
+
+
 @tipping_app.command("search")
 def search_command(
+    context: typer.Context,
     target: Path = typer.Argument(..., metavar="TARGET", help="An experiment or scenario file."),  # noqa: B008
     key: str = typer.Option(..., "--key", metavar="KEY.PATH", help="Search for the tipping point in this value."),
     low: float = typer.Option(None, "--low", help="Lowest value (default: the experiment's)."),
     high: float = typer.Option(None, "--high", help="Highest value (default: the experiment's)."),
-    tolerance: float = typer.Option(None, "--tolerance",
-                                    help="Stop when the interval is narrower (above 0; default: 2% of the range)."),
-    max_runs: int = typer.Option(3000, "--max-runs", min=50, help="Most runs to spend."),
+    tolerance: float = typer.Option(None, "--tolerance", help="Without --worlds: stop when the interval is "
+                                    "narrower (above 0; default: 2% of the range)."),
+    max_runs: int = typer.Option(3000, "--max-runs", min=50, help="Without --worlds: most runs to spend."),
     confidence: float = Confidence,
     overrides: list[str] = SetOption,
     seed: int = Seed,
@@ -188,18 +209,26 @@ def search_command(
     from sim.parallel import local
     from sim.tipping.reports import slug
     from sim.tipping.search import NoTransition
-    from sim.tipping.trials import search
+    from sim.tipping.trials import check_search, search
 
+    # every option given must act: those of the other way to search are refused, not ignored
+    if worlds is None and (misplaced := _given(context, WORLDS_ONLY)):
+        raise UsageError(f"{', '.join(misplaced)} {_apply(misplaced)} only with --worlds N (a grid of values in "
+                         "each plausible world); the adaptive search without it places its own runs: add --worlds N "
+                         "or leave them out")
+    if worlds is not None and (misplaced := _given(context, ADAPTIVE_ONLY)):
+        raise UsageError(f"{', '.join(misplaced)} {_apply(misplaced)} only to the adaptive search (without "
+                         "--worlds); with --worlds the grid is set by --low, --high, --steps and --replicates: leave "
+                         "them out")
+    if worlds is not None and worlds < 10:
+        raise UsageError(f"--worlds needs at least 10 worlds (got {worlds})")
     base = _base(target, overrides)
-    if worlds is None and (priors is not None or posterior is not None):
-        raise UsageError("--priors and --posterior choose where worlds come from: add --worlds N")
     if worlds is not None:
-        if worlds < 10:
-            raise UsageError(f"--worlds needs at least 10 worlds (got {worlds})")
         directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-worlds-{slug(key)}")
         _search_in_worlds(base, key, low, high, steps, worlds, replicates, seed, workers, priors, posterior,
-                          directory)
+                          confidence, directory)
         return
+    check_search(base, key, low, high, tolerance)  # before the plan is printed: nothing is promised that fails
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-search-{slug(key)}")
     progress = DelayedProgress(f"search {key}", max_runs, console=err)
     done = [0]
@@ -223,21 +252,17 @@ def search_command(
 
 def _search_in_worlds(base: Any, key: str, low: float | None, high: float | None, steps: int, worlds: int,
                       replicates: int, seed: int | None, workers: int | None, priors: Path | None,
-                      posterior: Path | None, directory: Path) -> None:
+                      posterior: Path | None, confidence: float, directory: Path) -> None:
     from sim.parallel import local
     from sim.tipping.over_worlds import analyse_tipping_worlds
-    from sim.tipping.trials import numeric_value
+    from sim.tipping.trials import end_scenario, numeric_value, search_range
     from sim.uncertainty.priors import load_priors
     from sim.uncertainty.run_worlds import run_tipping_in_worlds
 
     current = numeric_value(base, key)
-    bounds = base.bounds.get(key)
-    low = low if low is not None else (bounds[0] if bounds else None)
-    high = high if high is not None else (bounds[1] if bounds else None)
-    if low is None or high is None:
-        raise UsageError(f"give --low and --high: {base.source} does not vary {key}")
-    if not high > low:
-        raise UsageError(f"--low must be below --high (got {low:g} and {high:g})")
+    low, high = search_range(base, key, low, high)
+    balance = base.balances.get(key)
+    end_scenario(base, key, low, balance, "--low"), end_scenario(base, key, high, balance, "--high")
     spaced = np.linspace(low, high, steps)
     grid: list[float] = (sorted({int(x) for x in np.rint(spaced)}) if isinstance(current, int)
                          else [float(x) for x in spaced])
@@ -252,7 +277,7 @@ def _search_in_worlds(base: Any, key: str, low: float | None, high: float | None
     with DelayedProgress("worlds", total, console=err) as progress:
         ran = run_tipping_in_worlds(base, key, grid, source, worlds, replicates, seed, local(workers),
                                     progress.advance)
-    report = analyse_tipping_worlds(ran)
+    report = analyse_tipping_worlds(ran, confidence)
     for note in ran.notes:
         err.print(f"note: {note}.", markup=False)
     for sentence in report.sentences():
@@ -279,10 +304,12 @@ def hysteresis_command(
 ) -> None:
     """Ramp a value up and back down, carrying the system along: does it tip back?"""
     from sim.parallel import default_workers
-    from sim.tipping.hysteresis import Ramp, check_rampable, hysteresis_report
+    from sim.tipping.hysteresis import Ramp, check_ramp, check_rampable, hysteresis_report
     from sim.tipping.reports import slug
 
     check_rampable(key)
+    _finite("--from", start)
+    _finite("--to", stop)
     if start == stop:
         raise UsageError("--from and --to must differ")
     base = _base(target, overrides)
@@ -293,6 +320,7 @@ def hysteresis_command(
                          f"{years_per_step} = {ramp_years} years; at most {MAX_YEARS} (the longest run)")
     ramp = Ramp(key, [float(v) for v in np.linspace(start, stop, steps)], years_per_step, burn_in,
                 base.balances.get(key))
+    check_ramp(base, ramp)  # before the plan is printed: nothing is promised that fails
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-hysteresis-{slug(key)}")
     seed = base.seed if seed is None else seed
     out.print(bold(base.name), f": {key} from {start:g} to {stop:g} and back in {steps} steps of "
@@ -338,11 +366,13 @@ def warning_command(
 
 @tipping_app.command("sensitivity")
 def sensitivity_command(
+    context: typer.Context,
     experiment: Path = typer.Argument(..., metavar="EXPERIMENT", help="An experiment file: its parameters and "  # noqa: B008
                                                                       "ranges are the factors."),
     method: str = typer.Option("morris", "--method", help="morris (a cheap screen) or sobol (variance shares)."),
-    trajectories: int = typer.Option(6, "--trajectories", min=2, help="Morris trajectories."),
-    samples: int = typer.Option(512, "--samples", min=8, help="Sobol base samples N (N x (k + 2) points)."),
+    trajectories: int = typer.Option(6, "--trajectories", min=2, help="Morris trajectories (--method morris)."),
+    samples: int = typer.Option(512, "--samples", min=8, help="Sobol base samples N, a power of two such as 256 "
+                                "or 512 (--method sobol; N x (k + 2) points)."),
     replicates: int = typer.Option(8, "--replicates", min=1, help="Replicates per point (same seeds everywhere)."),
     overrides: list[str] = SetOption,
     seed: int = Seed,
@@ -357,11 +387,23 @@ def sensitivity_command(
 
     if method not in ("morris", "sobol"):
         raise UsageError(f"--method must be morris or sobol, not {method!r}")
+    other = {"morris": {"samples": "--samples"}, "sobol": {"trajectories": "--trajectories"}}[method]
+    if misplaced := _given(context, other):
+        raise UsageError(f"{misplaced[0]} does not apply to --method {method}: leave it out")
+    if method == "sobol" and samples & (samples - 1):
+        # the Sobol' sequence is balanced only at powers of two
+        below = 1 << (samples.bit_length() - 1)
+        raise UsageError(f"--samples must be a power of two (got {samples}; try {below} or {below * 2})")
     if not is_experiment(experiment):
         raise UsageError("sensitivity needs an experiment file: its parameters and their ranges are the factors")
+    loaded = load_experiment(experiment).experiment
+    if loaded.design == "table":
+        raise UsageError(f"{experiment} gives its points as a table (design: table), which has no ranges to "
+                         "screen: sensitivity samples each parameter over its range, so list the parameters with "
+                         "values, range or between instead")
     base = _base(experiment, overrides)
     seed = base.seed if seed is None else seed
-    parameters = load_experiment(experiment).experiment.parameters
+    parameters = loaded.parameters
     directory = result_folder(out_dir, Path("results") / "tipping", f"{base.name}-sensitivity")
     if method == "morris":
         total = trajectories * (len(parameters) + 1) * replicates

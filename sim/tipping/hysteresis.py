@@ -29,7 +29,7 @@ from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
 from sim.tipping.fit import Binomial, LogisticFit, fit_logistic
 from sim.tipping.reports import HysteresisReport
-from sim.tipping.trials import Base, numeric_value, overrides_for
+from sim.tipping.trials import Base, end_scenario, numeric_value, overrides_for
 
 # Besides the values read only when the system is built (sim.engine.levers, which Batch.set_scenarios
 # refuses to change mid-run), a ramp refuses what is not a parameter of the system: labels and the run
@@ -47,7 +47,7 @@ SUGGESTION = ("ramp a parameter the mechanisms read every year, e.g. support.dis
               "institutions.district.pressure_needed or an alumni role share")
 
 
-def check_rampable(key: str, source: str = "--hysteresis") -> None:
+def check_rampable(key: str, source: str = "--key") -> None:
     """Raise ScenarioError if key is read only when the system is built, or is not a parameter of the system."""
     why = build_only_reason(key)
     if why is not None:
@@ -108,12 +108,18 @@ def ramp_job(job: RampJob) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def check_ramp(base: Base, ramp: Ramp) -> None:
+    """Raise ScenarioError, naming --key, --from or --to, unless both ends of the ramp are valid scenarios."""
+    check_rampable(ramp.key)
+    numeric_value(base, ramp.key)
+    end_scenario(base, ramp.key, ramp.values[0], ramp.balance, "--from")
+    end_scenario(base, ramp.key, ramp.values[-1], ramp.balance, "--to")
+
+
 def run_hysteresis(base: Base, ramp: Ramp, replicates: int, seed: int, workers: int = 1,
                    backend: Backend | None = None) -> pd.DataFrame:
     """Every replicate's ramp, one row per replicate and step (and its control)."""
-    check_rampable(ramp.key)
-    numeric_value(base, ramp.key)
-    base.build(overrides_for(base, ramp.key, ramp.values[-1], ramp.balance))  # validate both ends first
+    check_ramp(base, ramp)
     backend = backend or local(min(workers, replicates))
     per_job = max(1, -(-replicates // backend.workers))
     jobs = [RampJob(base, ramp, tuple(derive_seed(seed, r) for r in chunk), tuple(chunk))

@@ -109,8 +109,8 @@ class TippingOverWorlds:
         ran = self.ran
         return {
             "scenario": ran.name, "key": ran.key, "grid": ran.grid, "worlds": len(ran.values),
-            "replicates": ran.replicates,
-            "seed": ran.seed, "uncertainty": self.included.value, "worlds_from": ran.source, "held_keys": ran.held,
+            "replicates": ran.replicates, "seed": ran.seed, "confidence": self.confidence,
+            "uncertainty": self.included.value, "worlds_from": ran.source, "held_keys": ran.held,
             "defaults": self.per_world[self.per_world["world"] == DEFAULTS].iloc[0].to_dict(),
             "defaults_uncertainty": Uncertainty.SEED.value,
             "within_grid": {"worlds": k, "of": n, "share": k / n if n else None, "ci": ci},

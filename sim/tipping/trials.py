@@ -11,6 +11,7 @@ the same batch run here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from sim.parallel import Backend, run_all
 from sim.runner import run_once
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.problems import Problem
+from sim.scenario.schema import ROLES
 from sim.scenario.yaml_source import value_at
 from sim.sweep.experiment import is_experiment  # bounded: a hostile file cannot hang it
 from sim.tipping.search import BatchMap
@@ -42,6 +44,8 @@ class Base:
     bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
     balances: dict[str, str] = field(default_factory=dict)
     fixed: tuple[str, ...] = ()  # keys set on the command line (`--set`): chosen, so never drawn in worlds
+    # keys an experiment varies in a table of points (design: table): varied, but over no range
+    tabled: tuple[str, ...] = ()
 
     def build(self, overrides: dict[str, Any] | None = None) -> Scenario:
         return Scenario.from_dict(self.scenario, overrides or {})
@@ -85,17 +89,80 @@ def load_base(path: str | Path) -> Base:
             bounds[p.key] = (float(min(numbers)), float(max(numbers)))
         if p.balance:
             balances[p.key] = p.balance
-    return Base(plan.name, plan.base, plan.years, plan.seed, path, bounds, balances)
+    tabled = tuple(plan.parameters) if loaded.experiment.design == "table" else ()
+    return Base(plan.name, plan.base, plan.years, plan.seed, path, bounds, balances, tabled)
 
 
 def numeric_value(base: Base, key: str) -> float | int:
     """The base's value at key, which must be a number to search or ramp over."""
     value = base.value(key)
     if value is None:
+        if _holds(base.scenario, key):  # a key left null (placement.clustering beside host_schools)
+            raise ScenarioError([Problem(str(base.source), None, key, f"is unset (null) here, so there is no number "
+                                         f"to search or ramp over; give it one first, e.g. --set {key}=VALUE")])
         raise ScenarioError([Problem(str(base.source), None, key, "no such scenario key")])
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError([Problem(str(base.source), None, key, "must be a number to search or ramp over", value)])
     return value
+
+
+def _holds(data: Any, dotted: str) -> bool:
+    """Whether the dotted key path exists in data (its value may be null)."""
+    *parents, last = str(dotted).split(".")
+    for part in parents:
+        data = data.get(part) if isinstance(data, dict) else (
+            data[int(part)] if isinstance(data, list) and part.isdigit() and int(part) < len(data) else None)
+    if isinstance(data, list):
+        return last.isdigit() and int(last) < len(data)
+    return isinstance(data, dict) and last in data
+
+
+def search_range(base: Base, key: str, low: float | None, high: float | None) -> tuple[float, float]:
+    """--low and --high, or the experiment's bounds for key: finite, low below high, and holding at least two
+    values of a whole-numbered key (its values are rounded: 2 to 2.4 is 2 alone)."""
+    current = numeric_value(base, key)
+    problems = [Problem(option, None, key, "must be a finite number", value)
+                for option, value in (("--low", low), ("--high", high))
+                if value is not None and not math.isfinite(value)]
+    if problems:
+        raise ScenarioError(problems)
+    bounds = base.bounds.get(key)
+    low = low if low is not None else (bounds[0] if bounds else None)
+    high = high if high is not None else (bounds[1] if bounds else None)
+    if low is None or high is None:
+        why = (f"{base.source} varies this key in a table of points (design: table), which sets no range"
+               if key in base.tabled else f"{base.source} does not vary this key")
+        raise ScenarioError([Problem("--low/--high", None, key, f"give --low and --high: {why}")])
+    if not high > low:
+        raise ScenarioError([Problem("--low/--high", None, key, f"--low must be below --high (got {low:g} and "
+                                                                 f"{high:g})")])
+    if isinstance(current, int) and round(high) == round(low):
+        raise ScenarioError([Problem("--low/--high", None, key, f"takes whole numbers, and {low:g} to {high:g} holds "
+                                     f"only {round(low)} once rounded; give a range holding at least two")])
+    return low, high
+
+
+def end_scenario(base: Base, key: str, x: float, balance: str | None, option: str) -> Scenario:
+    """The base scenario with key = x, its problems named after the option that gave x (--low, --to) rather
+    than --set: the base itself is valid, so any problem comes from x."""
+    try:
+        return base.build(overrides_for(base, key, x, balance))
+    except ScenarioError as exc:
+        problems = []
+        for problem in exc.problems:
+            if problem.source != "--set":
+                problems.append(problem)
+            elif balance is None and "sum to 1" in problem.message and key.rsplit(".", 1)[-1] in ROLES:
+                others = ", ".join(r for r in ROLES if r != key.rsplit(".", 1)[-1])
+                problems.append(Problem(
+                    "--key", None, key,
+                    f"moves one role share without another to balance it (at {option} {x:g}: {problem.message}); "
+                    f"give an experiment file whose parameter {key} has `balance: <another role's key path>` "
+                    f"(a role of the same stage: {others}) to take the change"))
+            else:
+                problems.append(Problem(option, None, problem.path, problem.message, problem.value,
+                                        problem.suggestion))
+        raise ScenarioError(problems) from None
 
 
 def overrides_for(base: Base, key: str, x: float, balance: str | None = None) -> dict[str, Any]:
@@ -151,6 +218,21 @@ class ModelTrial:
         return run_batch
 
 
+def check_search(base: Base, key: str, low: float | None, high: float | None,
+                 tolerance: float | None) -> tuple[float, float, float]:
+    """The search's range and tolerance, each end a valid scenario, before anything runs."""
+    check_tolerance(tolerance)
+    low, high = search_range(base, key, low, high)
+    balance = base.balances.get(key)
+    end_scenario(base, key, low, balance, "--low"), end_scenario(base, key, high, balance, "--high")
+    return low, high, 0.02 * (high - low) if tolerance is None else tolerance
+
+
+def check_tolerance(tolerance: float | None) -> None:
+    if tolerance is not None and not (math.isfinite(tolerance) and tolerance > 0):
+        raise ScenarioError([Problem("--tolerance", None, "", "must be a finite number above 0", tolerance)])
+
+
 def search(base: Base, key: str, low: float | None = None, high: float | None = None, tolerance: float | None = None,
            confidence: float = 0.95, max_runs: int = 3000, seed: int | None = None, backend: Backend | None = None,
            on_round: Any = None) -> Any:
@@ -160,21 +242,8 @@ def search(base: Base, key: str, low: float | None = None, high: float | None = 
     from sim.tipping.reports import SearchReport
     from sim.tipping.search import find_tipping_point
 
-    numeric_value(base, key)
-    bounds = base.bounds.get(key)
-    low = low if low is not None else (bounds[0] if bounds else None)
-    high = high if high is not None else (bounds[1] if bounds else None)
-    if low is None or high is None:
-        raise ScenarioError([Problem("--low/--high", None, key, f"give --low and --high: {base.source} does not "
-                                                                 "vary this key")])
-    if not high > low:
-        raise ScenarioError([Problem("--low/--high", None, key, f"--low must be below --high (got {low:g} and "
-                                                                 f"{high:g})")])
-    if tolerance is not None and not tolerance > 0:
-        raise ScenarioError([Problem("--tolerance", None, "", f"must be above 0 (got {tolerance:g})")])
-    tolerance = 0.02 * (high - low) if tolerance is None else tolerance
+    low, high, tolerance = check_search(base, key, low, high, tolerance)
     trial = ModelTrial(base, key, base.balances.get(key))
-    trial.scenario(low), trial.scenario(high)  # both ends must be valid scenarios before anything runs
     seed = base.seed if seed is None else seed
     result = find_tipping_point(trial, low, high, tolerance, confidence, np.random.default_rng(seed),
                                 max_runs=max_runs, map_batch=trial.on(backend or local()), on_round=on_round)
