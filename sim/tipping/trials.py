@@ -90,7 +90,7 @@ def load_base(path: str | Path) -> Base:
         if p.balance:
             balances[p.key] = p.balance
     tabled = tuple(plan.parameters) if loaded.experiment.design == "table" else ()
-    return Base(plan.name, plan.base, plan.years, plan.seed, path, bounds, balances, tabled)
+    return Base(plan.name, plan.base, plan.years, plan.seed, path, bounds, balances, tabled=tabled)
 
 
 def numeric_value(base: Base, key: str) -> float | int:
