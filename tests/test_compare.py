@@ -137,6 +137,22 @@ def test_scenarios_of_different_lengths_are_compared_in_one_year_and_the_user_is
         assert pd.read_parquet(tmp_path / "out" / name / "yearly.parquet")["year"].max() == 5
 
 
+def test_duplicate_scenarios_get_names_no_other_scenario_has(tmp_path: Path) -> None:
+    # the second "x" would have become "x-2"... and the third, renamed "x-3", clashed with the file named so
+    import yaml
+
+    for file, name in (("a", "x"), ("b", "x-3"), ("c", "X")):
+        (tmp_path / f"{file}.yaml").write_text(yaml.safe_dump(
+            {"name": name, "years": 2, "system": {"districts": 2, "schools_per_district": 3,
+                                                  "teachers_per_school": 5}}), encoding="utf-8")
+    result = cli("compare", tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "a.yaml", tmp_path / "c.yaml",
+                 "--replicates", "2", "--workers", "1", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    # "X" beside "x" would share a folder where case is ignored (macOS, Windows)
+    assert json.loads((tmp_path / "out" / ".critical-mass.json").read_text())["scenarios"] == ["x", "x-3", "x-4", "X-5"]
+    assert all((tmp_path / "out" / name / "yearly.parquet").exists() for name in ("x", "x-3", "x-4", "X-5"))
+
+
 def test_compare_matches_seeds_across_scenarios() -> None:
     result = compare_scenarios({"a": small(), "b": small(**{"programme.cohort_size": 20})}, replicates=3, seed=5)
     a, b = result.frames["a"]["yearly"], result.frames["b"]["yearly"]

@@ -49,9 +49,7 @@ def compare_command(
     for path in scenario_files:
         scenario = load_scenario(path, shared)
         # each scenario's results go in a folder of its name, so the name must be safe and distinct as a folder
-        name = folder_name(scenario.name, "scenario")
-        name = name if name not in scenarios else f"{name}-{len(scenarios) + 1}"
-        scenarios[name] = scenario
+        scenarios[_distinct(folder_name(scenario.name, "scenario"), scenarios)] = scenario
     own = sorted({s.years for s in scenarios.values()})
     if years is None and len(own) > 1:  # compared in one final year, so all run as long as the longest
         err.print(f"note: the scenarios run for {', '.join(map(str, own))} years; all are run and compared at year "
@@ -82,6 +80,16 @@ def compare_command(
         out.print("- " + sentence, markup=False)
     out.print(f"\nResults: {directory}/ (per-scenario Parquet, differences.parquet/.csv)", markup=False)
     out.print(f"Report: {report} (self-contained HTML; figures also as PNG in {directory}/figures/)", markup=False)
+
+
+def _distinct(name: str, taken: dict[str, Scenario]) -> str:
+    """name, or name-N with the smallest N from the count so far that no scenario has taken: a later file
+    may itself be called "ancash-3". Compared ignoring case, as folders are on macOS and Windows."""
+    used = {t.casefold() for t in taken}
+    candidate, n = name, len(taken) + 1
+    while candidate.casefold() in used:
+        candidate, n = f"{name}-{n}", n + 1
+    return candidate
 
 
 def print_differences(differences: list, replicates: int) -> None:
