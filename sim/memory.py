@@ -1,7 +1,7 @@
 """Will it fit? A scenario's memory, estimated from its sizes before anything is allocated.
 
     estimate = memory.estimate(scenario)                # bytes one run needs at its peak, and why
-    memory.check_fits(scenario, workers=4)              # raises TooBigForMemory (exit 2) if not
+    memory.check_fits(scenario, workers=4, runs=20)     # raises TooBigForMemory (exit 2) if not
 
 The estimate counts the rows of every array the engine allocates (sim/state.py, the teacher
 network, the yearly records) times the bytes each row holds (BYTES, one table to
@@ -164,12 +164,19 @@ PROCESS_BYTES = 160 * 1024**2
 def runs_at_once(scenario: Scenario, workers: int, years: int | None, runs: int, batch: int | None = None,
                  budget: int | None = None) -> int:
     """Runs in memory together: each worker steps a batch of systems at once (sim.jobs chooses its size
-    from a memory budget unless `batch` is given)."""
+    from a memory budget unless `batch` is given), and never more than the runs there are."""
+    runs = max(1, runs)
+    workers = busy_workers(workers, runs)
     if batch is None:
         from sim.jobs import batch_size
 
         batch = batch_size([scenario], years or scenario.years, runs, workers, budget)
-    return workers * min(batch, max(1, runs))
+    return min(runs, workers * min(batch, runs))
+
+
+def busy_workers(workers: int, runs: int) -> int:
+    """The workers that get work: a worker beyond the runs there are has none (the commands start no more)."""
+    return max(1, min(workers, runs))
 
 
 def needed(scenario: Scenario, workers: int = 1, years: int | None = None, runs: int = 1, gathered: int = 0,
@@ -177,6 +184,7 @@ def needed(scenario: Scenario, workers: int = 1, years: int | None = None, runs:
     """Bytes for the runs that are in memory at once, the worker processes, and the tidy per-district
     results of `gathered` finished runs kept in this process (a run's replicates)."""
     run = estimate(scenario, years).bytes
+    workers = busy_workers(workers, runs)
     processes = PROCESS_BYTES * workers if workers > 1 else 0
     n = sizes(scenario, years)
     kept = max(0, gathered - 1) * n.districts * n.years * BYTES["district_row_result"]
@@ -188,7 +196,7 @@ def fitting_workers(scenario: Scenario, most: int, years: int | None = None, run
                     budget: int | None = None) -> int:
     """The most workers, up to `most`, whose runs fit in memory together; TooBigForMemory if not even one."""
     room = available if available is not None else available_bytes()
-    workers = most
+    workers = busy_workers(most, runs)
     if room is not None and not _skipped():
         while workers > 1 and needed(scenario, workers, years, runs, gathered, batch, budget) > room:
             workers -= 1
@@ -205,11 +213,14 @@ def check_fits(scenario: Scenario, workers: int = 1, years: int | None = None, r
     Set CRITICAL_MASS_SKIP_MEMORY_CHECK=1 to skip the check (an estimate can be wrong; swap may do)."""
     one = estimate(scenario, years)
     room = available if available is not None else available_bytes()
+    workers = busy_workers(workers, runs)
     need = needed(scenario, workers, years, runs, gathered, batch, budget)
     if _skipped() or room is None or need <= room:
         return one
-    most = max((w for w in range(1, workers) if needed(scenario, w, years, runs, gathered, batch, budget) <= room),
-               default=0)
+    # each worker process beyond the first costs PROCESS_BYTES, so no more than room // PROCESS_BYTES can fit:
+    # the search stays short however many workers were asked for
+    below = range(min(workers - 1, max(1, room // PROCESS_BYTES)), 0, -1)
+    most = next((w for w in below if needed(scenario, w, years, runs, gathered, batch, budget) <= room), 0)
     advice = f"change {_REMEDY[one.biggest()]} (most of it is {one.biggest()})"
     if most:
         advice = f"use --workers {most}, or {advice}"

@@ -38,10 +38,62 @@ def test_a_scenario_that_does_not_fit_is_refused_with_what_to_change() -> None:
 
 def test_workers_are_reduced_to_what_fits_and_a_refusal_says_how_many() -> None:
     scenario = Scenario.from_dict({"system": {"districts": 40, "schools_per_district": 500}})
-    room = needed(scenario, 3) + 1
-    assert fitting_workers(scenario, 8, available=room) == 3
+    room = needed(scenario, 3, runs=8) + 1
+    assert fitting_workers(scenario, 8, runs=8, available=room) == 3
     with pytest.raises(TooBigForMemory, match="use --workers 3"):
-        check_fits(scenario, 8, available=room)
+        check_fits(scenario, 8, runs=8, available=room)
+
+
+def test_workers_beyond_the_runs_there_are_need_no_memory() -> None:
+    # 1000 workers for 2 runs start 2: refused before as "1000 runs at once need about 156.5 GiB"
+    scenario = Scenario.load(SCENARIOS / "ancash.yaml")
+    room = needed(scenario, 2, runs=2) + 1
+    assert needed(scenario, 1000, runs=2) == room - 1
+    check_fits(scenario, 1000, runs=2, available=room)
+    assert fitting_workers(scenario, 1000, runs=2, available=room) == 2
+    with pytest.raises(TooBigForMemory, match=r"2 runs at once need .* use --workers 1,"):
+        check_fits(scenario, 1000, runs=2, available=room - 2)
+
+
+def test_a_huge_number_of_workers_is_answered_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--workers 100000000 spun for ever: the advice was sought by trying every smaller number."""
+    import sim.memory
+
+    scenario = Scenario.from_dict({"system": {"districts": 40, "schools_per_district": 500}})
+    room = needed(scenario, 3, runs=10**9) + 1
+    calls = 0
+    measure = sim.memory.needed
+
+    def counted(*args: object, **kwargs: object) -> int:
+        nonlocal calls
+        calls += 1
+        assert calls < 10_000, "needed() is called for every number of workers up to the one asked for"
+        return measure(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sim.memory, "needed", counted)
+    with pytest.raises(TooBigForMemory, match=r"100000000 runs at once need .* use --workers 3,"):
+        check_fits(scenario, 10**8, runs=10**9, available=room)
+
+
+def test_a_sweep_asked_for_more_workers_than_runs_uses_one_a_run(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.memory
+
+    calls = 0
+    measure = sim.memory.needed
+
+    def counted(*args: object, **kwargs: object) -> int:
+        nonlocal calls
+        calls += 1
+        assert calls < 10_000, "needed() is called for every number of workers up to the one asked for"
+        return measure(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sim.memory, "needed", counted)
+    (tmp_path / "tiny.yaml").write_text("years: 3\nsystem: {districts: 2, schools_per_district: 3}\n")
+    (tmp_path / "experiment.yaml").write_text("scenario: tiny.yaml\nreplicates: 3\nparameters:\n"
+                                              "  - key: placement.clustering\n    values: [0, 1]\n")
+    result = invoke("sweep", tmp_path / "experiment.yaml", "--dry-run", "--workers", "100000000")
+    assert result.exit_code == 0, result.stderr
+    assert "6 runs x" in result.stdout and "on 6 local worker(s)" in " ".join(result.stdout.split())
 
 
 def test_the_skip_switch_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:

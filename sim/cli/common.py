@@ -131,17 +131,18 @@ def result_folder(out_dir: Path | None, parent: Path, name: str) -> Path:
 
 
 def workers_for(scenario: Any, asked: int | None, runs: int, source: str, gathered: int | None = None) -> int:
-    """The workers for `runs` replicates: as asked, if their batches fit in memory together, or by default
-    as many as fit up to one per core (sim.memory); TooBigForMemory (exit 2) if not even one run fits.
+    """The workers for `runs` replicates: as asked (no more than the runs), if their batches fit in memory
+    together, or by default as many as fit up to one per core (sim.memory); TooBigForMemory (exit 2) if not
+    even one run fits.
     gathered: runs whose frames this process keeps at once (default `runs`; a comparison keeps every
     scenario's, and every world's)."""
-    from sim.memory import check_fits, fitting_workers
+    from sim.memory import busy_workers, check_fits, fitting_workers
     from sim.parallel import default_workers
 
     gathered = runs if gathered is None else gathered
     if asked:
         check_fits(scenario, asked, runs=runs, gathered=gathered, source=source)
-        return asked
+        return busy_workers(asked, runs)
     return fitting_workers(scenario, default_workers(runs), runs=runs, gathered=gathered, source=source)
 
 

@@ -57,9 +57,10 @@ def compare_command(
     directory = result_folder(out_dir, Path("results"), "compare-" + "-".join(scenarios)
                               + (f"-{worlds}-worlds" if worlds else ""))
     replicates = replicates or (10 if worlds is not None else 20)
-    # every scenario fits in memory, with the frames of all the runs this process keeps to compare them
+    # every scenario fits in memory, with the frames of all the runs this process keeps to compare them; the
+    # runs of every scenario (and world) share the workers, so they are the runs that can keep workers busy
     kept = replicates * len(scenarios) * (worlds or 1)
-    workers = min(workers_for(s, workers, replicates, str(p), gathered=kept)
+    workers = min(workers_for(s, workers, kept, str(p), gathered=kept)
                   for s, p in zip(scenarios.values(), scenario_files, strict=True))
     if worlds is not None:
         _compare_in_worlds(scenarios, worlds, replicates, seed, years, workers, priors, posterior, directory,

@@ -34,13 +34,13 @@ def checked_plan(experiment_file: Path, allow_huge: bool, workers: int | None) -
 
 
 def _local(workers: int | None, runs: int) -> int:
-    return workers or max(1, min(os.cpu_count() or 1, runs))
+    return max(1, min(workers or os.cpu_count() or 1, runs))
 
 
 def sweep_workers(plan: Plan, workers: int | None, dask: str | None, batch: int | None = None,
                   budget: int | None = None) -> int | None:
-    """Local workers whose batches fit in memory together (the plan's biggest point decides); None when
-    a remote Dask cluster runs the sweep, whose machines this one cannot measure."""
+    """Local workers whose batches fit in memory together (the plan's biggest point decides), no more than
+    the plan's runs; None when a remote Dask cluster runs the sweep, whose machines this one cannot measure."""
     from sim.memory import check_fits, estimate, fitting_workers
 
     if dask and dask != "local":
@@ -49,7 +49,7 @@ def sweep_workers(plan: Plan, workers: int | None, dask: str | None, batch: int 
     scenario, source = plan.scenario(biggest), f"{plan.experiment_file} (design point {biggest})"
     if workers:
         check_fits(scenario, workers, plan.years, plan.total_runs, source=source, batch=batch, budget=budget)
-        return workers
+        return _local(workers, plan.total_runs)
     return fitting_workers(scenario, _local(None, plan.total_runs), plan.years, plan.total_runs, source=source,
                            batch=batch, budget=budget)
 
