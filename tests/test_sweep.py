@@ -140,6 +140,16 @@ def test_outcome_names_match_the_models_yearly_columns() -> None:
     assert columns == set(OUTCOME_COLUMNS)
 
 
+def test_an_unknown_outcome_is_named_with_each_known_outcome_once_in_order(tmp_path: Path) -> None:
+    text = TINY_EXPERIMENT.replace("outcomes: [practising_share,", "outcomes: [nope, mean_achievment,")
+    message = str(problems_of(write_experiment(tmp_path, text))["outcomes"])
+    assert "unknown outcome(s) 'nope', 'mean_achievment' (did you mean 'mean_achievement'?); known: " in message
+    assert "None" not in message, "no suggestion is better than 'did you mean None?'"
+    known = message.split("known: ", 1)[1].split(", ")
+    assert known == sorted(set(known)) and set(known) == set(OUTCOME_COLUMNS)
+    assert len(OUTCOME_COLUMNS) == len(set(OUTCOME_COLUMNS))
+
+
 # --- designs ---------------------------------------------------------------------------------
 
 

@@ -19,14 +19,15 @@ from sim.scenario.schema import _Section
 from sim.scenario.yaml_source import KeyPath, read_yaml, validate
 
 # every column of the model's yearly frame that can be kept as an outcome (tests check this
-# against a real run, so a new model column cannot silently go missing here)
-OUTCOME_COLUMNS: tuple[str, ...] = (
+# against a real run, so a new model column cannot silently go missing here); once each, as the
+# system columns already hold most of the others
+OUTCOME_COLUMNS: tuple[str, ...] = tuple(dict.fromkeys((
     *(c for c in SYSTEM_COLUMNS if c != "tipped"),
     *(f"dim_{d}" for d in DIMENSIONS),
     *(f"alumni_{r}" for r in ROLES),
     "unplaced_fellows",
     "tipping_metric",
-)
+)))
 DEFAULT_OUTCOMES = (
     "practising_share", "mean_achievement", "achievement_gap",
     "leadership_index", "district_support", "ministry_alignment",
@@ -130,8 +131,9 @@ class Experiment(_Section):
     def _known_outcomes(cls, outcomes: list[str]) -> list[str]:
         unknown = [o for o in outcomes if o not in OUTCOME_COLUMNS]
         if unknown:
-            hints = [f"{o!r} (did you mean {closest(o, OUTCOME_COLUMNS)!r}?)" for o in unknown]
-            raise ValueError(f"unknown outcome(s) {', '.join(hints)}; known: {', '.join(OUTCOME_COLUMNS)}")
+            hints = [f"{o!r}" + (f" (did you mean {near!r}?)" if (near := closest(o, OUTCOME_COLUMNS)) else "")
+                     for o in unknown]
+            raise ValueError(f"unknown outcome(s) {', '.join(hints)}; known: {', '.join(sorted(OUTCOME_COLUMNS))}")
         if len(set(outcomes)) != len(outcomes):
             raise ValueError("an outcome is listed twice")
         return outcomes
