@@ -43,6 +43,15 @@ def test_a_port_in_use_is_reported_with_exit_code_2() -> None:
 
 
 @pytest.mark.usefixtures("no_server")
+@pytest.mark.parametrize("host", ["", "  "])
+def test_an_empty_host_is_refused_rather_than_listening_everywhere(host: str) -> None:
+    result = cli("app", "--host", host, "--port", "1")
+    assert result.exit_code == 2, result.output
+    assert f"--host {host!r} is empty" in result.stderr and "0.0.0.0" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.usefixtures("no_server")
 def test_help_says_it_binds_to_this_machine_by_default() -> None:
     result = cli("app", "--help")
     assert result.exit_code == 0

@@ -25,6 +25,11 @@ def app_command(
     ),
 ) -> None:
     """Open the workshop app: play a scenario year by year, move sliders, watch it tip."""
+    if not host.strip():
+        # the socket layer takes an empty host for every interface: the app would be open to the network
+        # though no address was given
+        raise UsageError(f"--host {host!r} is empty: give the address to listen on, 127.0.0.1 (this machine "
+                         "only, the default) or 0.0.0.0 (every network this machine is on)")
     # the model and the web stack load only for this command, not whenever the command line starts
     from sim.app import presets
     from sim.app.network import is_loopback, public_url
