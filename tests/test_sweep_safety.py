@@ -72,6 +72,17 @@ def test_compaction_waits_for_no_writer_and_sets_damaged_parts_aside(tmp_path: P
     assert "warning: 1 damaged part file(s)" in result.stderr and len(read_runs(folder)) == 17
 
 
+@pytest.mark.parametrize("options", [["--dry-run"], ["--resume"], ["--workers", "2"], ["--no-figures"]])
+def test_compaction_refuses_options_for_a_run_and_touches_nothing(tmp_path: Path, experiment: Path,
+                                                                  options: list[str]) -> None:
+    folder = swept(tmp_path)
+    parts = sorted(p.name for p in (folder / RUNS).glob("part-*.parquet"))
+    result = invoke("sweep", "--compact", folder, *options)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert options[0] in result.stderr and "not apply" in result.stderr
+    assert sorted(p.name for p in (folder / RUNS).glob("part-*.parquet")) == parts, "a refusal compacts nothing"
+
+
 def test_a_killed_writer_leaves_no_stale_lock(tmp_path: Path) -> None:
     folder = tmp_path / "sweep"
     code = (f"from sim.sweep.lock import sweep_lock\nimport time\nwith sweep_lock({str(folder)!r}):\n"

@@ -119,6 +119,19 @@ class CleanTyper(typer.Typer):
         return decorator
 
 
+def given_options(context: typer.Context, *, besides: tuple[str, ...] = ()) -> list[str]:
+    """The options the user gave (on the command line or through the environment), as written in --help,
+    other than the parameters named in `besides`."""
+    given = []
+    for param in context.command.params:
+        if param.name in besides or param.param_type_name != "option":
+            continue
+        source = context.get_parameter_source(param.name or "")
+        if getattr(source, "name", "") in ("COMMANDLINE", "ENVIRONMENT"):
+            given.append("/".join([*param.opts, *param.secondary_opts]))
+    return given
+
+
 def result_folder(out_dir: Path | None, parent: Path, name: str) -> Path:
     """--out as given, or parent/<name made safe as a folder name>; refuses a path that is a file, under a
     file, or a folder of other files (sim.result_folder.check_target)."""

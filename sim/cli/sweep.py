@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.cli.backends import backend_for
-from sim.cli.common import UsageError, err, out, report_os_error
+from sim.cli.common import UsageError, err, given_options, out, report_os_error
 from sim.cli.progress import DelayedProgress
 from sim.folder_names import folder_name
 
@@ -33,6 +33,7 @@ MAX_ERRORS_SHOWN = 5
 
 
 def sweep_command(
+    context: typer.Context,
     experiment_file: Path = typer.Argument(None, metavar="EXPERIMENT", help="An experiment YAML file."),  # noqa: B008
     out_dir: Path = typer.Option(  # noqa: B008
         None, "--out", help="Results folder (default: results/sweeps/<experiment name>/)."
@@ -92,6 +93,11 @@ def sweep_command(
     if compact is not None:
         if experiment_file is not None:
             raise UsageError("--compact DIR works on a sweep folder alone: give no EXPERIMENT")
+        # compacting runs nothing: an option for a run (--dry-run above all) would otherwise be ignored
+        given = given_options(context, besides=("compact",))
+        if given:
+            raise UsageError(f"--compact DIR merges a sweep folder's part files and runs nothing: "
+                             f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply")
         return _compact(compact)
     if experiment_file is None:
         raise UsageError("give an EXPERIMENT file (or --compact DIR)")
