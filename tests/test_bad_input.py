@@ -186,6 +186,23 @@ def test_every_sweep_prints_its_runs_and_an_estimated_time(tmp_path: Path) -> No
     assert "Estimated time: 6 runs x" in result.stdout and "2 local worker(s)" in " ".join(result.stdout.split())
 
 
+@pytest.mark.parametrize("dry_run", [["--dry-run"], []])
+@pytest.mark.parametrize(("out", "expected"), [("file/sub", "file is a file, not a folder"),
+                                               ("file", "file is a file, not a folder")])
+def test_a_sweep_folder_that_cannot_be_made_is_refused_before_anything_runs(
+        tmp_path: Path, dry_run: list[str], out: str, expected: str) -> None:
+    # the dry run passed, and the run said "Every run saved before this is kept in ..." though none had run
+    write(tmp_path, TINY, "tiny.yaml")
+    path = write(tmp_path, "scenario: tiny.yaml\nreplicates: 2\nparameters:\n"
+                           "  - key: placement.clustering\n    values: [0, 1]\n", "experiment.yaml")
+    (tmp_path / "file").write_text("mine\n", encoding="utf-8")
+    result = invoke("sweep", path, "--out", tmp_path / out, "--workers", "1", *dry_run)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert f"--out {tmp_path / out}" in result.stderr and expected in result.stderr
+    assert "--resume" not in result.stderr and "Running on" not in result.stdout
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "mine\n"
+
+
 def test_a_manifest_that_is_not_one_is_refused(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({}), encoding="utf-8")
     result = invoke("tipping", "points", tmp_path)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +113,7 @@ def sweep_command(
     budget = DEFAULT_MEMORY_BUDGET if asked is None else asked
     plan = checked_plan(experiment_file, allow_huge, workers)  # counted, estimated, refused above the limit
     directory = out_dir or Path("results") / "sweeps" / folder_name(plan.name)
+    _check_folder(directory)
     print_design(plan, directory)
     if slurm_options:  # the runs go to the jobs' workers, each with its share of --slurm-memory
         budget = slurm_options.batch_budget(asked)
@@ -134,6 +136,18 @@ def sweep_command(
         _conclude(runs, directory, plan, figures)
     if len(runs) < plan.total_runs or (runs["status"] != "ok").any():
         raise typer.Exit(1)
+
+
+def _check_folder(directory: Path) -> None:
+    """Refuse a sweep folder that cannot be made, before --dry-run says all is well and before a run fails
+    at its first save with advice to resume runs that never ran."""
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--out {directory} is a file, not a folder: choose another --out")
+    existing = next((p for p in directory.parents if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UsageError(f"--out {directory} cannot be made: {existing} is a file, not a folder; choose another --out")
+    if existing is not None and not directory.exists() and not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {directory} cannot be made: {existing} is not writable; choose another --out")
 
 
 def _compact(directory: Path, quiet: bool = False) -> None:
