@@ -322,10 +322,21 @@ def test_resume_refuses_a_changed_experiment(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         run_sweep(resolve(path), tmp_path / "out", StopAfter(2), runs_per_batch=1)
     write_experiment(tmp_path, TINY_EXPERIMENT.replace("seed: 7", "seed: 8"))
-    with pytest.raises(ScenarioError, match="cannot resume"):
+    with pytest.raises(ScenarioError, match="cannot resume") as info:
         run_sweep(resolve(path), tmp_path / "out", InProcess(), resume=True)
+    # it said "(stored 0.1.0+6d86976a4d92, now 0.1.0+6d86976a4d92)": the same model, and not what changed
+    message = str(info.value)
+    assert "the experiment differs in seed (stored 7, now 8); its results would mix two experiments" in message
+    assert "model's code" not in message and "base scenario" not in message
     with pytest.raises(ScenarioError, match="already holds a sweep"):
         run_sweep(resolve(path), tmp_path / "out", InProcess())
+
+    write_experiment(tmp_path, TINY_EXPERIMENT.replace("replicates: 2", "replicates: 3"),
+                     TINY_SCENARIO.replace("years: 5", "years: 6"))
+    with pytest.raises(ScenarioError) as info:
+        run_sweep(resolve(path), tmp_path / "out", InProcess(), resume=True)
+    assert ("since this sweep started, the experiment differs in replicates (stored 2, now 3), years (stored 5, "
+            "now 6); the base scenario (or the experiment's set: values) differs;") in str(info.value)
 
 
 def test_a_sweep_never_writes_into_a_folder_of_other_files(tmp_path: Path) -> None:

@@ -101,6 +101,27 @@ class Plan:
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
 
+    def differences(self, other: Plan) -> list[str]:
+        """What differs between two plans among what the fingerprint holds, in words (why a resume is refused)."""
+        def same(a: Any, b: Any) -> bool:  # compared as the fingerprint does: a stored plan comes from JSON
+            return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+        found = []
+        if self.version != other.version:
+            found.append(f"the model's code or the package version differs (stored {self.version}, now "
+                         f"{other.version})")
+        settings = [f"{key} (stored {getattr(self, key)}, now {getattr(other, key)})"
+                    for key in ("replicates", "years", "seed", "outcomes")
+                    if not same(getattr(self, key), getattr(other, key))]
+        if not same([p.overrides for p in self.points], [p.overrides for p in other.points]):
+            settings.append("its design points" + (f" ({len(self.points)} stored, {len(other.points)} now)"
+                                                   if len(self.points) != len(other.points) else ""))
+        if settings:
+            found.append(f"the experiment differs in {', '.join(settings)}")
+        if not same(self.base, other.base):
+            found.append("the base scenario (or the experiment's set: values) differs")
+        return found or ["the experiment or its base scenario differs"]
+
     def to_manifest(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -114,11 +114,10 @@ class SweepStore:
         manifest = read_manifest(self.directory)
         if manifest["fingerprint"] != self.plan.fingerprint:
             stored = Plan.from_manifest(manifest)
-            why = ("the model's code or the package version differs" if stored.version != self.plan.version
-                   else "the experiment or its base scenario changed")
+            mixed = "two models" if stored.version != self.plan.version else "two experiments"
             raise ScenarioError([Problem(
-                str(self.directory), None, "", f"cannot resume: {why} since this sweep started "
-                f"(stored {stored.version}, now {self.plan.version}); its results would mix two models. "
+                str(self.directory), None, "", f"cannot resume: since this sweep started, "
+                f"{'; '.join(stored.differences(self.plan))}; its results would mix {mixed}. "
                 "Start a new sweep with another --out folder",
             )])
         self.manifest = manifest
