@@ -203,6 +203,20 @@ def test_a_sweep_folder_that_cannot_be_made_is_refused_before_anything_runs(
     assert (tmp_path / "file").read_text(encoding="utf-8") == "mine\n"
 
 
+@pytest.mark.parametrize("address", ["", " "])
+@pytest.mark.parametrize("command", ["sweep", "calibrate"])
+def test_an_empty_dask_address_is_refused_not_taken_for_no_dask(tmp_path: Path, command: str, address: str) -> None:
+    write(tmp_path, TINY, "tiny.yaml")
+    experiment = write(tmp_path, "scenario: tiny.yaml\nparameters:\n  - key: placement.clustering\n"
+                                 "    values: [0.2, 0.8]\n", "experiment.yaml")
+    root = Path(__file__).resolve().parents[1]
+    args = ([experiment, "--dry-run"] if command == "sweep"
+            else [root / "calibrations" / "london_roles.yaml", "--resume", "--out", tmp_path / "calibration"])
+    result = invoke(command, *args, "--dask", address)
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert f"--dask {address!r} is empty" in result.stderr and "tcp://" in result.stderr
+
+
 def test_a_manifest_that_is_not_one_is_refused(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({}), encoding="utf-8")
     result = invoke("tipping", "points", tmp_path)

@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from sim.sweep.slurm import SlurmOptions
 
 
+def check_dask(dask: str | None) -> None:
+    """Refuse an empty --dask: it would pass for no Dask at all, and the runs go to local processes unasked."""
+    if dask is not None and not dask.strip():
+        raise UsageError(f"--dask {dask!r} is empty: give a Dask scheduler's address, e.g. tcp://head-node:8786, "
+                         "or 'local' for a cluster on this machine (without --dask, local processes run it)")
+
+
 @contextlib.contextmanager
 def backend_for(dask: str | None, workers: int | None, runs: int, slurm: SlurmOptions | None = None,
              directory: Path = Path("."), name: str = "") -> Iterator[Backend]:

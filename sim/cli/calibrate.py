@@ -43,9 +43,10 @@ def calibrate_command(
     """Approximate Bayesian computation (ABC-SMC): which parameter values reproduce the targets, and how surely."""
     from sim.calibration.runner import CalibrationError, calibrate, prepare, settings_for
     from sim.calibration.schema import load_calibration
-    from sim.cli.backends import backend_for
+    from sim.cli.backends import backend_for, check_dask
     from sim.folder_names import folder_name
 
+    check_dask(dask)
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the model")
     loaded = load_calibration(calibration_file)

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from sim.cli.backends import backend_for
+from sim.cli.backends import backend_for, check_dask
 from sim.cli.common import UsageError, err, given_options, out, report_os_error
 from sim.cli.progress import DelayedProgress
 from sim.folder_names import folder_name
@@ -102,6 +102,7 @@ def sweep_command(
         return _compact(compact)
     if experiment_file is None:
         raise UsageError("give an EXPERIMENT file (or --compact DIR)")
+    check_dask(dask)
     if dask and workers and dask != "local":
         raise UsageError("--workers sets local processes; with --dask ADDRESS the cluster's workers run the sweep")
     slurm_options = _slurm_options(slurm, dask, workers, partition=slurm_partition, walltime=slurm_walltime,
