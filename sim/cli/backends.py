@@ -65,8 +65,9 @@ def job_name(name: str) -> str:
 
 def _slurm_backend(options: SlurmOptions, directory: Path, name: str) -> Iterator[Backend]:
     from sim.sweep.slurm import SlurmError, SlurmOptionError, slurm_backend
+    from sim.sweep.store import SLURM_LOGS
 
-    logs = directory / "slurm-logs"
+    logs = directory / SLURM_LOGS
     out.print(f"Submitting SLURM jobs: {options.describe()}; their logs go to {logs}/", markup=False)
     try:
         with slurm_backend(options, logs, job_name(name), notify=partial(err.print, markup=False)) as backend:

@@ -40,6 +40,7 @@ PROGRESS = "progress.json"
 RUNS = "runs"
 SERIES = "series"
 FIGURES = "figures"
+SLURM_LOGS = "slurm-logs"  # the SLURM worker jobs' logs
 
 _ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "string": pa.string()}
 
@@ -99,7 +100,9 @@ class SweepStore:
             )])
         if self.directory.exists() and not self.directory.is_dir():
             raise ScenarioError([Problem(str(self.directory), None, "", "exists and is not a folder")])
-        others = sorted(p.name for p in self.directory.iterdir() if p.name != LOCK) if self.directory.is_dir() else []
+        ours = (LOCK, SLURM_LOGS)  # made for this sweep before it starts: its lock, its SLURM jobs' logs
+        listed = self.directory.iterdir() if self.directory.is_dir() else iter(())
+        others = sorted(p.name for p in listed if p.name not in ours)
         if others:  # another command's results, or a user's files: a sweep would mix its own in
             shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
             raise ScenarioError([Problem(
