@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ from sim.runner import derive_seed, run_once
 from sim.sweep import read_manifest, read_runs, read_series, resolve, run_sweep
 from sim.sweep.experiment import OUTCOME_COLUMNS
 from sim.sweep.store import RUNS, SERIES
+from tests.helpers import ROOT
 
 TINY_SCENARIO = """\
 name: tiny
@@ -435,42 +439,52 @@ def test_figures_for_one_and_two_parameters(tmp_path: Path) -> None:
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in [*one, *two])
 
 
-def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(tmp_path: Path) -> None:
-    import psutil
+KILL_A_WORKER = """\
+import sys
+from pathlib import Path
+import pandas as pd
+from sim.parallel.processes import InProcess, LocalProcesses
+from sim.sweep import resolve, run_sweep
+from tests.test_sweep import comparable
 
-    plan = resolve(write_experiment(tmp_path))
-    killed: list[int] = []
+plan, folder = resolve(sys.argv[1]), Path(sys.argv[2])
+executor, pools, killed = LocalProcesses(2), [], []
+start_pool = executor._pool
 
-    def kill_a_worker(result: object) -> None:
-        if killed:
-            return
-        # the pool's workers are forked by the forkserver, a child of this process; its other children (a
-        # SLURM test's sweep, on the worker that holds the cluster) may end meanwhile
-        for server in psutil.Process().children():
-            try:
-                is_forkserver = "forkserver" in " ".join(server.cmdline())
-            except psutil.Error:
-                continue
-            if is_forkserver:
-                for worker in server.children()[:1]:
-                    worker.kill()
-                    killed.append(worker.pid)
+def counted_pool():
+    pools.append(start_pool())
+    return pools[-1]
 
-    executor = LocalProcesses(2)
-    pools: list[object] = []
-    start_pool = executor._pool
+def kill_a_worker(result):
+    workers = list((pools[-1][0]._processes or {}).values())  # none yet while a launcher starts them
+    if workers and not killed:
+        workers[0].kill()
+        killed.append(workers[0].pid)
 
-    def counted_pool() -> object:
-        pools.append(start_pool())
-        return pools[-1]
+executor._pool = counted_pool
+report = run_sweep(plan, folder / "out", executor, on_result=kill_a_worker, runs_per_batch=2)
+print("forked:", pools[0][1], "killed:", len(killed), "pools:", len(pools))
+print("runs:", report.completed, report.missing, len(report.lost))
+run_sweep(plan, folder / "whole", InProcess())
+pd.testing.assert_frame_equal(comparable(folder / "whole")[0], comparable(folder / "out")[0])
+print("the same as a sweep in one process")
+"""
 
-    executor._pool = counted_pool  # type: ignore[method-assign]
-    report = run_sweep(plan, tmp_path / "out", executor, on_result=kill_a_worker, runs_per_batch=2)
-    assert killed, "a worker process was found and killed"
-    assert len(pools) == 2, "the broken pool was replaced"
-    assert (report.completed, report.missing, report.lost) == (18, 0, [])
-    run_sweep(plan, tmp_path / "whole", InProcess())
-    pd.testing.assert_frame_equal(comparable(tmp_path / "whole")[0], comparable(tmp_path / "out")[0])
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "from the launcher"])
+def test_a_local_worker_killed_mid_sweep_is_replaced_and_its_runs_queued_again(tmp_path: Path, fork: bool) -> None:
+    """In a process of its own: the workers are forked from it (as a command's are) unless told not to; a test
+    worker of pytest-xdist runs threads, beside which they would always come from the launcher."""
+    from sim.parallel.forking import NO_FORK_ENV
+
+    path = write_experiment(tmp_path)
+    result = subprocess.run([sys.executable, "-c", KILL_A_WORKER, str(path), str(tmp_path)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT), NO_FORK_ENV: "" if fork else "1"})
+    assert result.returncode == 0, result.stderr
+    assert f"forked: {fork} killed: 1 pools: 2" in result.stdout, result.stdout + result.stderr  # replaced
+    assert "runs: 18 0 0" in result.stdout
+    assert "the same as a sweep in one process" in result.stdout
 
 
 def test_categorical_parameters_keep_their_types_and_plot(tmp_path: Path) -> None:
