@@ -216,6 +216,9 @@ def test_a_full_disk_mid_sweep_then_resume(tmp_path: Path, experiment: Path, mon
     resumed = invoke("sweep", experiment, "--out", tmp_path / "sweep", "--workers", "1", "--resume", "--no-figures")
     assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
     assert "Sweep: 18 runs, 18 ok, 0 failed, 0 missing" in resumed.stdout
+    # the store writes a batch's series part before its runs part: were it the other way round, a disk
+    # that filled between the two would leave runs counted done whose series never reached the disk
+    assert len(read_series(tmp_path / "sweep")) == 18 * 6, "every run's every year is on disk"
 
 
 def test_a_real_full_disk_mid_sweep_then_resume(tmp_path: Path, experiment: Path, small_tmpfs: Path) -> None:  # noqa: F811
@@ -229,6 +232,7 @@ def test_a_real_full_disk_mid_sweep_then_resume(tmp_path: Path, experiment: Path
     resumed = invoke("sweep", experiment, "--out", out, "--workers", "1", "--resume", "--no-figures")
     assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
     assert "Sweep: 18 runs, 18 ok, 0 failed, 0 missing" in resumed.stdout
+    assert len(read_series(out)) == 18 * 6, "no run counted done without its series (series part first)"
     shutil.rmtree(out)
 
 
