@@ -13,6 +13,8 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +23,7 @@ from sim.parallel.processes import InProcess
 from sim.sweep import read_runs, read_series, resolve, run_sweep
 from sim.sweep.design import design_points
 from sim.sweep.experiment import Experiment
-from sim.sweep.heal import DAMAGED, DamagedParts
+from sim.sweep.heal import DAMAGED, Damaged, DamagedParts, find_damaged, set_aside
 from sim.sweep.lock import LOCK, SweepLocked, sweep_lock
 from sim.sweep.size import plan_size
 from sim.sweep.store import RUNS, SERIES
@@ -120,9 +122,49 @@ def test_resume_sets_damaged_parts_aside_and_redoes_their_runs(tmp_path: Path, e
     assert report.skipped == 16 and report.completed == 2, "the two runs held by damaged parts ran again"
     assert sorted(p.name for p in (folder / DAMAGED / RUNS).iterdir()) == sorted(
         [runs_parts[3].name, runs_parts[7].name])
+    # each with its other half: a damaged series part left in series/ would be taken for the redone run's
+    assert sorted(p.name for p in (folder / DAMAGED / SERIES).iterdir()) == sorted(
+        [runs_parts[3].name, runs_parts[7].name])
+    assert not (folder / SERIES / runs_parts[7].name).exists()
     whole = swept(tmp_path, "whole")
     pd.testing.assert_frame_equal(comparable(whole)[0], comparable(folder)[0])
     pd.testing.assert_frame_equal(comparable(whole)[1], comparable(folder)[1])
+
+
+def _part(path: Path, columns: dict[str, list[object]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def test_a_readable_part_with_other_columns_than_the_sweeps_counts_as_damaged(tmp_path: Path) -> None:
+    """A part from another sweep (or another version of the model) reads fine but would mix foreign rows in:
+    its footer's columns are checked against the sweep's, not only whether it opens."""
+    schemas = {RUNS: pa.schema([("run_id", pa.string()), ("x", pa.float64())]),
+               SERIES: pa.schema([("run_id", pa.string()), ("year", pa.int64())])}
+    _part(tmp_path / RUNS / "part-a.parquet", {"run_id": ["r1"], "x": [1.0]})
+    _part(tmp_path / SERIES / "part-a.parquet", {"run_id": ["r1"], "year": [0]})
+    foreign = _part(tmp_path / RUNS / "part-b.parquet", {"run_id": ["r2"], "other": [1.0]})
+    _part(tmp_path / SERIES / "part-b.parquet", {"run_id": ["r2"], "year": [0]})
+    found = find_damaged(tmp_path, schemas)
+    assert [(d.path, d.reason) for d in found] == [(foreign, "has other columns than this sweep's (run_id, other)")]
+    assert sorted(str(p.relative_to(tmp_path)) for p in set_aside(tmp_path, found)) == [
+        "damaged/runs/part-b.parquet", "damaged/series/part-b.parquet"]
+
+
+def test_a_second_damaged_part_of_the_same_name_is_kept_beside_the_first(tmp_path: Path) -> None:
+    """Part names repeat across sessions' set-asides (a redone run may be damaged again): nothing set aside is
+    ever overwritten, so whatever the user wants to inspect or recover stays."""
+    first = _part(tmp_path / RUNS / "part-a.parquet", {"n": [1]})
+    set_aside(tmp_path, [Damaged(first, "cannot be read")])
+    second = _part(tmp_path / RUNS / "part-a.parquet", {"n": [2]})
+    _part(tmp_path / SERIES / "part-a.parquet", {"n": [3]})
+    moved = set_aside(tmp_path, [Damaged(second, "cannot be read")])
+    assert [str(p.relative_to(tmp_path)) for p in moved] == ["damaged/runs/part-a.1.parquet",
+                                                             "damaged/series/part-a.parquet"]
+    kept = {p.name: pq.read_table(p)["n"].to_pylist() for p in (tmp_path / DAMAGED / RUNS).iterdir()}
+    assert kept == {"part-a.parquet": [1], "part-a.1.parquet": [2]}
+    assert not list((tmp_path / RUNS).iterdir()) and not list((tmp_path / SERIES).iterdir())
 
 
 def test_a_truncated_series_part_does_not_pass_for_a_complete_sweep(tmp_path: Path, experiment: Path) -> None:
