@@ -10,7 +10,7 @@ from sim.analysis.compare import paired_difference, proportion_difference
 from sim.analysis.plain_words import Uncertainty
 from sim.scenario.problems import ScenarioError
 from sim.uncertainty import compare_over_worlds, from_posterior, latin_hypercube, robust_sentence, summaries_frame
-from sim.uncertainty.robust import BETTER, WITHIN, WORSE
+from sim.uncertainty.robust import BETTER, WITHIN, WORSE, _looks_binary, _majority
 
 RANGES = {"contagion.lapse_rate": (0.0, 0.2), "teachers.threshold_mean": (0.3, 0.6), "programme.cohort_size": (5, 40)}
 
@@ -181,3 +181,33 @@ def test_tipping_over_worlds_finds_where_the_system_tips_with_no_programme() -> 
     assert box.restrictions[0].high == pytest.approx(0.4, abs=0.03)
     assert any(s.startswith("It tips with no programme at all mostly where teachers.adoption_threshold_mean ≤")
                for s in result.sentences())
+
+
+def test_the_majority_goes_by_the_count_of_worlds_and_a_tie_by_the_median_difference() -> None:
+    """More worlds better than worse is BETTER even when the median difference is below zero (many small
+    losses within the noise, a few clear wins); only a tie falls back to the median, read in the
+    outcome's direction."""
+    assert _majority(3, 1, np.array([-0.2, -0.1, -0.05, 0.3, 0.4]), higher_is_better=True) == BETTER
+    assert _majority(1, 3, np.array([0.2, 0.1, 0.05, -0.3, -0.4]), higher_is_better=True) == WORSE
+    tie = np.array([-0.1, 0.2, 0.3])  # median 0.2: the strategy's outcome is higher
+    assert _majority(2, 2, tie, higher_is_better=True) == BETTER
+    assert _majority(2, 2, tie, higher_is_better=False) == WORSE
+    assert _majority(2, 2, -tie, higher_is_better=False) == BETTER
+    assert _majority(0, 0, tie, higher_is_better=True) is None  # no world beyond the noise
+    assert _majority(1, 1, np.array([-0.1, 0.0, 0.1]), higher_is_better=True) is None  # a median of 0
+
+
+def test_a_numeric_column_of_zeros_and_ones_is_compared_as_a_proportion() -> None:
+    """A 0/1 outcome read back from CSV or Parquet as numbers (not bool) still gets Newcombe's interval."""
+    assert _looks_binary(pd.Series([0, 1, 1, 0]))
+    assert _looks_binary(pd.Series([0.0, 1.0, np.nan]))  # a missing value is no evidence either way
+    assert _looks_binary(pd.Series([True, False]))
+    assert not _looks_binary(pd.Series([0, 1, 2]))
+    assert not _looks_binary(pd.Series([0.0, 0.5]))
+    assert not _looks_binary(pd.Series([np.nan, np.nan]))
+    worlds = latin_hypercube(RANGES, 10, seed=1)
+    runs = runs_in(worlds, np.zeros(10), seed=2).astype({"tipped": int})
+    per_world = compare_over_worlds(runs, {"tipped": True}).per_world.set_index("world")
+    a = runs[(runs.world == 3) & (runs.strategy == "A")].sort_values("replicate")["tipped"].to_numpy(float)
+    b = runs[(runs.world == 3) & (runs.strategy == "B")].sort_values("replicate")["tipped"].to_numpy(float)
+    assert (per_world.loc[3, "ci_low"], per_world.loc[3, "ci_high"]) == pytest.approx(proportion_difference(a, b)[1:])
