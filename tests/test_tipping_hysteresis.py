@@ -41,6 +41,51 @@ def test_the_toys_loop_is_found_where_the_folds_are() -> None:
     assert result.forward.fit.ci[0] <= FOLD + 0.05 and result.back.fit.ci[1] >= -FOLD - 0.05
 
 
+def hand_made(forward, back, control, replicates: int = 4) -> pd.DataFrame:
+    """A ramp from 0 to 1 in 21 steps with `tipped` given by hand: forward(value, replicate),
+    back(value, replicate) and control(replicate) say whether a step is tipped."""
+    values = np.linspace(0, 1, 21)
+    schedule = [("forward", v) for v in values] + [("back", v) for v in values[::-1]]
+    rows = []
+    for replicate in range(replicates):
+        for step, (branch, value) in enumerate(schedule):
+            said = forward if branch == "forward" else back
+            rows.append({"replicate": replicate, "step": step, "branch": branch, "value": float(value),
+                         "tipping_metric": 0.0, "tipped": bool(said(value, replicate))})
+            rows.append({"replicate": replicate, "step": step, "branch": "control", "value": float(values[0]),
+                         "tipping_metric": 0.0, "tipped": bool(control(replicate))})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("control_tipped", [False, True])
+def test_staying_tipped_all_the_way_back_counts_only_if_the_control_did_not_tip(control_tipped: bool) -> None:
+    """Every replicate tips at 0.5 and stays tipped back to the start: that is memory only if the same
+    seeds held at the start did not tip by then (otherwise time alone would have tipped them)."""
+    result = analyse(hand_made(lambda v, r: v > 0.5, lambda v, r: True, lambda r: control_tipped))
+    assert result.back.fit is None and result.forward.fit is not None
+    assert (result.tipped_forward, result.persisted, result.control_tipped) == (4, 1.0, float(control_tipped))
+    assert result.significant is (not control_tipped)
+    low, high = result.interval  # the tipped state held everywhere the ramp went back to
+    assert low == 0.0 and high == pytest.approx(0.5, abs=0.05)
+
+
+def test_replicates_that_fall_back_leave_no_path_dependent_interval() -> None:
+    """Tipped at the end of the forward branch but none still tipped at the end of the way back (and the back
+    branch shows no transition to fit): no interval reaching the start, and nothing significant."""
+    result = analyse(hand_made(lambda v, r: v > 0.5, lambda v, r: False, lambda r: False))
+    assert result.back.fit is None and (result.tipped_forward, result.persisted) == (4, 0.0)
+    assert result.interval is None and not result.significant
+
+
+def test_a_branch_whose_share_tipped_does_not_change_along_the_ramp_has_no_fit() -> None:
+    """Half the replicates tipped at every value: mixed outcomes, but no transition; a fit's interval spans
+    the whole ramp, so the branch reports none rather than a 'threshold' anywhere."""
+    result = analyse(hand_made(lambda v, r: r % 2 == 0, lambda v, r: r % 2 == 0, lambda r: False))
+    assert result.forward.fit is None and result.back.fit is None
+    assert result.forward.tipped_share == result.back.tipped_share == 0.5
+    assert result.interval is None and not result.significant
+
+
 def test_a_system_without_memory_shows_no_loop() -> None:
     rng = np.random.default_rng(1)
     values = np.linspace(-1, 1, 21)
@@ -115,3 +160,36 @@ def test_the_ramp_and_its_control_are_one_batch_and_equal_each_alone() -> None:
         alone = ramp_job(RampJob(base, ramp, (seed,), (replicate,)))
         mine = together[together["replicate"] == replicate].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, alone)
+
+
+def test_the_control_is_a_plain_run_at_the_start_and_tipped_is_the_rule_over_each_steps_last_years() -> None:
+    """Each step's control row is the same seed held at the ramp's start value (a control ramped too would
+    hide what the ramp did), and `tipped` at a step is the scenario's rule (the level held for
+    sustained_years, here 2, within the step's own years) applied to the run's last years, not to the
+    last year alone."""
+    key, seed, ramp = "contagion.spontaneous_adoption", 3, Ramp("contagion.spontaneous_adoption", [0.0, 0.2, 0.4], 2, 1)
+    years = ramp.burn_in + 2 * len(ramp.values) * ramp.years_per_step
+
+    def plain(scenario) -> np.ndarray:
+        model = SchoolSystemModel(scenario.with_overrides({key: ramp.values[0]}), rng=seed)
+        model.run_for(years)
+        return model.yearly().set_index("year")["tipping_metric"].to_numpy()
+
+    # a level the control crosses upwards within a step's two years: there the last year alone meets it
+    # but the two years do not
+    first_look = plain(small(years=4))
+    ends = [ramp.burn_in + ramp.years_per_step * (s + 1) for s in range(2 * len(ramp.values))]
+    crossing = next(y for y in ends if first_look[y] > first_look[y - 1] + 0.01)
+    scenario = small(years=4).with_overrides({"tipping.level": (first_look[crossing - 1] + first_look[crossing]) / 2})
+    metric = plain(scenario)
+    assert scenario.tipping.sustained_years == 2 and metric[crossing] >= scenario.tipping.level > metric[crossing - 1]
+
+    base = Base("small", scenario.model_dump(mode="json"), 4, 0, Path("small"))
+    frame = ramp_job(RampJob(base, ramp, (seed,), (0,)))
+    control = frame[frame["branch"] == "control"]
+    assert list(control["year"]) == ends and (control["value"] == ramp.values[0]).all()
+    assert list(control["tipping_metric"]) == pytest.approx([metric[y] for y in ends])
+    by_hand = [bool((metric[y - 1: y + 1] >= scenario.tipping.level).all()) for y in ends]
+    assert list(control["tipped"]) == by_hand and not by_hand[ends.index(crossing)]
+    ramped = frame[frame["branch"] != "control"]
+    assert (ramped["tipping_metric"].to_numpy() != control["tipping_metric"].to_numpy()).any(), "the ramp moved"
