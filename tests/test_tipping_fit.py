@@ -145,3 +145,24 @@ def test_a_knee_in_a_sweep_with_many_runs_a_point_is_found_through_the_normal_li
     fit = fit_knee(pd.DataFrame({"k": x, "y": y, "status": "ok"}), "k", "y")  # speed: benchmarks/million_runs.py
     assert fit.breakpoint_ci[0] <= 6 <= fit.breakpoint_ci[1] and fit.p_value < 0.01
     assert fit.slope_before == pytest.approx(0.1, abs=0.01) and fit.slope_after == pytest.approx(0.01, abs=0.01)
+
+
+def test_the_surfaces_contour_is_where_a_known_two_parameter_boundary_lies() -> None:
+    """Runs tip with logit P = 20 ((1 + y) x - 0.3 - 0.7 y), a surface of the fitted family with a real x*y
+    term: P = 1/2 on x = (0.3 + 0.7 y) / (1 + y), curving from 0.3 at y = 0 to 0.5 at y = 1. The estimated
+    contour lies on it (a sign slip in the interaction term moves it by about 0.1) and its band holds it."""
+    import pandas as pd
+
+    from sim.tipping.boundary import surface
+
+    rng = np.random.default_rng(1)
+    x, y = (np.repeat(grid.ravel(), 10) for grid in np.meshgrid(np.linspace(0, 1, 21), np.linspace(0, 1, 11)))
+    runs = pd.DataFrame({"x": x, "y": y, "status": "ok",
+                         "tipped": rng.random(x.size) < expit(20 * ((1 + y) * x - 0.3 - 0.7 * y))})
+    contour = surface(runs, "x", "y", resamples=100, seed=1, mesh=11)
+    truth = (0.3 + 0.7 * contour["y"]) / (1 + contour["y"])
+    assert contour["x"].notna().all()
+    assert (contour["x"] - truth).abs().max() < 0.05
+    assert ((contour["x_low"] <= contour["x"]) & (contour["x"] <= contour["x_high"])).all()
+    assert ((contour["x_low"] <= truth) & (truth <= contour["x_high"])).mean() >= 0.8
+    assert (contour["x_high"] - contour["x_low"]).max() < 0.1  # an informative band, not the whole range
