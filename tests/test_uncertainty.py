@@ -211,3 +211,43 @@ def test_a_numeric_column_of_zeros_and_ones_is_compared_as_a_proportion() -> Non
     a = runs[(runs.world == 3) & (runs.strategy == "A")].sort_values("replicate")["tipped"].to_numpy(float)
     b = runs[(runs.world == 3) & (runs.strategy == "B")].sort_values("replicate")["tipped"].to_numpy(float)
     assert (per_world.loc[3, "ci_low"], per_world.loc[3, "ci_high"]) == pytest.approx(proportion_difference(a, b)[1:])
+
+def test_worlds_that_never_tip_in_the_grid_sort_above_every_located_one_and_late_tipping_has_a_box() -> None:
+    """40 worlds whose tipping point grows with the threshold mean, the three with the highest threshold
+    beyond the grid: one where no run tips, two where a few tip at the highest value only (a fit puts
+    their point past the grid's end). Those sort above every located world, so the 95% quantile is
+    'beyond' and the 5% one is the earliest located point; with too few beyond worlds for a box of their
+    own, the box is of the worlds that tip later than the median, which is where the threshold is high."""
+    from sim.tipping.over_worlds import BEYOND, WITHIN, analyse_tipping_worlds
+    from sim.uncertainty.run_worlds import DEFAULTS, TippingWorldRuns
+
+    worlds = latin_hypercube({"teachers.adoption_threshold_mean": (0.3, 0.6), "contagion.lapse_rate": (0.0, 0.2)},
+                             40, seed=4)
+    threshold = worlds["teachers.adoption_threshold_mean"]
+    never, few = threshold.nlargest(3).index[0], list(threshold.nlargest(3).index[1:])
+    grid, replicates = [0.0, 10.0, 20.0, 30.0, 40.0], 8
+    runs = []
+    for world, t in zip([DEFAULTS, *worlds.index], [0.45, *threshold], strict=True):
+        point = 5 + 100 * (t - 0.3)  # 5 to 35: inside the grid
+        for value in grid:
+            if world == never:
+                tipped = 0
+            elif world in few:
+                tipped = few.index(world) + 1 if value == grid[-1] else 0  # 1 or 2 of 8, at 40 only
+            else:  # P(tipped) by hand, with no sampling noise
+                tipped = round(replicates / (1 + np.exp(-(value - point) / 4)))
+            runs += [{"world": world, "value": value, "replicate": r, "tipped": int(r < tipped)}
+                     for r in range(replicates)]
+    without = pd.DataFrame({"world": [DEFAULTS, *worlds.index], "replicate": 0, "tipped": 0})
+    ran = TippingWorldRuns("toy", "programme.cohort_size", grid, worlds, pd.DataFrame(runs), without, [],
+                           replicates, 0, "test", False)
+    result = analyse_tipping_worlds(ran)
+    status = result.per_world.set_index("world")["status"]
+    assert status[never] == BEYOND and (status[few] == BEYOND).all()
+    assert (status.drop([never, *few]) == WITHIN).all()
+    assert result.quantiles[0.95] == (BEYOND, grid[-1])
+    assert result.quantiles[0.05][0] == result.quantiles[0.5][0] == WITHIN
+    assert result.quantiles[0.05][1] < result.quantiles[0.5][1]
+    assert result.box is not None and result.box_subject.startswith("It tips later than the median world")
+    restriction = next(r for r in result.box.restrictions if r.parameter == "teachers.adoption_threshold_mean")
+    assert restriction.high is None and restriction.low == pytest.approx(threshold.median(), abs=0.05)
