@@ -177,6 +177,17 @@ def test_batched_evaluation_equals_runs_alone_and_does_not_depend_on_workers() -
 # --- the ABC run ----------------------------------------------------------------------------------------
 
 
+def test_more_workers_than_a_population_has_runs_start_no_more_processes(tmp_path: Path) -> None:
+    """--workers 100000000 would have started that many processes; workers beyond a population's runs get none."""
+    from sim.calibration.runner import settings_for
+    from sim.cli.calibrate import local_workers
+
+    loaded = load_calibration(write(tmp_path, {**GOOD, "population_size": 10, "replicates": 2}))
+    settings = settings_for(loaded, None, None, None)
+    assert local_workers(loaded, settings, 100_000_000, "calibration.yaml") == 20
+    assert local_workers(loaded, settings, 3, "calibration.yaml") == 3
+
+
 def test_calibrate_end_to_end_and_the_same_posterior_on_one_or_two_workers(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
     one = calibrate(str(path), "--out", str(tmp_path / "one"), "--workers", "1", "--seed", "4")

@@ -7,6 +7,7 @@ imported only when this command runs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -57,6 +58,8 @@ def calibrate_command(
         settings = prepare(loaded, directory, settings_for(loaded, populations, population_size, seed), resume, given)
     except CalibrationError as exc:
         raise UsageError(str(exc)) from None
+    if dask is None or dask == "local":
+        workers = local_workers(loaded, settings, workers, str(calibration_file))
     _print_plan(loaded, settings, directory)
     progress = _PopulationProgress("prior sample", settings.populations * settings.population_size, console=err)
 
@@ -80,6 +83,16 @@ def calibrate_command(
     _print_finish(finish)
     if not finish.exact:
         raise typer.Exit(1)
+
+
+def local_workers(loaded: Any, settings: Any, asked: int | None, source: str) -> int:
+    """Workers on this machine: as asked or one a core, no more than a population's runs (more would get none),
+    and only as many as fit in memory (sim.memory; TooBigForMemory, exit 2, if not even one)."""
+    from sim.cli.common import workers_for
+    from sim.scenario import Scenario
+
+    runs = settings.population_size * loaded.calibration.replicates
+    return workers_for(Scenario.from_dict(loaded.base), asked, runs, source, gathered=1)
 
 
 def _print_plan(loaded: object, settings: object, directory: Path) -> None:
