@@ -78,10 +78,13 @@ def test_killing_run_mid_run_leaves_no_figure_process_behind(tmp_path: Path, sig
     """A signal to `run` alone (not its group) while the model runs: its figure process ends with it."""
     import psutil
 
-    # one process (--workers 1 keeps the figure process) and many replicates: the model runs for about 20 s (8
-    # replicates, 5 s, were outrun by a matplotlib import slowed by a busy machine), so the signal lands mid-run
-    # however fast the engine is and however slowly matplotlib loads; killed at once, it costs no more than that
-    main_process = subprocess.Popen([*CLI, "run", str(SCENARIOS / "london.yaml"), "--replicates", "32", "--workers",
+    # one process (--workers 1 keeps the figure process) and a long run: the model runs for about 20 s, so the
+    # signal lands mid-run however fast the engine is and however slowly matplotlib loads on a busy machine (the
+    # figure processes live until the command's very end, so seeing them does not say the run is still going:
+    # 8 and then 32 twenty-year replicates, 5 s, were outrun, and the signal met the command's exit); killed at
+    # once, it costs no more than a short run
+    main_process = subprocess.Popen([*CLI, "run", str(SCENARIOS / "london.yaml"), "--years", "100",
+                                     "--replicates", "32", "--workers",
                                      "1", "--out", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True, start_new_session=True)
     main = psutil.Process(main_process.pid)
