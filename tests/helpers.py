@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +247,19 @@ def invoke(*args: object) -> Any:
         raise AssertionError(f"critical-mass {' '.join(map(str, args))} raised") from result.exception
     assert "Traceback" not in result.stdout + result.stderr
     return result
+
+
+@contextlib.contextmanager
+def ctrl_c_as_in_a_terminal() -> Iterator[None]:
+    """Start commands inside this block as a terminal would, with Ctrl-C (SIGINT) handled: a test run started in
+    the background by a shell (`make test &`) ignores SIGINT, and a process started from it inherits that and
+    is, rightly, deaf to it."""
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

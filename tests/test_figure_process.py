@@ -15,7 +15,7 @@ from sim import load_scenario
 from sim.analysis.runs import ScenarioRun, run_scenario
 from sim.figure_process import FigureProcess, usable_cores
 from sim.report import report_figures
-from tests.helpers import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS, ctrl_c_as_in_a_terminal
 
 CLI = [str(Path(sys.executable).with_name("critical-mass"))]
 RESULT_FILES = ["report.html", "summary.json", "scenario.yaml", *(f"figures/{name}.png" for name in (
@@ -83,10 +83,11 @@ def test_killing_run_mid_run_leaves_no_figure_process_behind(tmp_path: Path, sig
     # figure processes live until the command's very end, so seeing them does not say the run is still going:
     # 8 and then 32 twenty-year replicates, 5 s, were outrun, and the signal met the command's exit); killed at
     # once, it costs no more than a short run
-    main_process = subprocess.Popen([*CLI, "run", str(SCENARIOS / "london.yaml"), "--years", "100",
-                                     "--replicates", "32", "--workers",
-                                     "1", "--out", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.PIPE, text=True, start_new_session=True)
+    with ctrl_c_as_in_a_terminal():
+        main_process = subprocess.Popen([*CLI, "run", str(SCENARIOS / "london.yaml"), "--years", "100",
+                                         "--replicates", "32", "--workers", "1", "--out", str(tmp_path / "out")],
+                                        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                        start_new_session=True)
     main = psutil.Process(main_process.pid)
     deadline = time.monotonic() + 60
     # the figure process, and its sibling once it has loaded matplotlib (the model is still running)

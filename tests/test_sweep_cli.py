@@ -86,7 +86,7 @@ def test_killing_the_main_process_alone_leaves_no_process_behind(tmp_path: Path,
         args = ["compare", str(scenario), str(scenario), "--set", "placement.host_schools=8", "--replicates", "400",
                 "--workers", "2", "--out", "alone"]
     errors = tmp_path / "stderr.txt"
-    with errors.open("w") as stderr:
+    with errors.open("w") as stderr, helpers.ctrl_c_as_in_a_terminal():
         main_process = subprocess.Popen([*CLI, *args], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr,
                                         start_new_session=True, env={**os.environ, NO_FORK_ENV: "" if fork else "1"})
     main = psutil.Process(main_process.pid)
