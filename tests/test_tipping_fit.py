@@ -166,3 +166,19 @@ def test_the_surfaces_contour_is_where_a_known_two_parameter_boundary_lies() -> 
     assert ((contour["x_low"] <= contour["x"]) & (contour["x"] <= contour["x_high"])).all()
     assert ((contour["x_low"] <= truth) & (truth <= contour["x_high"])).mean() >= 0.8
     assert (contour["x_high"] - contour["x_low"]).max() < 0.1  # an informative band, not the whole range
+
+
+def test_the_share_tipped_at_each_design_point_has_its_interval_at_the_confidence_asked() -> None:
+    """points.csv: with --confidence 0.9 its Wilson intervals are 90% ones, like every other interval there."""
+    import pandas as pd
+
+    from sim.analysis.compare import wilson
+    from sim.tipping.detect import tipped_by_point
+
+    runs = pd.DataFrame({"x": [0.0] * 10 + [1.0] * 10, "tipped": [True] * 3 + [False] * 7 + [True] * 8 + [False] * 2,
+                         "status": "ok"})
+    at_90, at_95 = tipped_by_point(runs, ["x"], 0.9), tipped_by_point(runs, ["x"])
+    low, high = wilson(np.array([3.0, 8.0]), np.array([10.0, 10.0]), 0.9)
+    np.testing.assert_allclose(at_90["p_tipped_low"], low)
+    np.testing.assert_allclose(at_90["p_tipped_high"], high)
+    assert (at_90["p_tipped_high"] - at_90["p_tipped_low"] < at_95["p_tipped_high"] - at_95["p_tipped_low"]).all()

@@ -122,12 +122,12 @@ def tipping_points(
     return pd.DataFrame(rows)
 
 
-def tipped_by_point(runs: pd.DataFrame, parameters: list[str]) -> pd.DataFrame:
-    """Per design point: runs, share tipped and a 95% Wilson interval (honest with few runs)."""
+def tipped_by_point(runs: pd.DataFrame, parameters: list[str], confidence: float = 0.95) -> pd.DataFrame:
+    """Per design point: runs, share tipped and a Wilson interval at `confidence` (honest with few runs)."""
     runs = ok_runs(runs)
     grouped = runs.groupby(parameters)[TIPPED].agg(["sum", "count"]).reset_index()
     tipped, n = grouped["sum"].to_numpy(float), grouped["count"].to_numpy(float)
-    low, high = wilson(tipped, n)
+    low, high = wilson(tipped, n, confidence)
     return pd.DataFrame({**{k: grouped[k] for k in parameters}, "runs": grouped["count"].astype(int),
                          "p_tipped": tipped / n, "p_tipped_low": np.clip(low, 0, 1),
                          "p_tipped_high": np.clip(high, 0, 1)})

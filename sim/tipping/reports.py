@@ -110,7 +110,7 @@ def analyse_sweep(runs: pd.DataFrame, manifest: dict[str, Any], along: str | Non
     if len(parameters) == 1:
         parameter = parameters[0]
         table = detect.tipping_points(ok, parameter, outcomes, confidence)
-        points = detect.tipped_by_point(ok, [parameter])
+        points = detect.tipped_by_point(ok, [parameter], confidence)
         data = Binomial.from_outcomes(ok[parameter].to_numpy(float), ok["tipped"].to_numpy(bool))
         slope = None
         if data.mixed and data.x.size > 1:
@@ -126,7 +126,7 @@ def analyse_sweep(runs: pd.DataFrame, manifest: dict[str, Any], along: str | Non
         level = next(p for p in parameters if p != across)
         tables = {"boundary_levels": boundary.along(ok, across, level, confidence),
                   "boundary_contour": boundary.surface(ok, across, level, confidence),
-                  "points": detect.tipped_by_point(ok, parameters)}
+                  "points": detect.tipped_by_point(ok, parameters, confidence)}
         return SweepTipping(name, parameters, len(ok), confidence, tables, across=across, level=level)
     raise ScenarioError([Problem(name, None, "parameters", f"this sweep varies {len(parameters)} parameters; tipping "
                                  "points are drawn for 1, the boundary for 2 (for more, `critical-mass tipping "
