@@ -68,6 +68,8 @@ def test_pairs_that_all_agree_are_a_difference_only_when_too_many_to_be_chance(p
     assert d.has_interval == judged and d.within_noise != judged
     assert d.as_dict()["has_interval"] == judged, "differences.csv tells 'too few' from 'within the noise'"
     assert ("too few to tell" in describe_difference(d)) != judged
+    # a sentence printed or embedded on its own still says which uncertainty its interval includes
+    assert ("seed noise only" in describe_difference(d)) == judged
 
 
 def test_tipping_probability_interval_stays_honest_at_the_extremes() -> None:

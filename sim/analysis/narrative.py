@@ -37,10 +37,10 @@ def describe_difference(d: Difference) -> str:
                 f"(difference {_fmt(d)}; run more replicates).")
     if d.within_noise:
         return (f"{d.label}: {d.scenario} and {d.baseline} are within the noise of each other "
-                f"(difference {_fmt(d)}, interval {_interval(d)} includes zero).")
+                f"(difference {_fmt(d)}, interval {_interval(d)} includes zero; seed noise only).")
     better = (d.difference > 0) == COMPARED[d.outcome][1]
     return (f"{d.label}: {d.scenario} is {'better' if better else 'worse'} than {d.baseline} by "
-            f"{_fmt(d)} (95% interval {_interval(d)}, {d.pairs} matched replicates).")
+            f"{_fmt(d)} (95% interval {_interval(d)}, {d.pairs} matched replicates; seed noise only).")
 
 
 def _fmt(d: Difference) -> str:
