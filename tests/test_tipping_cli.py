@@ -170,6 +170,11 @@ def test_hysteresis_warning_and_sensitivity_on_a_tiny_scenario(folder: Path) -> 
                 "--workers", "1", "--out", "sobol", cwd=folder)
     assert sobol.exit_code == 0, sobol.output
     assert "Sobol" in sobol.stdout and "ST" in sobol.stdout
+    # the indices' intervals are the design's sampling error, not seed noise alone: said on screen and on file
+    said = " ".join(sobol.stdout.split())  # the table's title wraps at the terminal's width
+    assert "the design's sampling error" in said and "seed noise only" not in said
+    assert json.loads((folder / "sobol" / "summary.json").read_text())["uncertainty"].startswith(
+        "the design's sampling error")
     indices = pd.read_csv(folder / "sobol" / "sobol.csv")
     assert {"S1", "ST", "S1_conf", "ST_conf", "noise_share"} <= set(indices.columns)
     assert set(indices["outcome"]) == {"p_tipped", "tipping_metric", "tipped_year"}

@@ -420,7 +420,7 @@ def sensitivity_command(
     with DelayedProgress("sensitivity", total, console=err) as progress:
         report = run(progress.advance)
     view = Table(show_edge=False, title=f"{method.capitalize()} on P(tipped), most influential first "
-                                        "(95% bootstrap intervals; seed noise only)")
+                                        "(95% intervals: the design's sampling error over these ranges)")
     view.add_column("parameter")
     view.add_column("range", justify="right")
     columns = ("mu_star", "sigma") if method == "morris" else ("S1", "ST")

@@ -20,6 +20,10 @@ import pandas as pd
 from sim.results_io import write_json, write_parquet, write_text
 
 SEED_NOISE = "seed noise only (the scenario's assumptions held fixed)"
+# Morris' and Sobol's intervals resample the design (trajectories, base samples): the error of estimating
+# indices from that many points of the ranges, with each point's seed noise averaged in (noise_share)
+DESIGN_SAMPLING = ("the design's sampling error over the parameter ranges given (bootstrap over its trajectories "
+                   "or base samples), each point's seed noise averaged in; the other assumptions held fixed")
 
 
 def slug(text: str) -> str:
@@ -352,7 +356,7 @@ class SensitivityReport:
         return part.sort_values(score, ascending=False).reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
-        return {"method": self.method, **self.design, "uncertainty": SEED_NOISE + "; intervals are bootstrap",
+        return {"method": self.method, **self.design, "uncertainty": DESIGN_SAMPLING,
                 "table": self.table.to_dict("records")}
 
     def write(self, directory: Path) -> list[Path]:

@@ -23,7 +23,9 @@ every point (common random numbers, as Morris does), so the noise a point keeps 
 all points and cancels in the estimators' differences. What is left inflates every total index a
 little; `noise_share` in the result estimates it (the replicate variance of a point's mean over the
 variance of the point means): below about 0.05, trust the indices; above, add replicates.
-Intervals include seed noise only, over the parameter box given.
+The intervals (SALib's bootstrap over the base samples) are the error of estimating the indices from N
+samples of the parameter box given, with each point's seed noise averaged in; the other assumptions are
+held fixed.
 """
 
 from __future__ import annotations
