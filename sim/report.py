@@ -130,8 +130,9 @@ def compare_report(
     body = (
         f"<p>{len(scenarios)} scenarios, {max(replicates)} replicates each on matched seeds (replicate <i>r</i> of "
         "every scenario uses the same seed), compared in the final year with 95% intervals on the paired "
-        "differences. The intervals include seed noise only: every scenario's assumptions are held at their "
-        "values.</p>"
+        "differences (for the probability of tipping by the horizon, Newcombe's interval for a difference of "
+        "two proportions, which does not use the pairing). The intervals include seed noise only: every "
+        "scenario's assumptions are held at their values.</p>"
         + "".join(f"<p class=\"sig\">Note: {html.escape(w)}.</p>" for w in warnings or [])
         + "<h2>In short</h2>"
         + "".join(f"<p>{html.escape(describe_difference(d))}</p>" for d in differences)

@@ -122,6 +122,8 @@ def test_more_than_one_lever_changed_is_said_plainly(tmp_path: Path) -> None:
     text = " ".join(parse(tmp_path / "report.html").text)
     assert "placement.host_schools" in text, "the report shows the settings that differ"
     assert "differ in 2 levers at once" in text
+    # not every interval is on the paired differences: the report says which one is not
+    assert "Newcombe's interval for a difference of two proportions, which does not use the pairing" in text
 
 
 def test_scenarios_of_different_lengths_are_compared_in_one_year_and_the_user_is_told(tmp_path: Path) -> None:
