@@ -25,6 +25,13 @@ def test_each_shipped_pair_differs_in_one_lever_and_measures_one_population(a: s
     assert len(tipping) == 1 and scenarios[a].tipping.scope != "programme_districts"
 
 
+def test_a_lever_is_one_kind_of_choice_and_the_years_or_a_name_are_none() -> None:
+    """Size and who the fellows are are two levers; a different horizon is not one (compare runs all to the same)."""
+    assert changed_levers(["programme.cohort_size", "programme.strength", "programme.orientation"]) == [
+        "programme size", "who the fellows are"]
+    assert changed_levers(["years", "name", "programme.cohort_size"]) == ["programme size"]
+
+
 def test_concentrating_in_two_districts_tips_districts_where_spreading_over_ten_does_not() -> None:
     names = ["all_districts", "two_districts"]
     frames = run_many([load_scenario(SCENARIOS / f"{n}.yaml") for n in names], 10, seed=3, workers=1)

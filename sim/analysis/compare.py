@@ -198,10 +198,15 @@ LEVERS = {
     "how fellows cluster into schools": ("placement.clustering", "placement.host_schools", "placement.fellows_per_host",
                                          "placement.max_fellow_share", "placement.school_priority"),
     "where alumni go": ("alumni.placement",),
-    "programme size and make-up": ("programme",),
+    "programme size": ("programme.cohort_size", "programme.cohorts", "programme.cohort_sizes"),
+    "who the fellows are": ("programme.strength", "programme.orientation", "programme.rootedness",
+                            "programme.practise_on_arrival"),
+    "how long fellows stay": ("programme.commitment_years", "programme.attrition"),
     "the tipping rule": ("tipping",),
     "the school system": ("system",),
 }
+# not levers: labels, and the years (compare runs every scenario to the same horizon)
+NOT_LEVERS = ("name", "description", "years")
 
 
 def lever_of(key: str) -> str:
@@ -212,7 +217,7 @@ def lever_of(key: str) -> str:
 
 
 def changed_levers(differing_keys: list[str]) -> list[str]:
-    return sorted({lever_of(k) for k in differing_keys})
+    return sorted({lever_of(k) for k in differing_keys if k not in NOT_LEVERS})
 
 
 def differences_frame(differences: list[Difference]) -> pd.DataFrame:
