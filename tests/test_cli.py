@@ -126,7 +126,7 @@ def test_validate_reports_every_problem_of_every_file_with_exit_2(tmp_path: Path
         (["run", "--from-sweep", "somewhere"], "--from-sweep DIR and --run ID together"),
         (["run", "--from-sweep", "somewhere", "--run", "p0-r0", "--out", "x"], "--out does not apply"),
         (["run", "--from-sweep", "somewhere", "--run", "p0-r0", "--seed", "3", "--workers", "2"],
-         "--workers, --seed do not apply"),
+         "--seed, --workers do not apply"),
     ],
 )
 def test_bad_input_exits_2_without_a_traceback(args: list[str], message: str) -> None:

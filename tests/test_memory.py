@@ -4,6 +4,8 @@ memory is benchmarks/memory_estimate.py's job; figures in docs/performance.md.)"
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sim import Scenario
@@ -55,12 +57,11 @@ def test_workers_beyond_the_runs_there_are_need_no_memory() -> None:
         check_fits(scenario, 1000, runs=2, available=room - 2)
 
 
-def test_a_huge_number_of_workers_is_answered_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """--workers 100000000 spun for ever: the advice was sought by trying every smaller number."""
+@pytest.fixture
+def few_estimates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail, rather than hang, if the memory estimate is tried for every number of workers up to one asked for."""
     import sim.memory
 
-    scenario = Scenario.from_dict({"system": {"districts": 40, "schools_per_district": 500}})
-    room = needed(scenario, 3, runs=10**9) + 1
     calls = 0
     measure = sim.memory.needed
 
@@ -71,23 +72,17 @@ def test_a_huge_number_of_workers_is_answered_at_once(monkeypatch: pytest.Monkey
         return measure(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(sim.memory, "needed", counted)
+
+
+def test_a_huge_number_of_workers_is_answered_at_once(few_estimates: None) -> None:
+    """--workers 100000000 spun for ever: the advice was sought by trying every smaller number."""
+    scenario = Scenario.from_dict({"system": {"districts": 40, "schools_per_district": 500}})
+    room = needed(scenario, 3, runs=10**9) + 1
     with pytest.raises(TooBigForMemory, match=r"100000000 runs at once need .* use --workers 3,"):
         check_fits(scenario, 10**8, runs=10**9, available=room)
 
 
-def test_a_sweep_asked_for_more_workers_than_runs_uses_one_a_run(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.memory
-
-    calls = 0
-    measure = sim.memory.needed
-
-    def counted(*args: object, **kwargs: object) -> int:
-        nonlocal calls
-        calls += 1
-        assert calls < 10_000, "needed() is called for every number of workers up to the one asked for"
-        return measure(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(sim.memory, "needed", counted)
+def test_a_sweep_asked_for_more_workers_than_runs_uses_one_a_run(tmp_path: Path, few_estimates: None) -> None:
     (tmp_path / "tiny.yaml").write_text("years: 3\nsystem: {districts: 2, schools_per_district: 3}\n")
     (tmp_path / "experiment.yaml").write_text("scenario: tiny.yaml\nreplicates: 3\nparameters:\n"
                                               "  - key: placement.clustering\n    values: [0, 1]\n")

@@ -119,12 +119,14 @@ class CleanTyper(typer.Typer):
         return decorator
 
 
-def given_options(context: typer.Context, *, besides: tuple[str, ...] = ()) -> list[str]:
-    """The options the user gave (on the command line or through the environment), as written in --help,
-    other than the parameters named in `besides`."""
+def given_options(context: typer.Context, *, among: tuple[str, ...] | None = None,
+                  besides: tuple[str, ...] = ()) -> list[str]:
+    """The options the user gave (on the command line or through the environment), as written in --help:
+    of the parameters named in `among` (default: all), other than those named in `besides`."""
     given = []
     for param in context.command.params:
-        if param.name in besides or param.param_type_name != "option":
+        wanted = among is None or param.name in among
+        if param.param_type_name != "option" or param.name in besides or not wanted:
             continue
         source = context.get_parameter_source(param.name or "")
         if getattr(source, "name", "") in ("COMMANDLINE", "ENVIRONMENT"):

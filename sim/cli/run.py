@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import SetOption, UsageError, out, result_folder, workers_for
+from sim.cli.common import SetOption, UsageError, given_options, out, result_folder, workers_for
 from sim.cli.progress import DelayedProgress
 from sim.figure_process import FigureProcess
 from sim.result_folder import complete_folder
@@ -35,9 +35,7 @@ def run_command(
             raise UsageError("give --from-sweep DIR and --run ID together, without a SCENARIO, --set or --years")
         # a replay takes its seed and years from the sweep, runs once here and writes nothing: say so rather
         # than ignore these options
-        options = {"out_dir": "--out", "workers": "--workers", "replicates": "--replicates", "seed": "--seed"}
-        given = [option for name, option in options.items()
-                 if getattr(context.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")]
+        given = given_options(context, among=("out_dir", "workers", "replicates", "seed"))
         if given:
             raise UsageError(f"a replay (--from-sweep) runs the sweep's run once, with its seed, and writes no "
                              f"files: {', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply")

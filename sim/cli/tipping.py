@@ -19,7 +19,7 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from sim.cli.common import CleanTyper, SetOption, UsageError, bold, err, out, result_folder
+from sim.cli.common import CleanTyper, SetOption, UsageError, bold, err, given_options, out, result_folder
 from sim.cli.progress import DelayedProgress
 from sim.result_folder import MARKER, complete_folder
 from sim.scenario import ScenarioError, parse_overrides
@@ -159,12 +159,6 @@ def discover_command(
     _write_whole(target, "discover", found.write)
 
 
-def _given(context: typer.Context, options: dict[str, str]) -> list[str]:
-    """The options (parameter name: flag) given on the command line rather than left at their defaults."""
-    return [flag for name, flag in options.items()
-            if getattr(context.get_parameter_source(name), "name", "") in ("COMMANDLINE", "ENVIRONMENT")]
-
-
 def _apply(options: list[str]) -> str:
     return "applies" if len(options) == 1 else "apply"
 
@@ -175,8 +169,8 @@ def _finite(option: str, value: float) -> None:
 
 
 # the options of each way to search: the adaptive search places its own runs; --worlds runs a grid in each world
-ADAPTIVE_ONLY = {"tolerance": "--tolerance", "max_runs": "--max-runs"}
-WORLDS_ONLY = {"steps": "--steps", "replicates": "--replicates", "priors": "--priors", "posterior": "--posterior"}
+ADAPTIVE_ONLY = ("tolerance", "max_runs")
+WORLDS_ONLY = ("steps", "replicates", "priors", "posterior")
 
 
 @tipping_app.command("search")
@@ -212,11 +206,11 @@ def search_command(
     from sim.tipping.trials import check_search, search
 
     # every option given must act: those of the other way to search are refused, not ignored
-    if worlds is None and (misplaced := _given(context, WORLDS_ONLY)):
+    if worlds is None and (misplaced := given_options(context, among=WORLDS_ONLY)):
         raise UsageError(f"{', '.join(misplaced)} {_apply(misplaced)} only with --worlds N (a grid of values in "
                          "each plausible world); the adaptive search without it places its own runs: add --worlds N "
                          "or leave them out")
-    if worlds is not None and (misplaced := _given(context, ADAPTIVE_ONLY)):
+    if worlds is not None and (misplaced := given_options(context, among=ADAPTIVE_ONLY)):
         raise UsageError(f"{', '.join(misplaced)} {_apply(misplaced)} only to the adaptive search (without "
                          "--worlds); with --worlds the grid is set by --low, --high, --steps and --replicates: leave "
                          "them out")
@@ -387,8 +381,8 @@ def sensitivity_command(
 
     if method not in ("morris", "sobol"):
         raise UsageError(f"--method must be morris or sobol, not {method!r}")
-    other = {"morris": {"samples": "--samples"}, "sobol": {"trajectories": "--trajectories"}}[method]
-    if misplaced := _given(context, other):
+    other = {"morris": ("samples",), "sobol": ("trajectories",)}[method]
+    if misplaced := given_options(context, among=other):
         raise UsageError(f"{misplaced[0]} does not apply to --method {method}: leave it out")
     if method == "sobol" and samples & (samples - 1):
         # the Sobol' sequence is balanced only at powers of two
