@@ -60,12 +60,24 @@ def check_target(directory: Path) -> None:
         )])
     added = _added_since_sealed(directory)
     if added:
-        shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
         raise FolderInUse([Problem(
             "--out", None, str(directory),
-            f"holds a result and files added to it since ({shown}); results replace a folder whole, so "
+            f"holds a result and files added to it since ({a_few(added)}); results replace a folder whole, so "
             "choose a new folder, or move those files out first",
         )])
+
+
+def other_files(directory: Path, ours: tuple[str, ...] = ()) -> str | None:
+    """A few of the entries of a folder other than `ours`, named for a message; None if there are none (or no
+    folder). For commands that write into a folder of their own (a sweep, a calibration), never beside others."""
+    if not directory.is_dir():
+        return None
+    others = sorted(p.name for p in directory.iterdir() if p.name not in ours)
+    return a_few(others) if others else None
+
+
+def a_few(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def _added_since_sealed(directory: Path) -> list[str]:

@@ -24,6 +24,7 @@ import yaml
 import sim
 from sim.calibration.schema import LoadedCalibration
 from sim.model_version import model_version
+from sim.result_folder import other_files
 from sim.results_io import write_json, write_parquet, write_text
 
 RUN = "run.json"
@@ -65,10 +66,9 @@ def prepare(loaded: LoadedCalibration, directory: Path, asked: Settings, resume:
         if (directory / HISTORY).exists() or (directory / RUN).exists():
             raise CalibrationError(f"{directory} already holds a calibration; add --resume to continue it, or "
                                    "choose another --out")
-        others = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
+        others = other_files(directory)
         if others:  # another command's results, or a user's files: the calibration's would mix in
-            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-            raise CalibrationError(f"--out {directory} holds other files ({shown}); a calibration needs a new or "
+            raise CalibrationError(f"--out {directory} holds other files ({others}); a calibration needs a new or "
                                    "empty folder")
         check_targets_have_values(loaded, asked.seed)
         directory.mkdir(parents=True, exist_ok=True)

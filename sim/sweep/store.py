@@ -26,6 +26,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.jobs import JobResult
+from sim.result_folder import other_files
 from sim.results_io import atomic_write, write_json
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
@@ -100,13 +101,11 @@ class SweepStore:
             )])
         if self.directory.exists() and not self.directory.is_dir():
             raise ScenarioError([Problem(str(self.directory), None, "", "exists and is not a folder")])
-        ours = (LOCK, SLURM_LOGS)  # made for this sweep before it starts: its lock, its SLURM jobs' logs
-        listed = self.directory.iterdir() if self.directory.is_dir() else iter(())
-        others = sorted(p.name for p in listed if p.name not in ours)
+        # made for this sweep before it starts: its lock, its SLURM jobs' logs
+        others = other_files(self.directory, ours=(LOCK, SLURM_LOGS))
         if others:  # another command's results, or a user's files: a sweep would mix its own in
-            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
             raise ScenarioError([Problem(
-                str(self.directory), None, "", f"holds other files ({shown}); a sweep needs a new or empty "
+                str(self.directory), None, "", f"holds other files ({others}); a sweep needs a new or empty "
                 "--out folder",
             )])
         self.manifest = {**self.plan.to_manifest(), "created": _now(), "sessions": []}
