@@ -97,24 +97,15 @@ def numeric_value(base: Base, key: str) -> float | int:
     """The base's value at key, which must be a number to search or ramp over."""
     value = base.value(key)
     if value is None:
-        if _holds(base.scenario, key):  # a key left null (placement.clustering beside host_schools)
+        parent, _, last = key.rpartition(".")
+        holder = value_at(base.scenario, parent) if parent else base.scenario
+        if isinstance(holder, dict) and last in holder:  # a key left null (placement.clustering beside host_schools)
             raise ScenarioError([Problem(str(base.source), None, key, f"is unset (null) here, so there is no number "
                                          f"to search or ramp over; give it one first, e.g. --set {key}=VALUE")])
         raise ScenarioError([Problem(str(base.source), None, key, "no such scenario key")])
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError([Problem(str(base.source), None, key, "must be a number to search or ramp over", value)])
     return value
-
-
-def _holds(data: Any, dotted: str) -> bool:
-    """Whether the dotted key path exists in data (its value may be null)."""
-    *parents, last = str(dotted).split(".")
-    for part in parents:
-        data = data.get(part) if isinstance(data, dict) else (
-            data[int(part)] if isinstance(data, list) and part.isdigit() and int(part) < len(data) else None)
-    if isinstance(data, list):
-        return last.isdigit() and int(last) < len(data)
-    return isinstance(data, dict) and last in data
 
 
 def search_range(base: Base, key: str, low: float | None, high: float | None) -> tuple[float, float]:
