@@ -35,13 +35,18 @@ class FolderInUse(ScenarioError):
     """The target folder holds files that are not a previous result (exit 2)."""
 
 
-def check_target(directory: Path) -> None:
-    """Refuse a target that is a file, or a folder of other files, before any work is done."""
+def check_creatable(directory: Path) -> None:
+    """Refuse a target that is a file or lies under one."""
     if directory.exists() and not directory.is_dir():
-        raise FolderInUse([Problem("--out", None, str(directory), "exists and is not a folder")])
+        raise FolderInUse([Problem("--out", None, str(directory), f"{directory} is a file, not a folder")])
     existing = next((p for p in directory.parents if p.exists()), None)
     if existing is not None and not existing.is_dir():
         raise FolderInUse([Problem("--out", None, str(directory), f"{existing} is a file, not a folder")])
+
+
+def check_target(directory: Path) -> None:
+    """Refuse a target that is a file, or a folder of other files, before any work is done."""
+    check_creatable(directory)
     here = Path.cwd().resolve()
     if directory.resolve() == here or directory.resolve() in here.parents:
         raise FolderInUse([Problem(

@@ -198,7 +198,7 @@ def test_a_sweep_folder_that_cannot_be_made_is_refused_before_anything_runs(
     (tmp_path / "file").write_text("mine\n", encoding="utf-8")
     result = invoke("sweep", path, "--out", tmp_path / out, "--workers", "1", *dry_run)
     assert result.exit_code == 2, result.stdout + result.stderr
-    assert f"--out {tmp_path / out}" in result.stderr and expected in result.stderr
+    assert f"--out: {tmp_path / out}" in result.stderr and expected in result.stderr
     assert "--resume" not in result.stderr and "Running on" not in result.stdout
     assert (tmp_path / "file").read_text(encoding="utf-8") == "mine\n"
 

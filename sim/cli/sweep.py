@@ -142,11 +142,10 @@ def sweep_command(
 def _check_folder(directory: Path) -> None:
     """Refuse a sweep folder that cannot be made, before --dry-run says all is well and before a run fails
     at its first save with advice to resume runs that never ran."""
-    if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--out {directory} is a file, not a folder: choose another --out")
+    from sim.result_folder import check_creatable
+
+    check_creatable(directory)
     existing = next((p for p in directory.parents if p.exists()), None)
-    if existing is not None and not existing.is_dir():
-        raise UsageError(f"--out {directory} cannot be made: {existing} is a file, not a folder; choose another --out")
     if existing is not None and not directory.exists() and not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"--out {directory} cannot be made: {existing} is not writable; choose another --out")
 
