@@ -86,7 +86,8 @@ def calibration_report(
         + "<h2>Populations</h2>"
         + _table(["population", "epsilon (temperature)", "evaluations", "acceptance", "ESS", "median distance (sd)",
                   "wall s"], diag_rows)
-        + "<h2>Figures</h2>" + _figures_html(figures, directory)
+        + "<h2>Figures</h2>" + (_figures_html(figures, directory) if figures else
+                                "<p>Not drawn (--no-figures). Run again with --resume to draw them.</p>")
         + "<h2>Files</h2><p class=\"small\">posterior.parquet (the last population: one column per key path, and "
           "weight), particles.parquet (every population), diagnostics.csv, parameters.csv, predictive.csv, "
           "history.db (pyabc), calibration.yaml and scenario.yaml (exactly what ran), run.json.</p>"

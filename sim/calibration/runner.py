@@ -28,6 +28,7 @@ from sim.result_folder import other_files
 from sim.results_io import write_json, write_parquet, write_text
 
 RUN = "run.json"
+FIGURES = ("marginals", "pairs", "predictive", "populations")  # figures/NAME.png, in the report's order
 
 
 class CalibrationError(Exception):
@@ -154,8 +155,8 @@ class Finish:
 
 
 def calibrate(loaded: LoadedCalibration, directory: Path, settings: Settings, backend: object, resume: bool,
-              on_round: Callable | None = None) -> Finish:
-    """Run or continue the populations, then write every output from the history."""
+              on_round: Callable | None = None, figures: bool = True) -> Finish:
+    """Run or continue the populations, then write every output from the history (figures only if asked)."""
     from sim.calibration.smc import run_smc
 
     run = read_run(directory)
@@ -184,14 +185,17 @@ def calibrate(loaded: LoadedCalibration, directory: Path, settings: Settings, ba
     run["wall_seconds"] = round(sum(s["wall_seconds"] for s in run["sittings"]), 2)
     run["model_runs"] = sum(s["model_runs"] for s in run["sittings"])
     write_json(run, directory / RUN)
-    report = write_outputs(loaded, directory, run) if outcome.populations_done else None
+    report = write_outputs(loaded, directory, run, figures) if outcome.populations_done else None
     return Finish(directory, outcome.populations_done, outcome.last_epsilon, exact, status, report,
                   run["wall_seconds"], run["model_runs"])
 
 
-def write_outputs(loaded: LoadedCalibration, directory: Path, run: dict) -> Path:
-    """Tables, figures and the report, all from the history (so a resumed run writes the same ones)."""
-    from sim.calibration import analysis, figures, history
+def write_outputs(loaded: LoadedCalibration, directory: Path, run: dict, figures: bool = True) -> Path:
+    """Tables, figures and the report, all from the history (so a resumed run writes the same ones).
+
+    Without figures, those of an earlier sitting are removed: they would show a posterior that is no longer
+    the folder's."""
+    from sim.calibration import analysis, history
     from sim.calibration.report import calibration_report
 
     particles = history.read_particles(directory, loaded)
@@ -206,6 +210,13 @@ def write_outputs(loaded: LoadedCalibration, directory: Path, run: dict) -> Path
     for name, table in (("diagnostics", diagnostics), ("parameters", parameters), ("predictive", predictive),
                         ("trade_offs", trade_offs)):
         write_text(table.to_csv(index=False), directory / f"{name}.csv")
-    drawn = {"marginals": figures.marginals(posterior, loaded), "pairs": figures.pairs(posterior, loaded),
-             "predictive": figures.predictive(last, loaded), "populations": figures.populations(diagnostics)}
+    if figures:
+        from sim.calibration import figures as draw  # matplotlib: only when figures are asked for
+
+        drawn = dict(zip(FIGURES, (draw.marginals(posterior, loaded), draw.pairs(posterior, loaded),
+                                   draw.predictive(last, loaded), draw.populations(diagnostics)), strict=True))
+    else:
+        drawn = {}
+        for name in FIGURES:
+            (directory / "figures" / f"{name}.png").unlink(missing_ok=True)
     return calibration_report(loaded, run, parameters, trade_offs, predictive, diagnostics, drawn, directory)

@@ -40,6 +40,7 @@ def calibrate_command(
     ),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed (default: the file's, or 0)."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted calibration in --out."),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Draw PNG figures for the report."),
 ) -> None:
     """Approximate Bayesian computation (ABC-SMC): which parameter values reproduce the targets, and how surely."""
     from sim.calibration.runner import CalibrationError, calibrate, prepare, settings_for
@@ -75,7 +76,7 @@ def calibrate_command(
         out.print(f"Running on {backend.description}.")
         try:
             with progress:
-                finish = calibrate(loaded, directory, settings, backend, resume, on_round)
+                finish = calibrate(loaded, directory, settings, backend, resume, on_round, figures)
         except KeyboardInterrupt:
             err.print(f"interrupted: every finished population is saved in {directory}/. Continue with:\n"
                       f"  critical-mass calibrate {calibration_file} --out {directory} --resume", markup=False)
