@@ -183,7 +183,9 @@ def test_slurm_sweep_equals_a_local_sweep_and_its_jobs_get_what_was_asked(tmp_pa
 
 def test_scancel_of_a_job_mid_sweep_then_resume_equals_a_local_sweep(tmp_path: Path, partition_down) -> None:
     path = write_experiment(tmp_path, LONG_EXPERIMENT)
-    sweep = Sweep(path, "out", "--slurm-wait", "15")
+    # long enough for the first worker to start on a busy 2-core machine (3-4 s on a quiet one), short enough
+    # that the wait for the replacement, which cannot start, costs the suite little
+    sweep = Sweep(path, "out", "--slurm-wait", "10")
     job = sweep.first_jobs()[0]
     sweep.wait_for("a first part saved", lambda: sweep.saved() > 0)
     partition_down()  # no job can start now: the replacement for the cancelled one stays queued
@@ -192,7 +194,7 @@ def test_scancel_of_a_job_mid_sweep_then_resume_equals_a_local_sweep(tmp_path: P
 
     assert sweep.finish() == 1, sweep.stderr
     assert f"SLURM job {job} ended (CANCELLED" in sweep.stderr, sweep.stderr
-    assert "no SLURM worker for 15 s" in sweep.stderr
+    assert "no SLURM worker for 10 s" in sweep.stderr
     assert re.search(r"job \d+ PENDING", sweep.stderr), f"the replacement should wait in the queue:\n{sweep.stderr}"
     assert "continue with --resume" in sweep.stderr
     saved = sweep.saved()
