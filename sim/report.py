@@ -119,7 +119,9 @@ def compare_report(
         f"<td>{d.baseline_mean:.3f}</td>"
         f"<td>{d.scenario_mean:.3f}</td><td>{d.difference:+.3f}</td>"
         + (f"<td>{d.ci_low:+.3f} to {d.ci_high:+.3f}</td><td>{'within the noise' if d.within_noise else 'yes'}</td>"
-           if d.has_interval else f"<td>n/a</td><td>too few ({d.pairs} pairs)</td>")
+           if d.has_interval else
+           f"<td>none: all {d.pairs} pairs differ by it</td><td>yes (sign test p = {d.sign_test_p:.2g})</td>"
+           if d.decided_by_sign_test else f"<td>n/a</td><td>too few ({d.pairs} pairs)</td>")
         + "</tr>"
         for d in differences
     )
@@ -131,7 +133,9 @@ def compare_report(
         f"<p>{len(scenarios)} scenarios, {max(replicates)} replicates each on matched seeds (replicate <i>r</i> of "
         "every scenario uses the same seed), compared in the final year with 95% intervals on the paired "
         "differences (for the probability of tipping by the horizon, Newcombe's interval for a difference of "
-        "two proportions, which does not use the pairing). The intervals include seed noise only: every "
+        "two proportions, which does not use the pairing). Where every pair differs by the same amount there "
+        "is no interval (the pairs do not vary); a sign test says whether that many agreeing pairs is beyond "
+        "chance. The intervals include seed noise only: every "
         "scenario's assumptions are held at their values.</p>"
         + "".join(f"<p class=\"sig\">Note: {html.escape(w)}.</p>" for w in warnings or [])
         + "<h2>In short</h2>"

@@ -9,8 +9,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.analysis.compare import paired_difference, proportion_difference
+from sim.analysis.compare import (
+    POOLABLE,
+    common_districts,
+    common_tipping,
+    end_values,
+    paired_difference,
+    proportion_difference,
+)
 from sim.analysis.comparison import compare_scenarios
 from tests.helpers import SCENARIOS, cli, small
 
@@ -51,25 +60,36 @@ def test_paired_interval_is_zero_width_only_for_identical_differences() -> None:
 
 @pytest.mark.parametrize("pairs, judged", [(1, False), (2, False), (5, False), (6, True), (10, True)])
 def test_pairs_that_all_agree_are_a_difference_only_when_too_many_to_be_chance(pairs: int, judged: bool) -> None:
-    """One replicate tipping two years earlier, or five that all do, is no 95% finding (a sign test needs
-    six); no interval is given, and compare says the replicates are too few instead of "significant"."""
-    from sim.analysis.compare import compare
+    """Pairs that all differ by the same 2 years have no spread: a t interval would be [-2, -2], as if the
+    difference were known exactly. No interval is given; a sign test decides whether so many agreeing pairs
+    are beyond chance (six at 95%), and below that compare says the replicates are too few."""
+    from sim.analysis.compare import agreement_p, compare
     from sim.analysis.narrative import describe_difference
 
     mean, low, high = paired_difference(np.full(pairs, 12.0), np.full(pairs, 10.0))
-    assert mean == -2.0
-    assert (low, high) == (-2.0, -2.0) if judged else np.isnan(low) and np.isnan(high)
+    assert mean == -2.0 and np.isnan(low) and np.isnan(high)
+    assert agreement_p(np.full(pairs, 12.0), np.full(pairs, 10.0)) == min(1.0, 2 * 0.5**pairs)
     outcomes = {"mean_achievement": 0.1, "achievement_gap": 0.5, "practising_share": 0.6, "leadership_index": 0.3,
                 "districts_tipped": 1.0}
     yearly = {name: pd.DataFrame({"year": 20, "replicate": range(pairs), "tipped_year": year, **outcomes})
               for name, year in (("dispersed", 12), ("clustered", 10))}
     d = next(d for d in compare(yearly) if d.outcome == "tipped_year")
     assert (d.pairs, d.difference) == (pairs, -2.0)
-    assert d.has_interval == judged and d.within_noise != judged
-    assert d.as_dict()["has_interval"] == judged, "differences.csv tells 'too few' from 'within the noise'"
-    assert ("too few to tell" in describe_difference(d)) != judged
-    # a sentence printed or embedded on its own still says which uncertainty its interval includes
-    assert ("seed noise only" in describe_difference(d)) == judged
+    assert not d.has_interval and d.within_noise != judged and d.decided_by_sign_test == judged
+    row = d.as_dict()
+    assert not row["has_interval"] and row["sign_test_p"] == pytest.approx(min(1.0, 2 * 0.5**pairs))
+    sentence = describe_difference(d)
+    assert ("too few to tell" in sentence) != judged
+    assert ("better than dispersed by 2.0 years in every one of" in sentence) == judged
+    # a sentence printed or embedded on its own still says which uncertainty it includes
+    assert ("seed noise only" in sentence) == judged
+    # the same rule decides a world of a comparison over worlds
+    from sim.uncertainty.robust import BETTER, UNDECIDED, compare_over_worlds
+
+    runs = pd.concat([pd.DataFrame({"world": 0, "replicate": range(pairs), "strategy": name, "tipped_year": year})
+                      for name, year in (("dispersed", 12.0), ("clustered", 10.0))])
+    world = compare_over_worlds(runs, {"tipped_year": False}).per_world.iloc[0]
+    assert world["verdict"] == (BETTER if judged else UNDECIDED) and np.isnan(world["ci_low"])
 
 
 def test_tipping_probability_interval_stays_honest_at_the_extremes() -> None:
@@ -112,6 +132,47 @@ def test_every_scenario_is_measured_over_the_same_population() -> None:
     assert tipping.population == "2 programme districts"
     assert any("D1, D2" in w and "same population in every scenario" in w for w in result.warnings)
     assert {d.population for d in result.differences if d.outcome == "mean_achievement"} == {"whole system"}
+
+
+def test_a_fixed_scope_every_scenario_shares_is_judged_as_the_runs_judged_it() -> None:
+    # tipping over the whole system is already one population: compare must not swap it for the districts the
+    # programmes work in, which would answer another question than the scenarios ask (and than `run` reports)
+    a = small(**{"placement.districts": "named", "placement.district_names": ["D1"], "years": 6,
+                 "tipping.scope": "system", "tipping.level": 0.3})
+    b = a.with_overrides({"placement.district_names": ["D2"]})
+    result = compare_scenarios({"in_d1": a, "in_d2": b}, replicates=4, seed=1)
+    tipping = next(d for d in result.differences if d.outcome == "tipped_by_horizon")
+    assert tipping.population == "whole system"
+    assert not any("programme" in w and "works in" in w for w in result.warnings)
+    for name, mean in (("in_d1", tipping.baseline_mean), ("in_d2", tipping.scenario_mean)):
+        assert mean == end_values(result.frames[name]["yearly"])["tipped_by_horizon"].mean()
+    named = a.with_overrides({"tipping.scope": "most_disadvantaged", "tipping.district_count": 2})
+    result = compare_scenarios({"in_d1": named, "in_d2": named.with_overrides(
+        {"placement.district_names": ["D2"]})}, replicates=2, seed=1)
+    assert next(d for d in result.differences if d.outcome == "tipped_year").population == \
+        "the 2 most disadvantaged districts"
+
+
+@settings(max_examples=12, deadline=None)
+@given(metric=st.sampled_from(POOLABLE), level=st.floats(-0.2, 1.0), sustained=st.integers(1, 3),
+       by_district=st.booleans(), share=st.floats(0.01, 1.0))
+def test_remeasuring_a_scope_over_its_own_districts_gives_the_engines_tipping(
+        metric: str, level: float, sustained: int, by_district: bool, share: float) -> None:
+    """compare's re-measurement, applied to the districts a run was judged over, is the engine's own verdict and
+    year: pooled (teacher-weighted) and district by district (district_share of them each tipped)."""
+    from sim.runner import run_many
+
+    scenario = small(**{"years": 7, "placement.districts": "most_disadvantaged", "placement.district_count": 2,
+                        "tipping.scope": "programme_districts", "tipping.metric": metric, "tipping.level": level,
+                        "tipping.sustained_years": sustained, "tipping.by_district": by_district,
+                        "tipping.district_share": share})
+    frames = run_many([scenario], 5, 2, None, 1, None)
+    districts = {"s": frames["districts"].drop(columns="point")}
+    mine = common_tipping(districts, {"s": scenario}, common_districts(districts)).set_index("replicate")
+    engine = end_values(frames["yearly"].drop(columns="point"))
+    pd.testing.assert_series_equal(mine["tipped_year"].astype(float), engine["tipped_year"], check_names=False,
+                                   check_index_type=False)
+    assert (mine["tipped_by_horizon"].to_numpy() == engine["tipped_by_horizon"].to_numpy().astype(bool)).all()
 
 
 def test_more_than_one_lever_changed_is_said_plainly(tmp_path: Path) -> None:

@@ -44,14 +44,21 @@ class Difference:
     pairs: int
     within_noise: bool
     population: str = "whole system"
+    # pairs that all differ by the same amount have no interval; a sign test then decides (agreement_p)
+    sign_test_p: float = float("nan")
 
     def as_dict(self) -> dict:
         return {**asdict(self), "has_interval": self.has_interval}  # files tell "too few" from "within the noise"
 
     @property
     def has_interval(self) -> bool:
-        """False when the replicates cannot give an interval (too few pairs; see paired_difference)."""
+        """False when the replicates cannot give an interval (too few pairs, or pairs that all agree)."""
         return self.pairs > 0 and not np.isnan(self.ci_low)
+
+    @property
+    def decided_by_sign_test(self) -> bool:
+        """Every pair differs by the same amount, in enough pairs to be beyond chance: a direction, no interval."""
+        return not self.has_interval and not np.isnan(self.sign_test_p) and not self.within_noise
 
 
 def end_values(yearly: pd.DataFrame) -> pd.DataFrame:
@@ -66,21 +73,32 @@ def end_values(yearly: pd.DataFrame) -> pd.DataFrame:
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean of b - a and its t interval; NaN bounds when the pairs cannot give one.
 
-    Pairs that all differ by the same amount (whole years of tipping often do) give the t interval zero
-    width, which would call one pair, or two, a sure difference. Then a sign test decides: n pairs that
-    all agree are beyond chance only when 2 * 0.5**n <= 1 - confidence (6 pairs at 95%); fewer give no
-    interval. Differences that are all zero are no difference, however few."""
+    Pairs that all differ by the same amount (whole years of tipping often do) have no spread, so a t
+    interval would have zero width and claim the difference is known exactly. They give no interval;
+    agreement_p says whether so many pairs agreeing is beyond chance. Differences that are all zero are
+    no difference, however few."""
     diff = b - a
     mean = float(diff.mean())
     if np.all(diff == 0):
         return 0.0, 0.0, 0.0
     if diff.size < 2 or np.all(diff == diff[0]):
-        enough = diff.size >= 2 and 2 * 0.5**diff.size <= 1 - confidence
-        return (mean, mean, mean) if enough else (mean, float("nan"), float("nan"))
+        return mean, float("nan"), float("nan")
     from scipy import stats  # a second to import: not at module top, which every `run` report loads
 
     half = float(stats.t.ppf(0.5 + confidence / 2, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size))
     return mean, mean - half, mean + half
+
+
+def agreement_p(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided sign test for pairs that all differ by the same non-zero amount (NaN for any other pairs).
+
+    Such pairs tell the direction but not the size's uncertainty: under no difference each pair is as
+    likely to go either way, so n pairs all going one way have probability 2 * 0.5**n (6 pairs: 0.031,
+    beyond chance at 95%; 5 pairs: 0.0625, not)."""
+    diff = b - a
+    if diff.size == 0 or diff[0] == 0 or np.any(diff != diff[0]):
+        return float("nan")
+    return min(1.0, 2 * 0.5**diff.size)
 
 
 def wilson(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:
@@ -141,9 +159,11 @@ def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.9
                 continue
             interval = proportion_difference if outcome == "tipped_by_horizon" else paired_difference
             mean, low, high = interval(a, b, confidence)
+            p = agreement_p(a, b) if np.isnan(low) else float("nan")
+            noise = bool(p > 1 - confidence) if not np.isnan(p) else bool(np.isnan(low) or low <= 0 <= high)
             result.append(Difference(
                 outcome, label, base_name, name, float(a.mean()), float(b.mean()), mean, low, high,
-                int(a.size), bool(np.isnan(low) or low <= 0 <= high), where,
+                int(a.size), noise, where, p,
             ))
     return result
 
@@ -168,23 +188,31 @@ def common_districts(districts_by_scenario: dict[str, pd.DataFrame]) -> dict[int
 def common_tipping(districts_by_scenario: dict[str, pd.DataFrame], scenarios: dict,
                    names: dict[int, list[str]]) -> pd.DataFrame:
     """Each scenario's tipping rule applied to the same districts (per replicate): whether
-    (tipped_by_horizon) and when (tipped_year, the first year of the run that met the rule) it tipped."""
+    (tipped_by_horizon) and when (tipped_year, the first year of the run that met the rule) it tipped.
+
+    As the engine judges a scope: pooled, the teacher-weighted metric over the districts holds for
+    sustained_years running; by_district, at least district_share of the districts have each tipped."""
+    chosen = pd.DataFrame([(r, d) for r, ds in names.items() for d in ds], columns=["replicate", "district"])
     rows = []
     for name, frame in districts_by_scenario.items():
         rule = scenarios[name].tipping
-        chosen = pd.DataFrame([(r, d) for r, ds in names.items() for d in ds], columns=["replicate", "district"])
         mine = frame.merge(chosen, on=["replicate", "district"])
-        weighted = mine.assign(value=mine[rule.metric] * mine["teachers"])
-        pooled = weighted.groupby(["replicate", "year"])[["value", "teachers"]].sum()
-        metric = (pooled["value"] / pooled["teachers"]).unstack("year")
-        met = (metric <= rule.level) if rule.downward else (metric >= rule.level)
+        if rule.by_district:
+            tipped = mine.groupby(["replicate", "year"])["tipped"].agg(["sum", "size"])
+            met = (tipped["sum"] >= np.ceil(rule.district_share * tipped["size"] - 1e-9)).unstack("year")
+            held = 1  # each district's own flag already needs sustained_years running
+        else:
+            weighted = mine.assign(value=mine[rule.metric] * mine["teachers"])
+            pooled = weighted.groupby(["replicate", "year"])[["value", "teachers"]].sum()
+            metric = (pooled["value"] / pooled["teachers"]).unstack("year")
+            met = (metric <= rule.level) if rule.downward else (metric >= rule.level)
+            held = rule.sustained_years
         for replicate, row in met.iterrows():
-            run = 0
-            year_tipped = np.nan
+            run, year_tipped = 0, np.nan
             for year, ok in row.items():
                 run = run + 1 if ok else 0
-                if run >= rule.sustained_years:
-                    year_tipped = year - rule.sustained_years + 1
+                if run >= held:
+                    year_tipped = year - rule.sustained_years + 1  # as the engine dates it
                     break
             rows.append({"scenario": name, "replicate": replicate, "tipped_by_horizon": not np.isnan(year_tipped),
                          "tipped_year": year_tipped})

@@ -80,17 +80,31 @@ def compare_scenarios(
 def tipping_population(
     scenarios: dict[str, Scenario], districts: dict[str, pd.DataFrame],
 ) -> tuple[pd.DataFrame | None, str, list[str]]:
-    """Where tipping is judged so that every scenario is measured over the same population: the union of
-    the districts any compared programme works in (per replicate), each scenario with its own rule.
+    """Where tipping is judged so that every scenario is measured over the same population.
 
-    Returns the common tipping table (None when it cannot be pooled), the population's words, and notes."""
+    A scope fixed when the system is built (the whole system, the most disadvantaged districts, named
+    districts) and the same in every scenario already is one population: each run's own tipping stands,
+    as `run` reports it. A scope that moves with placement (programme_districts), or scopes that differ,
+    are replaced by the union of the districts any compared programme works in (per replicate), each
+    scenario with its own rule.
+
+    Returns the common tipping table (None when each run's own tipping stands), the population's words,
+    and notes."""
     notes = []
-    rules = {(s.tipping.metric, s.tipping.level, s.tipping.sustained_years) for s in scenarios.values()}
+    rules = {(s.tipping.metric, s.tipping.level, s.tipping.sustained_years, s.tipping.by_district,
+              s.tipping.by_district and s.tipping.district_share) for s in scenarios.values()}
+    scopes = {(s.tipping.scope, s.tipping.district_count if s.tipping.scope == "most_disadvantaged" else 0,
+               tuple(s.tipping.district_names) if s.tipping.scope == "named" else ()) for s in scenarios.values()}
+    if len(scopes) == 1 and next(iter(scopes))[0] != "programme_districts":
+        if len(rules) > 1:
+            notes.append("the scenarios' tipping rules differ: each is judged by its own rule, over the same "
+                         "population")
+        return None, scope_words(next(iter(scenarios.values()))), notes
     tipping, population = None, "own tipping scope"
-    metric = next(iter(scenarios.values())).tipping.metric
-    if len(rules) > 1:
-        notes.append("the scenarios' tipping rules differ: each is judged by its own rule")
-    elif metric in POOLABLE:
+    # a district count can be re-counted over any districts, a teacher-weighted mean pooled over them
+    unpoolable = sorted({s.tipping.metric for s in scenarios.values()
+                         if not s.tipping.by_district and s.tipping.metric not in POOLABLE})
+    if not unpoolable:
         common = common_districts(districts)
         if common:
             tipping = common_tipping(districts, scenarios, common)
@@ -98,17 +112,31 @@ def tipping_population(
             many = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
             population = f"{many} programme district{'s' if counts[-1] > 1 else ''}"
             first = next(iter(common.values()))
-            notes.append(f"tipping is measured over the {many} district(s) any of these programmes works in "
-                         f"(replicate 0: {', '.join(first[:8])}{'...' if len(first) > 8 else ''}), with each "
-                         "scenario's own rule: the same population in every scenario")
+            why = ("the tipping scope moves with where the programme works"
+                   if len(scopes) == 1 else "the scenarios' tipping scopes differ")
+            notes.append(f"{why}, so tipping is measured over the {many} district(s) any of these programmes "
+                         f"works in (replicate 0: {', '.join(first[:8])}{'...' if len(first) > 8 else ''}), with "
+                         "each scenario's own rule: the same population in every scenario")
+            if len(rules) > 1:
+                notes.append("the scenarios' tipping rules differ: each is judged by its own rule over those "
+                             "districts")
     else:
-        scopes = {(s.tipping.scope, s.tipping.district_count, tuple(s.tipping.district_names))
-                  for s in scenarios.values()}
-        if len(scopes) > 1 or next(iter(scopes))[0] == "programme_districts":
-            notes.append(f"tipping on {metric} cannot be pooled over a common set of districts, so each scenario "
-                         "is judged over its own scope, which may not be the same population; set tipping.scope "
-                         "to system, most_disadvantaged or named to compare over one population")
+        notes.append(f"tipping on {', '.join(unpoolable)} cannot be pooled over a common set of districts, so each "
+                     "scenario is judged over its own scope, which may not be the same population; set "
+                     "tipping.scope to system, most_disadvantaged or named (the same in every scenario) to "
+                     "compare over one population")
     return tipping, population, notes
+
+
+def scope_words(scenario: Scenario) -> str:
+    """The population a fixed tipping scope names, in a reader's words."""
+    tip = scenario.tipping
+    if tip.scope == "most_disadvantaged":
+        n = tip.district_count
+        return f"the {n} most disadvantaged district{'s' if n > 1 else ''}"
+    if tip.scope == "named":
+        return "district" + ("s " if len(tip.district_names) > 1 else " ") + ", ".join(tip.district_names)
+    return "whole system"
 
 
 def lever_notes(scenarios: dict[str, Scenario]) -> list[str]:

@@ -32,6 +32,11 @@ def describe_run(summary: RunSummary) -> list[str]:
 def describe_difference(d: Difference) -> str:
     if d.pairs == 0 or math.isnan(d.difference):
         return f"{d.label}: not enough replicates tipped in both to compare."
+    if d.decided_by_sign_test:
+        better = (d.difference > 0) == COMPARED[d.outcome][1]
+        return (f"{d.label}: {d.scenario} is {'better' if better else 'worse'} than {d.baseline} by {_fmt(d)} in "
+                f"every one of {d.pairs} matched replicates (sign test p = {d.sign_test_p:.2g}; no interval, as the "
+                "pairs do not vary; seed noise only).")
     if not d.has_interval:
         return (f"{d.label}: {d.pairs} matched replicate(s) are too few to tell {d.scenario} from {d.baseline} "
                 f"(difference {_fmt(d)}; run more replicates).")

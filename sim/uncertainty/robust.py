@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import paired_difference, proportion_difference, wilson
+from sim.analysis.compare import agreement_p, paired_difference, proportion_difference, wilson
 from sim.analysis.plain_words import Uncertainty, number, share, uncertainty
 from sim.scenario.problems import Problem, ScenarioError, closest
 
@@ -105,12 +105,13 @@ def compare_over_worlds(
                        "pairs": int(a.size)}
                 if a.size < 2:
                     rows.append({**row, "baseline_mean": np.nan, "strategy_mean": np.nan, "difference": np.nan,
-                                 "ci_low": np.nan, "ci_high": np.nan, "verdict": UNDECIDED})
+                                 "ci_low": np.nan, "ci_high": np.nan, "sign_test_p": np.nan, "verdict": UNDECIDED})
                     continue
                 mean, low, high = interval(a, b, confidence)
+                p = agreement_p(a, b) if np.isnan(low) else np.nan
                 rows.append({**row, "baseline_mean": float(a.mean()), "strategy_mean": float(b.mean()),
-                             "difference": mean, "ci_low": low, "ci_high": high,
-                             "verdict": _verdict(low, high, higher)})
+                             "difference": mean, "ci_low": low, "ci_high": high, "sign_test_p": p,
+                             "verdict": _verdict(mean, low, high, p, higher, confidence)})
     per_world = pd.DataFrame(rows)
     summaries = [
         _summarise(group, directions[outcome], confidence)
@@ -158,13 +159,15 @@ def _looks_binary(column: pd.Series) -> bool:
     return values.size > 0 and bool(values.isin([0, 1]).all())
 
 
-def _verdict(low: float, high: float, higher_is_better: bool) -> str:
-    if np.isnan(low):  # the pairs could not give an interval (sim.analysis.compare.paired_difference)
-        return UNDECIDED
-    if low <= 0 <= high:
+def _verdict(mean: float, low: float, high: float, sign_p: float, higher_is_better: bool, confidence: float) -> str:
+    if np.isnan(low):
+        # no interval: pairs that all agree decide by a sign test when there are enough of them
+        # (sim.analysis.compare.agreement_p), else there are too few to tell
+        if np.isnan(sign_p) or sign_p > 1 - confidence:
+            return UNDECIDED
+    elif low <= 0 <= high:
         return WITHIN
-    up = low > 0
-    return BETTER if up == higher_is_better else WORSE
+    return BETTER if (mean > 0) == higher_is_better else WORSE
 
 
 def _summarise(group: pd.DataFrame, higher_is_better: bool, confidence: float) -> RobustSummary:

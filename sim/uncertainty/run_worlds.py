@@ -90,15 +90,17 @@ def run_in_worlds(
     grid = [worlds_from.apply(scenarios[s], row) for _, row in values.iterrows() for s in names]
     frames = run_many(grid, replicates, seed, years, workers, on_progress)
 
-    runs, population = [], "own tipping scope"
+    runs, population, remeasured = [], "own tipping scope", False
     by_point = {k: dict(tuple(f.groupby("point", sort=True))) for k, f in frames.items()}
     for w, world in enumerate(values.index):
         points = {s: w * len(names) + i for i, s in enumerate(names)}
         districts = {s: by_point["districts"][p] for s, p in points.items()}
         world_scenarios = {s: grid[p] for s, p in points.items()}
         tipping, population, tipping_notes = tipping_population(world_scenarios, districts)
+        remeasured = tipping is not None
         if w == 0:
-            notes += [t for t in tipping_notes if not t.startswith("tipping is measured over the")]
+            # which districts replicate 0 pooled is a per-world detail; the rest holds in every world
+            notes += [t for t in tipping_notes if "any of these programmes works in" not in t]
         for s, p in points.items():
             ends = end_values(by_point["yearly"][p])
             if tipping is not None:
@@ -109,7 +111,7 @@ def run_in_worlds(
     table = pd.concat(runs, ignore_index=True)
     outcomes = [o for o in DIRECTIONS if o in table.columns]
     table = table[["world", "replicate", "strategy", *outcomes]]
-    if population != "own tipping scope":
+    if remeasured:
         population = "the programme districts of any compared strategy"
     return WorldRuns(scenarios, values, table, held, replicates, seed, str(getattr(worlds_from, "source", "")),
                      isinstance(worlds_from, Posterior), population, notes)
