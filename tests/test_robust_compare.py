@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.compare import wilson
 from sim.analysis.robust_comparison import analyse_worlds
 from sim.scenario import Scenario
 from sim.uncertainty.priors import load_priors
@@ -115,6 +116,12 @@ def test_compare_with_worlds_end_to_end(tmp_path: Path) -> None:
                  "--posterior", "posterior.parquet", "--out", "post", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert "seed noise and a calibrated posterior" in result.stdout
+    # drawn with replacement from 20 equally weighted rows, 10 worlds are worth 10 * 20 / 30 independent ones
+    summary = json.loads((tmp_path / "post" / "summary.json").read_text())
+    assert any("count as 7 independent worlds" in note for note in summary["notes"])
+    for row in summary["shares"]:
+        low, high = wilson(row["within"] * 2 / 3, row["worlds"] * 2 / 3)
+        assert row["within_ci"] == pytest.approx([low, high])
     worlds = pd.read_csv(tmp_path / "post" / "worlds.csv")
     key = "contagion.lapse_rate"
     assert set(worlds[key]) <= set(draws[key].round(12)) | set(draws[key])

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis.compare import paired_difference, proportion_difference
+from sim.analysis.compare import paired_difference, proportion_difference, wilson
 from sim.analysis.plain_words import Uncertainty
 from sim.scenario.problems import ScenarioError
 from sim.uncertainty import compare_over_worlds, from_posterior, latin_hypercube, robust_sentence, summaries_frame
@@ -251,3 +251,43 @@ def test_worlds_that_never_tip_in_the_grid_sort_above_every_located_one_and_late
     assert result.box is not None and result.box_subject.startswith("It tips later than the median world")
     restriction = next(r for r in result.box.restrictions if r.parameter == "teachers.adoption_threshold_mean")
     assert restriction.high is None and restriction.low == pytest.approx(threshold.median(), abs=0.05)
+
+
+def test_worlds_drawn_from_a_posterior_count_for_no_more_than_the_posterior_is_worth() -> None:
+    from sim.uncertainty.posterior import Posterior
+    from sim.uncertainty.priors import load_priors
+
+    table = pd.DataFrame({"contagion.lapse_rate": np.linspace(0.05, 0.15, 100), "weight": np.full(100, 0.01)})
+    equal = Posterior(table, load_priors(), "p")
+    assert equal.effective_size() == pytest.approx(100) and equal.worth_of_a_draw(100) == pytest.approx(0.5)
+    # however many worlds are drawn, they are worth less than the table's 100 draws
+    assert 10_000 * equal.worth_of_a_draw(10_000) < 100
+    skewed = Posterior(table.assign(weight=np.r_[0.505, np.full(99, 0.005)]), load_priors(), "p")
+    assert skewed.effective_size() < 4 and skewed.worth_of_a_draw(100) < 0.04
+    # the shares' intervals widen by exactly that worth
+    worlds = latin_hypercube(RANGES, 40, seed=3)
+    runs = runs_in(worlds, np.full(40, 0.05), seed=4)
+    plain = compare_over_worlds(runs, {"achievement": True}).summaries[0]
+    worth = compare_over_worlds(runs, {"achievement": True}, worth=0.25).summaries[0]
+    assert (worth.better, worth.worlds) == (plain.better, plain.worlds)
+    assert worth.better_ci == pytest.approx(wilson(plain.better / 4, plain.worlds / 4))
+    assert worth.better_ci[1] - worth.better_ci[0] > plain.better_ci[1] - plain.better_ci[0]
+
+
+def test_a_tipping_point_over_posterior_worlds_widens_its_shares_by_what_the_draws_are_worth() -> None:
+    from sim.tipping.over_worlds import WITHIN, WITHOUT, TippingOverWorlds
+    from sim.uncertainty.run_worlds import DEFAULTS, TippingWorldRuns
+
+    statuses = [WITHIN] * 6 + ["beyond the grid"] * 3 + [WITHOUT]
+    per_world = pd.DataFrame({"world": [DEFAULTS, *range(10)], "status": [WITHIN, *statuses]})
+
+    def shares(worth: float) -> tuple:
+        ran = TippingWorldRuns("s", "programme.cohort_size", [0.0, 10.0], pd.DataFrame(index=range(10)),
+                               pd.DataFrame(), pd.DataFrame(), [], 2, 0, "p", True, [], worth)
+        over = TippingOverWorlds(ran, per_world, {}, None, "", 0.95)
+        return over.within_share(), over.without_share()
+
+    (k, n, ci), (w, drawn, wci) = shares(0.5)
+    assert (k, n, w, drawn) == (6, 9, 1, 10)
+    assert ci == pytest.approx(wilson(3, 4.5)) and wci == pytest.approx(wilson(0.5, 5))
+    assert shares(1.0)[0][2] == pytest.approx(wilson(6, 9))

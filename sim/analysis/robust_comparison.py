@@ -115,7 +115,7 @@ def analyse_worlds(worlds: WorldRuns, baseline: str | None = None, *, confidence
     baseline = baseline or next(iter(worlds.scenarios))
     directions = {o: h for o, h in DIRECTIONS.items() if o in worlds.runs.columns}
     result = compare_over_worlds(worlds.runs, directions, baseline=baseline, binary=["tipped_by_horizon"],
-                                 confidence=confidence, source="worlds")
+                                 confidence=confidence, source="worlds", worth=worlds.worth)
     return RobustComparison(worlds, result, _boxes(worlds, result, baseline), baseline)
 
 

@@ -57,14 +57,14 @@ class TippingOverWorlds:
     def without_share(self) -> tuple[int, int, tuple[float, float]]:
         drawn = self.per_world[self.per_world["world"] != DEFAULTS]
         k, n = int((drawn["status"] == WITHOUT).sum()), len(drawn)
-        low, high = wilson(k, n, self.confidence)
+        low, high = wilson(k * self.ran.worth, n * self.ran.worth, self.confidence)
         return k, n, (float(low), float(high))
 
     def within_share(self) -> tuple[int, int, tuple[float, float]]:
         k, n = int((self.worlds["status"] == WITHIN).sum()), len(self.worlds)
         if not n:
             return k, n, (float("nan"), float("nan"))
-        low, high = wilson(k, n, self.confidence)
+        low, high = wilson(k * self.ran.worth, n * self.ran.worth, self.confidence)
         return k, n, (float(low), float(high))
 
     def _where(self, q: float) -> str:

@@ -47,6 +47,16 @@ class Posterior:
         """Kish's effective number of draws, 1 / sum(w^2): how many equally weighted draws the table is worth."""
         return float(1.0 / np.sum(self.weights**2))
 
+    def worth_of_a_draw(self, n: int) -> float:
+        """What one of n worlds drawn from this table is worth, in independent worlds, in a share's interval.
+
+        A share over n worlds drawn with replacement carries two errors: the drawing's, p(1-p)/n, and the
+        table's own, p(1-p)/E, as the table stands for the posterior with only E = effective_size()
+        equally weighted draws. Together they are the error of n*E/(n+E) independent worlds (fewer than
+        E, however many worlds are drawn), so each drawn world counts as E/(n+E)."""
+        e = self.effective_size()
+        return e / (n + e)
+
     def draw(self, n: int, seed: Seed) -> pd.DataFrame:
         """n worlds: rows drawn with replacement in proportion to their weights (index `world`)."""
         from sim.uncertainty.priors import _seed

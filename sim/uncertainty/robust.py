@@ -73,16 +73,21 @@ class RobustResult:
 
 def compare_over_worlds(
     runs: pd.DataFrame, directions: Mapping[str, bool], *, baseline: str | None = None,
-    binary: Collection[str] | None = None, confidence: float = 0.95, source: str = "runs",
+    binary: Collection[str] | None = None, confidence: float = 0.95, source: str = "runs", worth: float = 1.0,
 ) -> RobustResult:
     """Every strategy against `baseline` (default: the first strategy in the table) on every outcome
     in `directions` ({outcome column: higher is better?}).
 
     binary: outcome columns that are 0/1 per run (Newcombe's interval instead of a t interval);
     default: the bool columns and those whose values are all 0 or 1. A run with a missing outcome
-    (e.g. the year it tipped, when it did not) drops out of that outcome's pairs.
+    (e.g. the year it tipped, when it did not) drops out of that outcome's pairs. worth: how many
+    independent worlds one world of the table is worth in a share's interval (below 1 for worlds drawn
+    with replacement from a weighted posterior: sim.uncertainty.posterior.Posterior.worth_of_a_draw).
     """
     strategies = _validate(runs, directions, baseline, source)
+    if not 0 < worth <= 1:
+        raise ScenarioError([Problem(source, None, "worth", "needs a number above 0 and at most 1: the independent "
+                                     "worlds one world of the table is worth", worth)])
     baseline = baseline if baseline is not None else strategies[0]
     if binary is None:
         binary = [o for o in directions if _looks_binary(runs[o])]
@@ -114,7 +119,7 @@ def compare_over_worlds(
                              "verdict": _verdict(mean, low, high, p, higher, confidence)})
     per_world = pd.DataFrame(rows)
     summaries = [
-        _summarise(group, directions[outcome], confidence)
+        _summarise(group, directions[outcome], confidence, worth)
         for (outcome, strategy), group in per_world.groupby(["outcome", "strategy"], sort=False)
     ]
     return RobustResult(per_world, summaries)
@@ -170,7 +175,7 @@ def _verdict(mean: float, low: float, high: float, sign_p: float, higher_is_bett
     return BETTER if (mean > 0) == higher_is_better else WORSE
 
 
-def _summarise(group: pd.DataFrame, higher_is_better: bool, confidence: float) -> RobustSummary:
+def _summarise(group: pd.DataFrame, higher_is_better: bool, confidence: float, worth: float) -> RobustSummary:
     decided = group[group["verdict"] != UNDECIDED]
     n = len(decided)
     counts = {v: int((decided["verdict"] == v).sum()) for v in (BETTER, WORSE, WITHIN)}
@@ -178,7 +183,7 @@ def _summarise(group: pd.DataFrame, higher_is_better: bool, confidence: float) -
     def interval(k: int) -> tuple[float, float]:
         if not n:
             return (np.nan, np.nan)
-        low, high = wilson(k, n, confidence)
+        low, high = wilson(k * worth, n * worth, confidence)
         return float(low), float(high)
 
     differences = decided["difference"].to_numpy(float)

@@ -49,6 +49,7 @@ class WorldRuns:
     from_posterior: bool
     population: str  # where tipping is judged
     notes: list[str] = field(default_factory=list)
+    worth: float = 1.0  # independent worlds one drawn world is worth in a share's interval (posterior_worth)
 
 
 def run_in_worlds(
@@ -113,8 +114,9 @@ def run_in_worlds(
     table = table[["world", "replicate", "strategy", *outcomes]]
     if remeasured:
         population = "the programme districts of any compared strategy"
+    worth = posterior_worth(worlds_from, n, notes)
     return WorldRuns(scenarios, values, table, held, replicates, seed, str(getattr(worlds_from, "source", "")),
-                     isinstance(worlds_from, Posterior), population, notes)
+                     isinstance(worlds_from, Posterior), population, notes, worth)
 
 
 @dataclass
@@ -135,6 +137,21 @@ class TippingWorldRuns:
     source: str
     from_posterior: bool
     notes: list[str] = field(default_factory=list)
+    worth: float = 1.0  # independent worlds one drawn world is worth in a share's interval (posterior_worth)
+
+
+def posterior_worth(worlds_from: Priors | Posterior, n: int, notes: list[str]) -> float:
+    """1 for worlds drawn from plausible ranges (each an independent draw); less for worlds drawn from a
+    posterior table (Posterior.worth_of_a_draw), which the notes then say."""
+    from sim.uncertainty.posterior import Posterior
+
+    if not isinstance(worlds_from, Posterior):
+        return 1.0
+    worth = worlds_from.worth_of_a_draw(n)
+    notes.append(f"the posterior is worth {worlds_from.effective_size():.0f} equally weighted draws (Kish's "
+                 f"effective size of its {len(worlds_from.table)} rows), so the {n} worlds drawn from it count as "
+                 f"{n * worth:.0f} independent worlds in every share's interval")
+    return worth
 
 
 DEFAULTS = -1  # the world label of the scenario's own values, run beside the drawn worlds
@@ -183,5 +200,6 @@ def run_tipping_in_worlds(
     runs = table[~is_control].assign(value=lambda t: [grid[c] for c in t["column"]])
     runs = runs[["world", "value", "replicate", "tipped"]].reset_index(drop=True)
     without = table.loc[is_control, ["world", "replicate", "tipped"]].reset_index(drop=True)
+    worth = posterior_worth(worlds_from, n, notes)
     return TippingWorldRuns(base.name, key, list(grid), values, runs, without, held, replicates, seed,
-                            str(getattr(worlds_from, "source", "")), isinstance(worlds_from, Posterior), notes)
+                            str(getattr(worlds_from, "source", "")), isinstance(worlds_from, Posterior), notes, worth)
