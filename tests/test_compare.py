@@ -130,6 +130,12 @@ def test_every_scenario_is_measured_over_the_same_population() -> None:
     result = compare_scenarios({"in_d1": a, "in_d2": b}, replicates=3, seed=1)
     tipping = next(d for d in result.differences if d.outcome == "tipped_by_horizon")
     assert tipping.population == "2 programme districts"
+    # the count of districts that tipped is over those two in both, not over each programme's own one
+    counted = next(d for d in result.differences if d.outcome == "districts_tipped")
+    assert counted.population == "2 programme districts"
+    final = result.frames["in_d1"]["districts"].query("year == 6 and district in ['D1', 'D2']")
+    assert counted.baseline_mean == final["tipped"].sum() / 3
+    assert any(s.startswith("Districts tipped (over 2 programme districts):") for s in result.sentences())
     assert any("D1, D2" in w and "same population in every scenario" in w for w in result.warnings)
     assert {d.population for d in result.differences if d.outcome == "mean_achievement"} == {"whole system"}
 
@@ -173,6 +179,7 @@ def test_remeasuring_a_scope_over_its_own_districts_gives_the_engines_tipping(
     pd.testing.assert_series_equal(mine["tipped_year"].astype(float), engine["tipped_year"], check_names=False,
                                    check_index_type=False)
     assert (mine["tipped_by_horizon"].to_numpy() == engine["tipped_by_horizon"].to_numpy().astype(bool)).all()
+    assert (mine["districts_tipped"].to_numpy() == engine["districts_tipped"].to_numpy()).all()
 
 
 def test_more_than_one_lever_changed_is_said_plainly(tmp_path: Path) -> None:

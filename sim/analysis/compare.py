@@ -24,7 +24,7 @@ COMPARED = {
     "achievement_gap": ("Gap, least vs most disadvantaged (SD)", False),
     "practising_share": ("Teachers practising", True),
     "leadership_index": ("Collective-leadership index", True),
-    "districts_tipped": ("Districts tipped (of the scenario's tipping scope)", True),
+    "districts_tipped": ("Districts tipped", True),
     "tipped_by_horizon": ("Probability of tipping by the horizon", True),
     "tipped_year": ("Year of tipping (replicates that tipped in both)", False),
 }
@@ -132,8 +132,10 @@ def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.9
             tipping: pd.DataFrame | None = None, population: str = "whole system") -> list[Difference]:
     """Each scenario against the first, outcome by outcome.
 
-    tipping (optional): per scenario and replicate, `tipped_by_horizon` and `tipped_year` measured
-    over one common population (see common_tipping), which then replace each scenario's own."""
+    tipping (optional): per scenario and replicate, `tipped_by_horizon`, `tipped_year` and
+    `districts_tipped` measured over one common population (see common_tipping), which then replace
+    each scenario's own. population: where tipping is measured ("own tipping scope" when each scenario
+    is judged over its own)."""
     names = list(yearly_by_scenario)
     ends = {name: end_values(frame) for name, frame in yearly_by_scenario.items()}
     if tipping is not None:
@@ -141,6 +143,8 @@ def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.9
             mine = tipping[tipping["scenario"] == name].set_index("replicate")
             ends[name]["tipped_by_horizon"] = mine["tipped_by_horizon"].reindex(ends[name].index).astype(float)
             ends[name]["tipped_year"] = mine["tipped_year"].reindex(ends[name].index).astype(float)
+            ends[name]["districts_tipped"] = mine["districts_tipped"].reindex(ends[name].index).astype(float)
+    own = population == "own tipping scope"
     base_name, base = names[0], ends[names[0]]
     result = []
     for name in names[1:]:
@@ -148,7 +152,7 @@ def compare(yearly_by_scenario: dict[str, pd.DataFrame], confidence: float = 0.9
         shared = base.index.intersection(other.index)
         for outcome, (label, _) in COMPARED.items():
             where = {"tipped_by_horizon": population, "tipped_year": population,
-                     "districts_tipped": "each one's tipping scope"}.get(outcome, "whole system")
+                     "districts_tipped": "each one's tipping scope" if own else population}.get(outcome, "whole system")
             a, b = base.loc[shared, outcome].to_numpy(), other.loc[shared, outcome].to_numpy()
             if outcome == "tipped_year":
                 both = ~np.isnan(a) & ~np.isnan(b)
@@ -188,7 +192,8 @@ def common_districts(districts_by_scenario: dict[str, pd.DataFrame]) -> dict[int
 def common_tipping(districts_by_scenario: dict[str, pd.DataFrame], scenarios: dict,
                    names: dict[int, list[str]]) -> pd.DataFrame:
     """Each scenario's tipping rule applied to the same districts (per replicate): whether
-    (tipped_by_horizon) and when (tipped_year, the first year of the run that met the rule) it tipped.
+    (tipped_by_horizon) and when (tipped_year, the first year of the run that met the rule) it tipped,
+    and how many of those districts had each tipped in the final year (districts_tipped).
 
     As the engine judges a scope: pooled, the teacher-weighted metric over the districts holds for
     sustained_years running; by_district, at least district_share of the districts have each tipped."""
@@ -197,6 +202,7 @@ def common_tipping(districts_by_scenario: dict[str, pd.DataFrame], scenarios: di
     for name, frame in districts_by_scenario.items():
         rule = scenarios[name].tipping
         mine = frame.merge(chosen, on=["replicate", "district"])
+        final = mine[mine["year"] == mine["year"].max()].groupby("replicate")["tipped"].sum()
         if rule.by_district:
             tipped = mine.groupby(["replicate", "year"])["tipped"].agg(["sum", "size"])
             met = (tipped["sum"] >= np.ceil(rule.district_share * tipped["size"] - 1e-9)).unstack("year")
@@ -215,7 +221,7 @@ def common_tipping(districts_by_scenario: dict[str, pd.DataFrame], scenarios: di
                     year_tipped = year - rule.sustained_years + 1  # as the engine dates it
                     break
             rows.append({"scenario": name, "replicate": replicate, "tipped_by_horizon": not np.isnan(year_tipped),
-                         "tipped_year": year_tipped})
+                         "tipped_year": year_tipped, "districts_tipped": int(final.get(replicate, 0))})
     return pd.DataFrame(rows)
 
 

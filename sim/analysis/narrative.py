@@ -30,21 +30,25 @@ def describe_run(summary: RunSummary) -> list[str]:
 
 
 def describe_difference(d: Difference) -> str:
+    # a sentence quoted on its own still says which population a tipping outcome was measured over
+    over = {"own tipping scope": "each scenario's own tipping scope",
+            "each one's tipping scope": "each scenario's own tipping scope"}.get(d.population, d.population)
+    what = d.label if d.population == "whole system" else f"{d.label} (over {over})"
     if d.pairs == 0 or math.isnan(d.difference):
-        return f"{d.label}: not enough replicates tipped in both to compare."
+        return f"{what}: not enough replicates tipped in both to compare."
     if d.decided_by_sign_test:
         better = (d.difference > 0) == COMPARED[d.outcome][1]
-        return (f"{d.label}: {d.scenario} is {'better' if better else 'worse'} than {d.baseline} by {_fmt(d)} in "
+        return (f"{what}: {d.scenario} is {'better' if better else 'worse'} than {d.baseline} by {_fmt(d)} in "
                 f"every one of {d.pairs} matched replicates (sign test p = {d.sign_test_p:.2g}; no interval, as the "
                 "pairs do not vary; seed noise only).")
     if not d.has_interval:
-        return (f"{d.label}: {d.pairs} matched replicate(s) are too few to tell {d.scenario} from {d.baseline} "
+        return (f"{what}: {d.pairs} matched replicate(s) are too few to tell {d.scenario} from {d.baseline} "
                 f"(difference {_fmt(d)}; run more replicates).")
     if d.within_noise:
-        return (f"{d.label}: {d.scenario} and {d.baseline} are within the noise of each other "
+        return (f"{what}: {d.scenario} and {d.baseline} are within the noise of each other "
                 f"(difference {_fmt(d)}, interval {_interval(d)} includes zero; seed noise only).")
     better = (d.difference > 0) == COMPARED[d.outcome][1]
-    return (f"{d.label}: {d.scenario} is {'better' if better else 'worse'} than {d.baseline} by "
+    return (f"{what}: {d.scenario} is {'better' if better else 'worse'} than {d.baseline} by "
             f"{_fmt(d)} (95% interval {_interval(d)}, {d.pairs} matched replicates; seed noise only).")
 
 
