@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.loading import validating_many
 
 DEFAULT_OUTCOMES = ("tipped", "practising_share", "mean_achievement", "achievement_gap", "achievement_gain",
                     "leadership_index")
@@ -71,7 +72,8 @@ def evaluate_points(
 
     base = _scenario(scenario)
     records = points.to_dict("records") if len(points.columns) else [{} for _ in range(len(points))]
-    scenarios = [base.with_overrides({key_path(k): _plain(v) for k, v in row.items()}) for row in records]
+    with validating_many():
+        scenarios = [base.with_overrides({key_path(k): _plain(v) for k, v in row.items()}) for row in records]
     horizon = years or max((s.years for s in scenarios), default=base.years)
     runs = [Run(f"p{i}-r{r}", i, derive_seed(seed, r), r) for i in range(len(scenarios)) for r in range(replicates)]
     backend = local(workers or (1 if len(runs) < 64 else default_workers(len(runs))))

@@ -136,3 +136,34 @@ def test_placement_takes_one_way_of_saying_how_many_host_schools() -> None:
     assert Scenario().with_overrides({"placement.host_schools": 6}).placement.host_schools == 6
     with pytest.raises(ScenarioError, match="give one of clustering, host_schools or fellows_per_host"):
         Scenario().with_overrides({"placement.clustering": 0.5, "placement.fellows_per_host": 4})
+
+
+def test_overrides_and_renamed_keys_leave_the_callers_data_as_it_was() -> None:
+    """apply_overrides copies only the path it sets and shares the rest: neither setting a value, nor a list
+    item, nor renaming an old key may change the dict a caller passed (a sweep reuses one base for every point)."""
+    import copy
+    import gc
+
+    from sim.scenario.loading import validating_many
+    from sim.scenario.renames import RenamedKey
+    from sim.scenario.yaml_source import apply_overrides
+
+    base = Scenario().model_dump(mode="json")
+    kept = copy.deepcopy(base)
+    result, touched = apply_overrides(base, {"alumni.stages.1.after_years": 5, "placement.host_schools": 3,
+                                             "network.new_section.value": 1})
+    assert base == kept
+    assert result["alumni"]["stages"][1]["after_years"] == 5 and result["placement"]["host_schools"] == 3
+    assert result["alumni"]["stages"][0] is base["alumni"]["stages"][0], "what was not set is shared"
+    assert result["network"]["new_section"] == {"value": 1} and touched >= {("placement", "host_schools")}
+    old = {"tipping": {"threshold": 0.6}, "teachers": {"threshold_mean": 0.4}}
+    with pytest.warns(RenamedKey):
+        assert Scenario.from_dict(old, {"years": 3}).tipping.level == 0.6
+    assert old == {"tipping": {"threshold": 0.6}, "teachers": {"threshold_mean": 0.4}}
+    points = [Scenario.from_dict(base, {"placement.host_schools": n}) for n in (2, 4)]
+    assert [p.placement.host_schools for p in points] == [2, 4] and base == kept
+    # the collector paused while many scenarios are validated comes back, even after an error
+    with pytest.raises(ScenarioError), validating_many():
+        assert not gc.isenabled()
+        Scenario.from_dict(base, {"years": -1})
+    assert gc.isenabled()

@@ -58,6 +58,16 @@ def warn_renamed(where: str, old: str, new: str) -> None:
     )
 
 
+def has_old_keys(data: dict[str, Any]) -> bool:
+    """Whether data holds a renamed or retired key (which rename_keys then changes or reports)."""
+    for old in (*RENAMED, *RETIRED):
+        path = tuple(old.split("."))
+        parent = _parent(data, path)
+        if parent is not None and path[-1] in parent:
+            return True
+    return False
+
+
 def rename_keys(data: dict[str, Any], lines: dict[tuple, int], source: str) -> list[tuple[tuple[str, ...], str]]:
     """Move values at old key paths to their new paths, in place; return (old path, message) for retired keys."""
     retired = []

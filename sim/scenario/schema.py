@@ -44,6 +44,9 @@ def _is_number(annotation: Any) -> bool:
     return any(arg in (int, float) for arg in get_args(annotation)) and bool not in get_args(annotation)
 
 
+_NUMBER_FIELDS: dict[tuple[type, str], bool] = {}  # (section, field) -> _is_number of its annotation
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -52,9 +55,17 @@ class _Section(BaseModel):
     def _no_true_false_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
         # pydantic reads true as 1 where a number is expected, and YAML reads yes, no, on and off as true/false:
         # `years: yes` would be a one-year run
-        if isinstance(value, bool) and info.field_name and _is_number(cls.model_fields[info.field_name].annotation):
+        if isinstance(value, bool) and info.field_name and _number_field(cls, info.field_name):
             raise ValueError("expected a number, not true/false (YAML reads yes, no, on and off as true/false)")
         return value
+
+
+def _number_field(section: type[BaseModel], name: str) -> bool:
+    # asked for every true/false in every scenario a sweep checks: worked out once per field
+    known = _NUMBER_FIELDS.get((section, name))
+    if known is None:
+        known = _NUMBER_FIELDS[(section, name)] = _is_number(section.model_fields[name].annotation)
+    return known
 
 
 class Disadvantage(_Section):

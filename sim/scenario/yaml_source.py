@@ -46,13 +46,12 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[KeyPath, int]]:
 _last: tuple[str, str, Any] | None = None
 
 
-def _copied(data: Any) -> Any:
-    """A deep copy of plain data (dicts, lists, scalars), several times faster than copy.deepcopy: a sweep
-    applies overrides to a copy of its base scenario once for every design point."""
+def copied(data: Any) -> Any:
+    """A deep copy of plain data (dicts, lists, scalars), several times faster than copy.deepcopy."""
     if isinstance(data, dict):
-        return {key: _copied(value) for key, value in data.items()}
+        return {key: copied(value) for key, value in data.items()}
     if isinstance(data, list):
-        return [_copied(item) for item in data]
+        return [copied(item) for item in data]
     return data
 
 
@@ -69,7 +68,7 @@ def _parsed_once(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
     if isinstance(outcome, ScenarioError):
         raise ScenarioError(outcome.problems)
     data, lines = outcome
-    return _copied(data), dict(lines)
+    return copied(data), dict(lines)
 
 
 def parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
@@ -160,10 +159,15 @@ def key_parts(dotted: str) -> list[str | int]:
 
 
 def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[KeyPath]]:
-    """Set values by dotted key path in a deep copy of data; list items are addressed by index."""
+    """Set values by dotted key path in a copy of data; list items are addressed by index.
+
+    Only the dicts and lists on an override's path are copied; the rest is shared with data, which is
+    never changed (a sweep applies its overrides to one base for every design point, and copying the
+    whole base each time was most of the cost of checking a large plan)."""
     from sim.scenario.renames import new_name, warn_renamed
 
-    result = _copied(data)
+    result = dict(data)
+    fresh = {id(result)}  # the containers made here, which may be changed in place
     touched: set[KeyPath] = set()
     for dotted, value in overrides.items():
         renamed = new_name(str(dotted))
@@ -184,10 +188,15 @@ def apply_overrides(data: dict, overrides: dict[str, Any]) -> tuple[dict, set[Ke
                                              f"{where} is a plain value ({_shown(target)!r}), with no keys inside")])
             elif not last and target.get(part) is None:
                 target[part] = [] if isinstance(parts[depth + 1], int) else {}
+                fresh.add(id(target[part]))
             if last:
                 target[part] = value
             else:
-                target = target[part]
+                child = target[part]
+                if id(child) not in fresh and isinstance(child, dict | list):
+                    child = target[part] = list(child) if isinstance(child, list) else dict(child)
+                    fresh.add(id(child))
+                target = child
         touched.add(tuple(parts))
     return result, touched
 

@@ -20,6 +20,7 @@ from sim.jobs import Run
 from sim.model_version import model_version
 from sim.runner import derive_seed
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.scenario.loading import validating_many
 from sim.scenario.problems import Problem
 from sim.scenario.schema import ROLES
 from sim.scenario.yaml_source import value_at
@@ -188,17 +189,18 @@ def make_plan(loaded: LoadedExperiment, max_runs: int | None = MAX_RUNS) -> Plan
     problems: list[Problem] = []
     bad_points = 0
     scenarios: dict[int, Scenario] = {}
-    for index, values in enumerate(drawn):
-        try:
-            overrides = _with_balances(loaded, base, values)
-            scenarios[index] = _checked(loaded, base, overrides, origins, _describe(values))
-        except ScenarioError as exc:
-            bad_points += 1
-            found = exc.problems if table is None else _in_table(table, index, exc.problems)
-            if bad_points <= MAX_POINTS_REPORTED:
-                problems.extend(p for p in found if p not in problems)
-            continue
-        points.append(Point(index, values, overrides))
+    with validating_many():
+        for index, values in enumerate(drawn):
+            try:
+                overrides = _with_balances(loaded, base, values)
+                scenarios[index] = _checked(loaded, base, overrides, origins, _describe(values))
+            except ScenarioError as exc:
+                bad_points += 1
+                found = exc.problems if table is None else _in_table(table, index, exc.problems)
+                if bad_points <= MAX_POINTS_REPORTED:
+                    problems.extend(p for p in found if p not in problems)
+                continue
+            points.append(Point(index, values, overrides))
     if problems:
         if bad_points > MAX_POINTS_REPORTED:
             problems.append(Problem(str(loaded.path), None, "parameters",

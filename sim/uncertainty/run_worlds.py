@@ -26,6 +26,7 @@ import pandas as pd
 from sim.analysis.compare import COMPARED, end_values
 from sim.analysis.comparison import lever_notes, tipping_population
 from sim.scenario import Problem, Scenario, ScenarioError
+from sim.scenario.loading import validating_many
 
 if TYPE_CHECKING:
     from sim.parallel import Backend
@@ -88,7 +89,8 @@ def run_in_worlds(
     values = worlds_from.draw(n, seed).drop(columns=held)
     names = list(scenarios)
     # validate every world before running any: a bad draw is reported, not found after an hour of runs
-    grid = [worlds_from.apply(scenarios[s], row) for _, row in values.iterrows() for s in names]
+    with validating_many():
+        grid = [worlds_from.apply(scenarios[s], row) for _, row in values.iterrows() for s in names]
     frames = run_many(grid, replicates, seed, years, workers, on_progress)
 
     runs, population, remeasured = [], "own tipping scope", False
@@ -188,8 +190,9 @@ def run_tipping_in_worlds(
     labels = [DEFAULTS, *values.index]
     control = base.build({"programme.cohorts": 0, "programme.cohort_sizes": None})
     columns = [*grid_scenarios, control]
-    scenarios = [s if world == DEFAULTS else worlds_from.apply(s, values.loc[world])
-                 for world in labels for s in columns]  # every world checked before any runs
+    with validating_many():  # every world checked before any runs
+        scenarios = [s if world == DEFAULTS else worlds_from.apply(s, values.loc[world])
+                     for world in labels for s in columns]
     frame = run_final(scenarios, replicates, seed, backend, on_runs, outcomes=(), years=base.years)
     point = frame["point"].to_numpy()
     table = pd.DataFrame({
