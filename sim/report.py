@@ -121,7 +121,9 @@ def compare_report(
         + (f"<td>{d.ci_low:+.3f} to {d.ci_high:+.3f}</td><td>{'within the noise' if d.within_noise else 'yes'}</td>"
            if d.has_interval else
            f"<td>none: all {d.pairs} pairs differ by it</td><td>yes (sign test p = {d.sign_test_p:.2g})</td>"
-           if d.decided_by_sign_test else f"<td>n/a</td><td>too few ({d.pairs} pairs)</td>")
+           if d.decided_by_sign_test else
+           f"<td>none: all {d.pairs} pairs equal</td><td>within the noise</td>"
+           if d.identical else f"<td>n/a</td><td>too few ({d.pairs} pairs)</td>")
         + "</tr>"
         for d in differences
     )

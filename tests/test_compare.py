@@ -52,10 +52,29 @@ def parse(path: Path) -> _Collector:
     return collector
 
 
-def test_paired_interval_is_zero_width_only_for_identical_differences() -> None:
-    assert paired_difference(np.ones(5), np.ones(5)) == (0.0, 0.0, 0.0)
+def test_pairs_without_any_difference_get_no_interval_however_few() -> None:
+    """One pair, or five, that do not differ are not a measured zero: no [0, 0] interval, and the sentence says
+    they are the same in every replicate (two or more) or too few to tell (one)."""
+    from sim.analysis.compare import agreement_p, compare
+    from sim.analysis.narrative import describe_difference
+
+    mean, low, high = paired_difference(np.ones(5), np.ones(5))
+    assert mean == 0.0 and np.isnan(low) and np.isnan(high) and agreement_p(np.ones(5), np.ones(5)) == 1.0
     mean, low, high = paired_difference(np.zeros(4), np.array([1.0, 3.0, 4.0, 6.0]))
     assert low < mean == 3.5 < high
+    outcomes = {"mean_achievement": 0.1, "achievement_gap": 0.5, "practising_share": 0.6, "leadership_index": 0.3,
+                "districts_tipped": 1.0}
+    for pairs, words in ((1, "too few to tell"), (5, "the same in all 5 matched replicates")):
+        yearly = {name: pd.DataFrame({"year": 20, "replicate": range(pairs), "tipped_year": 9, **outcomes})
+                  for name in ("a", "b")}
+        d = next(d for d in compare(yearly) if d.outcome == "tipped_year")
+        assert not d.has_interval and d.within_noise and d.identical == (pairs > 1)
+        assert words in describe_difference(d)
+    from sim.uncertainty.robust import WITHIN, compare_over_worlds
+
+    runs = pd.DataFrame({"world": 0, "replicate": [0, 1, 0, 1], "strategy": ["a", "a", "b", "b"], "year": 9.0})
+    world = compare_over_worlds(runs, {"year": False}).per_world.iloc[0]
+    assert world["verdict"] == WITHIN and np.isnan(world["ci_low"])
 
 
 @pytest.mark.parametrize("pairs, judged", [(1, False), (2, False), (5, False), (6, True), (10, True)])

@@ -56,6 +56,11 @@ class Difference:
         return self.pairs > 0 and not np.isnan(self.ci_low)
 
     @property
+    def identical(self) -> bool:
+        """Two or more pairs, every one without a difference: not told apart, and no interval to give."""
+        return not self.has_interval and self.pairs >= 2 and self.sign_test_p == 1.0 and self.difference == 0
+
+    @property
     def decided_by_sign_test(self) -> bool:
         """Every pair differs by the same amount, in enough pairs to be beyond chance: a direction, no interval."""
         return not self.has_interval and not np.isnan(self.sign_test_p) and not self.within_noise
@@ -73,14 +78,12 @@ def end_values(yearly: pd.DataFrame) -> pd.DataFrame:
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean of b - a and its t interval; NaN bounds when the pairs cannot give one.
 
-    Pairs that all differ by the same amount (whole years of tipping often do) have no spread, so a t
-    interval would have zero width and claim the difference is known exactly. They give no interval;
-    agreement_p says whether so many pairs agreeing is beyond chance. Differences that are all zero are
-    no difference, however few."""
+    Pairs that all differ by the same amount, zero included (whole years of tipping often do), have no
+    spread, so a t interval would have zero width and claim the difference is known exactly, from one
+    pair as from twenty. They give no interval; agreement_p says whether so many pairs agreeing is
+    beyond chance."""
     diff = b - a
     mean = float(diff.mean())
-    if np.all(diff == 0):
-        return 0.0, 0.0, 0.0
     if diff.size < 2 or np.all(diff == diff[0]):
         return mean, float("nan"), float("nan")
     from scipy import stats  # a second to import: not at module top, which every `run` report loads
@@ -90,15 +93,15 @@ def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = 0.95) ->
 
 
 def agreement_p(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sided sign test for pairs that all differ by the same non-zero amount (NaN for any other pairs).
+    """Two-sided sign test for pairs that all differ by the same amount (NaN for any other pairs).
 
     Such pairs tell the direction but not the size's uncertainty: under no difference each pair is as
     likely to go either way, so n pairs all going one way have probability 2 * 0.5**n (6 pairs: 0.031,
-    beyond chance at 95%; 5 pairs: 0.0625, not)."""
+    beyond chance at 95%; 5 pairs: 0.0625, not). Pairs that are all equal (no difference in any) give 1."""
     diff = b - a
-    if diff.size == 0 or diff[0] == 0 or np.any(diff != diff[0]):
+    if diff.size == 0 or np.any(diff != diff[0]):
         return float("nan")
-    return min(1.0, 2 * 0.5**diff.size)
+    return 1.0 if diff[0] == 0 else min(1.0, 2 * 0.5**diff.size)
 
 
 def wilson(successes: Any, n: Any, confidence: float = 0.95) -> tuple[Any, Any]:

@@ -41,6 +41,10 @@ def describe_difference(d: Difference) -> str:
         return (f"{what}: {d.scenario} is {'better' if better else 'worse'} than {d.baseline} by {_fmt(d)} in "
                 f"every one of {d.pairs} matched replicates (sign test p = {d.sign_test_p:.2g}; no interval, as the "
                 "pairs do not vary; seed noise only).")
+    if d.identical:
+        return (f"{what}: {d.scenario} and {d.baseline} are the same in all {d.pairs} matched replicates "
+                "(no difference in any, so no interval; not told apart, which is not proof they are equal; "
+                "seed noise only).")
     if not d.has_interval:
         return (f"{what}: {d.pairs} matched replicate(s) are too few to tell {d.scenario} from {d.baseline} "
                 f"(difference {_fmt(d)}; run more replicates).")

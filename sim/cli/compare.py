@@ -102,6 +102,10 @@ def print_differences(differences: list, replicates: int) -> None:
         if d.pairs == 0:
             table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, "n/a", "n/a", "too few tipped")
             continue
+        if d.identical:
+            table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, f"{d.difference:+.3f}",
+                          f"none: all {d.pairs} pairs equal", "within the noise")
+            continue
         if d.decided_by_sign_test:
             table.add_row(d.label, f"{d.scenario} vs {d.baseline}", d.population, f"{d.difference:+.3f}",
                           f"none: all {d.pairs} pairs differ by it", f"yes (sign test p = {d.sign_test_p:.2g})")

@@ -167,7 +167,9 @@ def _looks_binary(column: pd.Series) -> bool:
 def _verdict(mean: float, low: float, high: float, sign_p: float, higher_is_better: bool, confidence: float) -> str:
     if np.isnan(low):
         # no interval: pairs that all agree decide by a sign test when there are enough of them
-        # (sim.analysis.compare.agreement_p), else there are too few to tell
+        # (sim.analysis.compare.agreement_p); pairs all without a difference are not told apart
+        if not np.isnan(sign_p) and mean == 0:
+            return WITHIN
         if np.isnan(sign_p) or sign_p > 1 - confidence:
             return UNDECIDED
     elif low <= 0 <= high:
