@@ -98,18 +98,22 @@ def run_many(
 def run_final(
     scenarios: Sequence[Scenario], replicates: int, seed: int, backend: Backend,
     on_runs: Callable[[int], None] | None = None, outcomes: Sequence[str] = ("tipping_metric",),
-    years: int | None = None,
+    years: int | None = None, seed_groups: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """Every scenario x replicate, keeping each run's final outcomes only (one row per run, sorted by point
     and replicate): point, replicate, seed, tipped_year and `outcomes`. Replicate r has the same seed at
-    every point (common random numbers). Raises RuntimeError naming the first run that failed."""
+    every point (common random numbers), or, given seed_groups (one per scenario), at every point of
+    the same group and another seed in each group. Raises RuntimeError naming the first run that failed."""
     import pandas as pd
 
     from sim.jobs import Run, batch_size, make_jobs, run_job
     from sim.parallel import run_all
 
     horizon = years or max(s.years for s in scenarios)
-    runs = [Run(f"p{p}-r{r}", p, derive_seed(seed, r), r) for p in range(len(scenarios)) for r in range(replicates)]
+    def seed_of(p: int, r: int) -> int:
+        return derive_seed(seed, r) if seed_groups is None else derive_seed(seed, r, seed_groups[p])
+
+    runs = [Run(f"p{p}-r{r}", p, seed_of(p, r), r) for p in range(len(scenarios)) for r in range(replicates)]
     size = batch_size(scenarios, horizon, len(runs), backend.workers)
     jobs = make_jobs(scenarios, runs, horizon, size, outcomes=tuple(outcomes))
     results = run_all(backend, run_job, jobs, on_done=(lambda d: on_runs(len(d.job.runs))) if on_runs else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.special import expit
 
@@ -182,3 +183,20 @@ def test_the_share_tipped_at_each_design_point_has_its_interval_at_the_confidenc
     np.testing.assert_allclose(at_90["p_tipped_low"], low)
     np.testing.assert_allclose(at_90["p_tipped_high"], high)
     assert (at_90["p_tipped_high"] - at_90["p_tipped_low"] < at_95["p_tipped_high"] - at_95["p_tipped_low"]).all()
+
+
+@pytest.mark.parametrize("tipped, words", [
+    ([0, 0, 0, 0, 3], "no tipping point up to 4"),
+    ([0, 1, 2, 4, 7], "no tipping point up to 4"),
+    ([12, 15, 18, 20, 20], "tips at or below 0"),
+])
+def test_p_tipped_on_one_side_of_a_half_everywhere_has_no_tipping_point_at_the_edge(tipped: list[int],
+                                                                                     words: str) -> None:
+    """At most 7 of 20 runs tip at any value: the best logistic midpoint sits on the last value with a tight
+    interval, which read as "tips at 4 (3.95-4)"; the runs say only that it does not tip within 0..4."""
+    from sim.tipping.detect import probability_tipping_point
+
+    runs = pd.DataFrame([{"fellows": float(x), "tipped": i < k, "status": "ok"}
+                         for x, k in enumerate(tipped) for i in range(20)])
+    point = probability_tipping_point(runs, "fellows")
+    assert np.isnan(point.tipping_point) and np.isnan(point.ci[0]) and words in point.note

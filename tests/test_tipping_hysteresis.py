@@ -193,3 +193,13 @@ def test_the_control_is_a_plain_run_at_the_start_and_tipped_is_the_rule_over_eac
     assert list(control["tipped"]) == by_hand and not by_hand[ends.index(crossing)]
     ramped = frame[frame["branch"] != "control"]
     assert (ramped["tipping_metric"].to_numpy() != control["tipping_metric"].to_numpy()).any(), "the ramp moved"
+
+
+def test_one_replicate_that_tips_at_the_end_and_stays_is_no_loop() -> None:
+    """One replicate of ten tips at the ramp's last step and stays tipped all the way back: P(tipped) never
+    crosses 1/2 going forward, so there is no forward threshold, no bistable interval and nothing significant
+    (it was 'significant' with the ramp's top edge as the threshold)."""
+    result = analyse(hand_made(lambda v, r: r == 0 and v == 1.0, lambda v, r: r == 0, lambda r: False,
+                               replicates=10))
+    assert (result.tipped_forward, result.persisted) == (1, 1.0)
+    assert result.forward.fit is None and result.interval is None and not result.significant

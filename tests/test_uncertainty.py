@@ -291,3 +291,17 @@ def test_a_tipping_point_over_posterior_worlds_widens_its_shares_by_what_the_dra
     assert (k, n, w, drawn) == (6, 9, 1, 10)
     assert ci == pytest.approx(wilson(3, 4.5)) and wci == pytest.approx(wilson(0.5, 5))
     assert shares(1.0)[0][2] == pytest.approx(wilson(6, 9))
+
+
+def test_a_worlds_interval_that_runs_into_the_grids_end_says_so() -> None:
+    """4 of 6 runs tip only at the grid's last value: the interval's top is where the grid ends, not a bound
+    the runs give, and the sentence says 'or beyond'."""
+    from sim.tipping.over_worlds import WITHIN, _interval, _locate
+
+    grid = [5.0, 20.0, 40.0, 60.0]
+    runs = pd.DataFrame([{"value": v, "tipped": v == 60.0 and r < 4} for v in grid for r in range(6)])
+    row = _locate(runs, grid, 0.95)
+    assert row["status"] == WITHIN and row["ci_open_high"] and not row["ci_open_low"] and row["ci_high"] == 60.0
+    assert _interval(row).endswith("or beyond: the grid ends there")
+    closed = pd.DataFrame([{"value": v, "tipped": (v >= 40.0) == (r < 5)} for v in grid for r in range(6)])
+    assert "or beyond" not in _interval(_locate(closed, grid, 0.95))

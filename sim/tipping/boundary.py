@@ -20,7 +20,7 @@ from scipy import optimize
 from scipy.special import expit, log_expit
 
 from sim.tipping.detect import TIPPED, ok_runs
-from sim.tipping.fit import Binomial, fit_logistic
+from sim.tipping.fit import Binomial, fit_logistic, no_crossing
 
 
 def along(runs: pd.DataFrame, across: str, level: str, confidence: float = 0.95) -> pd.DataFrame:
@@ -34,12 +34,8 @@ def along(runs: pd.DataFrame, across: str, level: str, confidence: float = 0.95)
                                   "note": ""}
         if not data.mixed:
             row["note"] = f"{'every' if data.k.sum() else 'no'} run tipped"
-        elif (data.k / data.n >= 0.5).all() or (data.k / data.n < 0.5).all():
-            # mixed runs but P(tipped) on one side of 1/2 at every value: no crossing inside the range
-            above = bool((data.k / data.n >= 0.5).all())
-            row["note"] = (f"P(tipped) {'at or above' if above else 'below'} 1/2 at every value of {across} "
-                           f"({'tips at or below' if above else 'no tipping point up to'} "
-                           f"{lo if above else hi:g})")
+        elif (why := no_crossing(data, across)) is not None:
+            row["note"] = why
         else:
             fit = fit_logistic(data, (lo, hi), confidence)
             row.update(tipping_point=fit.midpoint, ci_low=fit.ci[0], ci_high=fit.ci[1],

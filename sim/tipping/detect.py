@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import wilson
-from sim.tipping.fit import Binomial, bootstrap_logistic, fit_logistic, fit_sigmoid
+from sim.tipping.fit import Binomial, bootstrap_logistic, fit_logistic, fit_sigmoid, no_crossing
 
 TIPPED = "tipped"
 
@@ -59,6 +59,9 @@ def probability_tipping_point(
                          f"{every} run tipped: the tipping point lies outside {lo:g}..{hi:g}")
     if data.x.size < 2:
         return TippingPoint(parameter, TIPPED, "logistic", np.nan, NAN2, np.nan, NAN2, "", "one value only")
+    why = no_crossing(data, parameter)
+    if why is not None:
+        return TippingPoint(parameter, TIPPED, "logistic", np.nan, NAN2, np.nan, NAN2, "", why)
     fit = fit_logistic(data, (lo, hi), confidence)
     direction = "rises" if fit.slope > 0 else "falls"
     if fit.separated:

@@ -73,6 +73,20 @@ class LogisticFit:
         return expit(self.slope * (np.asarray(x, float) - self.midpoint))
 
 
+def no_crossing(data: Binomial, name: str) -> str | None:
+    """Why there is no tipping point inside the values tried, or None when P(tipped) crosses 1/2 there.
+
+    When the share tipped is on one side of 1/2 at every value, the best logistic midpoint is pinned to
+    the edge of the values and its interval hugs it: that is "not within these values", not a tipping
+    point found at the edge."""
+    share = data.k / data.n
+    if (share >= 0.5).all():
+        return f"P(tipped) at or above 1/2 at every value of {name} (tips at or below {data.x.min():g})"
+    if (share < 0.5).all():
+        return f"P(tipped) below 1/2 at every value of {name} (no tipping point up to {data.x.max():g})"
+    return None
+
+
 def separated(data: Binomial) -> bool:
     """Whether a step fits perfectly (complete or quasi-complete separation): then the maximum-
     likelihood slope is infinite and the data say where the step is, not how sharp it is."""

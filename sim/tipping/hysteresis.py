@@ -27,7 +27,7 @@ from sim.parallel import Backend, local, run_all
 from sim.runner import derive_seed
 from sim.scenario import ScenarioError
 from sim.scenario.problems import Problem
-from sim.tipping.fit import Binomial, LogisticFit, fit_logistic
+from sim.tipping.fit import Binomial, LogisticFit, fit_logistic, no_crossing
 from sim.tipping.reports import HysteresisReport
 from sim.tipping.trials import Base, end_scenario, numeric_value, overrides_for
 
@@ -175,8 +175,8 @@ class Hysteresis:
 def _branch(part: pd.DataFrame, branch: str, low: float, high: float, confidence: float) -> BranchFit:
     data = Binomial.from_outcomes(part["value"].to_numpy(float), part["tipped"].to_numpy(bool))
     share = float(data.k.sum() / data.n.sum()) if data.n.sum() else float("nan")
-    if not (data.mixed and data.x.size >= 2):
-        return BranchFit(branch, None, share)
+    if not (data.mixed and data.x.size >= 2) or no_crossing(data, "value") is not None:
+        return BranchFit(branch, None, share)  # no threshold on this branch inside the ramp
     fit = fit_logistic(data, (low, high), confidence)
     # an interval spanning the whole ramp means the share tipped does not change along it
     flat = fit.ci[0] <= low and fit.ci[1] >= high

@@ -77,8 +77,7 @@ class TippingOverWorlds:
         default = self.per_world[self.per_world["world"] == DEFAULTS].iloc[0]
         own = f"With the scenario's own values ({Uncertainty.SEED.value}), {ran.name}"
         lead = {
-            WITHIN: f"{own} tips at {ran.key} = {number(default['midpoint'], 3)} ({number(default['ci_low'], 3)}–"
-                    f"{number(default['ci_high'], 3)}).",
+            WITHIN: f"{own} tips at {ran.key} = {number(default['midpoint'], 3)} ({_interval(default)}).",
             BELOW: f"{own} tips at every value of {ran.key} tried, from {number(grid[0], 3)}.",
             BEYOND: f"{own} tips at no value of {ran.key} tried, up to {number(grid[-1], 3)}.",
             WITHOUT: f"{own} tips with no programme at all.",
@@ -176,6 +175,13 @@ def _without_box(ran: TippingWorldRuns, drawn: pd.DataFrame) -> Box | None:
     return boxes[0] if boxes else None
 
 
+def _interval(row: Any) -> str:
+    """A world's interval in words, saying where an end is only the grid's end."""
+    low, high = number(row["ci_low"], 3), number(row["ci_high"], 3)
+    return (("at or below " if row.get("ci_open_low", False) else "") + f"{low}–{high}"
+            + (" or beyond: the grid ends there" if row.get("ci_open_high", False) else ""))
+
+
 def _locate(runs: pd.DataFrame, grid: list[float], confidence: float) -> dict[str, Any]:
     data = Binomial.from_outcomes(runs["value"].to_numpy(float), runs["tipped"].to_numpy(bool))
     low, high = grid[0], grid[-1]
@@ -183,15 +189,18 @@ def _locate(runs: pd.DataFrame, grid: list[float], confidence: float) -> dict[st
     if not data.mixed:
         status = BELOW if data.k.sum() == data.n.sum() else BEYOND
         edge = low if status == BELOW else high
-        return {"status": status, "midpoint": edge, "ci_low": np.nan, "ci_high": np.nan, "rising": True}
+        return {"status": status, "midpoint": edge, "ci_low": np.nan, "ci_high": np.nan, "rising": True,
+                "ci_open_low": False, "ci_open_high": False}
     fit = fit_logistic(data, (low, high), confidence)
     status = WITHIN
     if p[0] >= 0.5 and fit.midpoint <= low:
         status = BELOW
     elif p[-1] < 0.5 and fit.midpoint >= high:
         status = BEYOND
+    # an interval end at the grid's end is where the search stopped, not a bound the runs give
     return {"status": status, "midpoint": fit.midpoint, "ci_low": fit.ci[0], "ci_high": fit.ci[1],
-            "rising": fit.slope > 0}
+            "rising": fit.slope > 0, "ci_open_low": fit.ci_open and fit.ci[0] <= low,
+            "ci_open_high": fit.ci_open and fit.ci[1] >= high}
 
 
 def _quantiles(worlds: pd.DataFrame, grid: list[float]) -> dict[float, tuple[str, float]]:

@@ -12,7 +12,9 @@ held at each strategy's own value, never drawn.
     worlds.runs      # world, replicate, strategy, final-year outcomes, tipping over a common population
     worlds.values    # the worlds: index `world`, one column per drawn key
 
-run_tipping_in_worlds does the same for a grid of one value (the tipping point's distribution over worlds).
+run_tipping_in_worlds does the same for a grid of one value (the tipping point's distribution over worlds):
+replicate r has the same seed in every world, and another at each value of the grid, so that the runs a
+world's logistic fit counts as independent are.
 """
 
 from __future__ import annotations
@@ -193,7 +195,11 @@ def run_tipping_in_worlds(
     with validating_many():  # every world checked before any runs
         scenarios = [s if world == DEFAULTS else worlds_from.apply(s, values.loc[world])
                      for world in labels for s in columns]
-    frame = run_final(scenarios, replicates, seed, backend, on_runs, outcomes=(), years=base.years)
+    # the same seeds in every world (worlds differ only in their assumptions), but other seeds at each
+    # value of the grid: with one seed a replicate crosses the grid's values as one threshold, not as
+    # independent runs, and the logistic fit would count it as many (its interval was too narrow)
+    frame = run_final(scenarios, replicates, seed, backend, on_runs, outcomes=(), years=base.years,
+                      seed_groups=[c for _ in labels for c in range(len(columns))])
     point = frame["point"].to_numpy()
     table = pd.DataFrame({
         "world": [labels[p // len(columns)] for p in point], "column": point % len(columns),
