@@ -260,8 +260,10 @@ class HysteresisReport:
         r, lines = self.result, []
         for branch in (r.forward, r.back):
             if branch.fit is not None:
+                # a replicate's steps are one carried-over run, yet the fit counts each step as a run of its own
                 lines.append(f"{branch.branch}: tipping point {branch.fit.midpoint:.4g} ({self.confidence:.0%} "
-                             f"interval {branch.fit.ci[0]:.4g} to {branch.fit.ci[1]:.4g}; {SEED_NOISE})")
+                             f"interval {branch.fit.ci[0]:.4g} to {branch.fit.ci[1]:.4g}; {SEED_NOISE}; too "
+                             f"narrow: it counts each step of a replicate's one ramp as an independent run)")
             else:
                 lines.append(f"{branch.branch}: no transition (tipped in {branch.tipped_share:.0%} of replicate-steps)")
         if r.tipped_forward:
