@@ -118,8 +118,9 @@ def test_a_boundary_level_on_one_side_of_one_half_says_so_instead_of_a_point() -
             for level, p in ((0, 0.9), (1, 0.1), (2, 0.0))]
     table = along(pd.concat(rows, ignore_index=True), "a", "b").set_index("b")
     assert table["tipping_point"].isna().all()
-    assert table.loc[0, "note"].startswith("P(tipped) at or above 1/2 at every value of a (tips at or below 0")
-    assert table.loc[1, "note"].startswith("P(tipped) below 1/2 at every value of a (no tipping point up to 1")
+    inside = "at every value of a (0 to 1): no tipping point inside them"
+    assert table.loc[0, "note"] == f"P(tipped) at or above 1/2 {inside}"
+    assert table.loc[1, "note"] == f"P(tipped) below 1/2 {inside}"
     assert table.loc[2, "note"] == "no run tipped"
 
 
@@ -186,13 +187,14 @@ def test_the_share_tipped_at_each_design_point_has_its_interval_at_the_confidenc
 
 
 @pytest.mark.parametrize("tipped, words", [
-    ([0, 0, 0, 0, 3], "no tipping point up to 4"),
-    ([0, 1, 2, 4, 7], "no tipping point up to 4"),
-    ([12, 15, 18, 20, 20], "tips at or below 0"),
+    ([0, 0, 0, 0, 3], "below 1/2 at every value of fellows (0 to 4): no tipping point inside them"),
+    ([0, 1, 2, 4, 7], "below 1/2 at every value of fellows (0 to 4)"),
+    ([12, 15, 18, 20, 20], "at or above 1/2 at every value of fellows (0 to 4)"),
+    ([7, 4, 2, 1, 0], "below 1/2 at every value of fellows (0 to 4)"),  # falling: the same words
 ])
 def test_p_tipped_on_one_side_of_a_half_everywhere_has_no_tipping_point_at_the_edge(tipped: list[int],
                                                                                      words: str) -> None:
-    """At most 7 of 20 runs tip at any value: the best logistic midpoint sits on the last value with a tight
+    """At most 7 of 20 runs tip at any value: the best logistic midpoint sat on the last value with a tight
     interval, which read as "tips at 4 (3.95-4)"; the runs say only that it does not tip within 0..4."""
     from sim.tipping.detect import probability_tipping_point
 

@@ -80,10 +80,12 @@ def no_crossing(data: Binomial, name: str) -> str | None:
     the edge of the values and its interval hugs it: that is "not within these values", not a tipping
     point found at the edge."""
     share = data.k / data.n
+    # which end a crossing lies beyond is a guess when the share hardly moves: the words do not guess
+    values = f"{data.x.min():g} to {data.x.max():g}"
     if (share >= 0.5).all():
-        return f"P(tipped) at or above 1/2 at every value of {name} (tips at or below {data.x.min():g})"
+        return f"P(tipped) at or above 1/2 at every value of {name} ({values}): no tipping point inside them"
     if (share < 0.5).all():
-        return f"P(tipped) below 1/2 at every value of {name} (no tipping point up to {data.x.max():g})"
+        return f"P(tipped) below 1/2 at every value of {name} ({values}): no tipping point inside them"
     return None
 
 
