@@ -203,3 +203,22 @@ def test_one_replicate_that_tips_at_the_end_and_stays_is_no_loop() -> None:
                                replicates=10))
     assert (result.tipped_forward, result.persisted) == (1, 1.0)
     assert result.forward.fit is None and result.interval is None and not result.significant
+
+
+def test_a_branch_interval_counts_each_replicate_once_and_covers_the_median_crossing() -> None:
+    """A replicate is one run carried along the ramp, so it crosses once: the branch's interval comes from the
+    replicates' crossing steps (an order-statistic interval for their median), not from a fit that counts every
+    step as an independent run (which covered the median in about 74% of such trials at a nominal 95%)."""
+    from sim.tipping.hysteresis import crossing_interval
+
+    values, rng, covered, trials = np.linspace(0, 1, 12), np.random.default_rng(1), 0, 150
+    for _ in range(trials):
+        thresholds = rng.normal(0.5, 0.15, 10)
+        steps = pd.DataFrame([{"replicate": r, "step": s, "value": v, "tipped": v >= thresholds[r]}
+                              for r in range(10) for s, v in enumerate(values)])
+        (low, high), _ = crossing_interval(steps, True, 0.0, 1.0, 0.95)
+        covered += low <= 0.5 <= high
+    assert covered / trials >= 0.95
+    # four replicates cannot bound a median at 95% (all four on one side has chance 1/8): the whole ramp, open
+    result = analyse(hand_made(lambda v, r: v > 0.3 + 0.1 * r, lambda v, r: True, lambda r: False))
+    assert result.forward.fit.ci == (0.0, 1.0) and result.forward.fit.ci_open

@@ -16,7 +16,7 @@ are refused, as are labels, the run length and the measures that define the outc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -179,8 +179,42 @@ def _branch(part: pd.DataFrame, branch: str, low: float, high: float, confidence
         return BranchFit(branch, None, share)  # no threshold on this branch inside the ramp
     fit = fit_logistic(data, (low, high), confidence)
     # an interval spanning the whole ramp means the share tipped does not change along it
-    flat = fit.ci[0] <= low and fit.ci[1] >= high
-    return BranchFit(branch, None if flat else fit, share)
+    if fit.ci[0] <= low and fit.ci[1] >= high:
+        return BranchFit(branch, None, share)
+    # the logistic fit counts every step of a replicate as a run of its own, but a replicate is one run
+    # carried along the ramp: its interval would be too narrow. The interval kept is the replicates'.
+    ci, open_ = crossing_interval(part, branch == "forward", low, high, confidence)
+    return BranchFit(branch, replace(fit, ci=ci, ci_open=open_), share)
+
+
+def crossing_interval(part: pd.DataFrame, forward: bool, low: float, high: float,
+                      confidence: float) -> tuple[tuple[float, float], bool]:
+    """A distribution-free interval for the median value at which replicates cross on a branch.
+
+    Each replicate counts once: it crosses (tips going forward, falls back going back) somewhere between
+    two steps, or beyond an end of the ramp. The interval runs from the k-th lowest of the replicates'
+    lower edges to the k-th highest of their upper edges, with k the largest order that still covers
+    the median at `confidence` (a binomial count, as for any median); with too few replicates for that,
+    it is the whole ramp, and open."""
+    from scipy import stats
+
+    lower, upper = [], []
+    for _, steps in part.sort_values("step").groupby("replicate", sort=True):
+        values, tipped = steps["value"].to_numpy(float), steps["tipped"].to_numpy(bool)
+        crossed = tipped if forward else ~tipped
+        i = int(np.argmax(crossed)) if crossed.any() else values.size
+        before = values[i - 1] if i > 0 else (-np.inf if forward else np.inf)
+        after = values[i] if i < values.size else (np.inf if forward else -np.inf)
+        lower.append(min(before, after))
+        upper.append(max(before, after))
+    n = len(lower)
+    k = 0  # the largest k with P(k <= Binomial(n, 1/2) <= n - k) >= confidence
+    while k + 1 <= n // 2 and 1 - 2 * stats.binom.cdf(k, n, 0.5) >= confidence:
+        k += 1
+    if k == 0:
+        return (low, high), True
+    lo, hi = float(np.sort(lower)[k - 1]), float(np.sort(upper)[n - k])
+    return (max(lo, low), min(hi, high)), bool(lo <= low or hi >= high)
 
 
 def analyse(frame: pd.DataFrame, confidence: float = 0.95) -> Hysteresis:

@@ -260,10 +260,11 @@ class HysteresisReport:
         r, lines = self.result, []
         for branch in (r.forward, r.back):
             if branch.fit is not None:
-                # a replicate's steps are one carried-over run, yet the fit counts each step as a run of its own
-                lines.append(f"{branch.branch}: tipping point {branch.fit.midpoint:.4g} ({self.confidence:.0%} "
-                             f"interval {branch.fit.ci[0]:.4g} to {branch.fit.ci[1]:.4g}; {SEED_NOISE}; too "
-                             f"narrow: it counts each step of a replicate's one ramp as an independent run)")
+                fit = branch.fit
+                bounds = f"{fit.ci[0]:.4g} to {fit.ci[1]:.4g}" + (
+                    ", an end of it the ramp's end, not a bound the replicates give" if fit.ci_open else "")
+                lines.append(f"{branch.branch}: tipping point {fit.midpoint:.4g} ({self.confidence:.0%} interval "
+                             f"{bounds}; from where each replicate crossed, each counted once; {SEED_NOISE})")
             else:
                 lines.append(f"{branch.branch}: no transition (tipped in {branch.tipped_share:.0%} of replicate-steps)")
         if r.tipped_forward:
